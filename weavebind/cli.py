@@ -1,0 +1,54 @@
+"""Command line: `weavebind serve` takes the flags of Weaviate's binary, so docker-compose `command:` lines work."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from weavebind.server.settings import SettingsError, load_settings
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from weavebind.server.app import create_app
+
+    if args.scheme != "http":
+        print(f"weavebind: --scheme {args.scheme} is not supported; terminate TLS in front of weavebind",
+              file=sys.stderr)
+        return 2
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"weavebind: {exc}", file=sys.stderr)
+        return 2
+    level = settings.log_level.upper()
+    logging.basicConfig(level=getattr(logging, level, logging.INFO),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = create_app(settings, port=args.port)
+    uvicorn.run(app, host=args.host, port=args.port, log_level=settings.log_level.lower(),
+                timeout_keep_alive=int(args.keep_alive_timeout))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="weavebind", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the Weaviate-compatible server")
+    serve.add_argument("--host", default="0.0.0.0")
+    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--scheme", default="http", help="only http; kept for Weaviate's command line")
+    serve.add_argument("--keep-alive-timeout", default=5, type=float)
+    # Accepted and ignored so Weaviate's docker-compose command lines run unchanged.
+    for ignored in ("--read-timeout", "--write-timeout", "--cleanup-timeout", "--graceful-timeout",
+                    "--max-header-size", "--socket-path", "--tls-host", "--tls-port", "--tls-certificate",
+                    "--tls-key"):
+        serve.add_argument(ignored, help=argparse.SUPPRESS)
+    serve.set_defaults(handler=_serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    sys.exit(args.handler(args))

@@ -1,0 +1,218 @@
+"""Class management: create, update, delete, add property; persisted through the store, cached as ClassInfo."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from weavebind.errors import RestrictionViolation
+from weavebind.schema import validation as v
+from weavebind.schema.defaults import class_with_defaults, property_with_defaults
+from weavebind.schema.models import ClassInfo
+from weavebind.storage.store import Store
+
+# Validates one vectorizer's moduleConfig for a class: (module, module_config, class_config) → raises on error.
+ModuleValidator = Callable[[str, dict, dict], None]
+IMMUTABLE_INDEX_KEYS = ("distance",)
+
+
+@dataclass
+class SchemaOptions:
+    default_vectorizer: str = "none"
+    default_distance: str = "cosine"
+    enabled_modules: tuple[str, ...] = ()
+    validate_module: ModuleValidator | None = None
+    listeners: list[Callable[[], None]] = field(default_factory=list)  # called after every schema change
+
+
+class SchemaService:
+    def __init__(self, store: Store, options: SchemaOptions):
+        self.store = store
+        self.options = options
+        self.classes: dict[str, ClassInfo] = {}
+        self.lock = threading.RLock()
+
+    def load(self) -> dict[str, dict]:
+        """Read the stored classes; returns their index specs for `Store.open`."""
+        with self.lock:
+            for config in self.store.load_classes():
+                self.classes[config["class"]] = ClassInfo.from_config(config)
+            return {name: info.index_specs() for name, info in self.classes.items()}
+
+    def get(self, name: str) -> ClassInfo | None:
+        return self.classes.get(v.capitalize_class(name)) if isinstance(name, str) else None
+
+    def all(self) -> list[ClassInfo]:
+        return list(self.classes.values())
+
+    def _save(self, config: dict[str, Any]) -> ClassInfo:
+        info = ClassInfo.from_config(config)
+        self.store.save_class(info.name, config, info.index_specs())
+        self.classes[info.name] = info
+        for listener in self.options.listeners:
+            listener()
+        return info
+
+    # -- create ----------------------------------------------------------------------------------------------
+    def add_class(self, body: Any) -> ClassInfo:
+        if not isinstance(body, dict):
+            raise RestrictionViolation("the class definition must be a JSON object")
+        with self.lock:
+            name = self._check_new_name(body.get("class"))
+            config = self.normalize_class({**body, "class": name})
+            return self._save(config)
+
+    def _check_new_name(self, raw: Any) -> str:
+        if not isinstance(raw, str) or not raw:
+            raise RestrictionViolation(f"'{raw or ''}' is not a valid class name")
+        name = v.check_class_name(v.capitalize_class(raw))
+        if name in self.classes:
+            raise RestrictionViolation(f"class name {name} already exists")
+        similar = [c for c in self.classes if c.lower() == name.lower()]
+        if similar:
+            raise RestrictionViolation(f'class already exists: found similar class "{similar[0]}"')
+        return name
+
+    def normalize_class(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Validate a class body and return it with Weaviate's defaults filled in."""
+        name = body["class"]
+        known = set(self.classes) | {name}
+        props = body.get("properties") or []
+        if not isinstance(props, list):
+            raise RestrictionViolation(f"class '{name}': properties must be a list")
+        normalized = [v.normalize_property(p, name, known) for p in props]
+        seen: set[str] = set()
+        for prop in normalized:
+            if prop["name"].lower() in seen:
+                raise RestrictionViolation(f'class "{name}": conflict for property "{prop["name"]}": '
+                                           "already in use or provided multiple times")
+            seen.add(prop["name"].lower())
+        self._check_class_options(body)
+        config = class_with_defaults({**body, "properties": normalized}, self.options.default_vectorizer,
+                                     self.options.default_distance)
+        self._check_vectors(config)
+        return config
+
+    def _check_class_options(self, body: dict[str, Any]) -> None:
+        for key in ("moduleConfig", "invertedIndexConfig", "vectorConfig", "multiTenancyConfig"):
+            if key in body and body[key] is not None and not isinstance(body[key], dict):
+                raise RestrictionViolation(f"class '{body['class']}': {key} must be a JSON object")
+        if "description" in body and not isinstance(body["description"], str | None):
+            raise RestrictionViolation(f"class '{body['class']}': description must be a string")
+        if (body.get("multiTenancyConfig") or {}).get("enabled"):
+            raise RestrictionViolation("multi-tenancy is not supported by weavebind yet; "
+                                       "set multiTenancyConfig.enabled to false")
+        factor = (body.get("replicationConfig") or {}).get("factor", 1)
+        if factor not in (0, 1):
+            raise RestrictionViolation(f"replicationConfig.factor {factor!r} is not supported: weavebind keeps one "
+                                       "copy in SQL; use PostgreSQL replication for redundancy")
+        bm25 = (body.get("invertedIndexConfig") or {}).get("bm25") or {}
+        for key in ("k1", "b"):
+            if key in bm25 and (not isinstance(bm25[key], int | float) or isinstance(bm25[key], bool)):
+                raise RestrictionViolation(f"invertedIndexConfig.bm25.{key} must be a number, got {bm25[key]!r}")
+
+    def _check_vectors(self, config: dict[str, Any]) -> None:
+        if "vectorIndexConfig" in config:
+            v.check_vector_index(f"class '{config['class']}'", config.get("vectorIndexType"),
+                                 config["vectorIndexConfig"])
+            self._check_vectorizer(config.get("vectorizer"), "")
+            self._check_module_config(config)
+        for name, vc in (config.get("vectorConfig") or {}).items():
+            where = f'target vector "{name}"'
+            if not isinstance(name, str) or not v.PROPERTY_NAME.match(name):
+                raise RestrictionViolation(f"{where}: is not a valid vector name; names must match "
+                                           "/[_A-Za-z][_0-9A-Za-z]{0,230}/")
+            if not isinstance(vc, dict):
+                raise RestrictionViolation(f"{where}: the vector configuration must be a JSON object")
+            vectorizer = vc.get("vectorizer", {"none": {}})
+            if not isinstance(vectorizer, dict):
+                raise RestrictionViolation("class.VectorConfig.Vectorizer must be an object, "
+                                           f"got {type(vectorizer).__name__}")
+            if len(vectorizer) != 1:
+                raise RestrictionViolation("class.VectorConfig.Vectorizer must consist only 1 configuration, "
+                                           f"got: {len(vectorizer)}")
+            module, module_config = next(iter(vectorizer.items()))
+            self._check_vectorizer(module, f"{where}: ")
+            v.check_vector_index(where, vc.get("vectorIndexType"), vc.get("vectorIndexConfig"))
+            if self.options.validate_module and module != "none":
+                self.options.validate_module(module, module_config or {}, config)
+
+    def _check_vectorizer(self, module: Any, prefix: str) -> None:
+        if module == "none":
+            return
+        if not isinstance(module, str) or module not in self.options.enabled_modules:
+            raise RestrictionViolation(f'{prefix}vectorizer: no module with name "{module}" present')
+
+    def _check_module_config(self, config: dict[str, Any]) -> None:
+        module_config = config.get("moduleConfig") or {}
+        vectorizers = [m for m in module_config if m in self.options.enabled_modules]
+        if len(vectorizers) > 1:
+            raise RestrictionViolation(f"multiple vectorizers configured in class's moduleConfig: {vectorizers}. "
+                                       f'class.vectorizer is set to "{config.get("vectorizer")}"')
+        module = config.get("vectorizer")
+        if self.options.validate_module and module in module_config:
+            self.options.validate_module(module, module_config[module] or {}, config)
+
+    # -- update / delete -------------------------------------------------------------------------------------
+    def update_class(self, info: ClassInfo, body: Any) -> ClassInfo:
+        if not isinstance(body, dict):
+            raise RestrictionViolation("the class definition must be a JSON object")
+        with self.lock:
+            given = v.capitalize_class(body.get("class") or info.name)
+            if given != info.name:
+                raise RestrictionViolation(f"class name is immutable: attempted change from \"{info.name}\" to "
+                                           f"\"{given}\"")
+            merged = {**info.config, **body, "class": info.name}
+            if "properties" in body:
+                self._check_same_properties(info, body.get("properties"))
+            merged["properties"] = info.config.get("properties")
+            new = self.normalize_class(merged)
+            self._check_immutables(info.config, new)
+            return self._save(new)
+
+    def _check_same_properties(self, info: ClassInfo, props: Any) -> None:
+        given = {(v.lower_first(p.get("name", "")), tuple(p.get("dataType") or ()))
+                 for p in props or [] if isinstance(p, dict)}
+        current = {(p["name"], tuple(p["dataType"])) for p in info.properties.values()}
+        if props is not None and given != current:
+            raise RestrictionViolation(
+                "properties cannot be updated through updating the class. Use the add property feature (e.g. "
+                '"POST /v1/schema/{className}/properties") to add additional properties')
+
+    @staticmethod
+    def _check_immutables(old: dict[str, Any], new: dict[str, Any]) -> None:
+        for key in ("vectorizer", "vectorIndexType"):
+            if old.get(key) != new.get(key):
+                raise RestrictionViolation(f'{key} is immutable: attempted change from "{old.get(key)}" to '
+                                           f'"{new.get(key)}"')
+        for key in IMMUTABLE_INDEX_KEYS:
+            before = (old.get("vectorIndexConfig") or {}).get(key)
+            after = (new.get("vectorIndexConfig") or {}).get(key)
+            if before != after:
+                raise RestrictionViolation(f'vectorIndexConfig.{key} is immutable: attempted change from "{before}" '
+                                           f'to "{after}"')
+        if set(old.get("vectorConfig") or {}) - set(new.get("vectorConfig") or {}):
+            raise RestrictionViolation("named vectors cannot be removed from a class")
+
+    def delete_class(self, name: str) -> None:
+        with self.lock:
+            info = self.get(name)
+            if info is None:
+                return
+            self.store.delete_class(info.name)
+            del self.classes[info.name]
+            for listener in self.options.listeners:
+                listener()
+
+    def add_property(self, info: ClassInfo, body: Any) -> dict[str, Any]:
+        with self.lock:
+            prop = property_with_defaults(v.normalize_property(body, info.name, set(self.classes)))
+            if prop["name"].lower() in {p.lower() for p in info.properties}:
+                raise RestrictionViolation(f'class "{info.name}": conflict for property "{prop["name"]}": '
+                                           "already in use or provided multiple times")
+            config = dict(info.config)
+            config["properties"] = [*(config.get("properties") or []), prop]
+            self._save(config)
+            return prop

@@ -1,0 +1,216 @@
+"""Server settings: one table of environment variables, Weaviate's names and defaults first.
+
+Every setting is read here and only here; modules and storage receive the parsed `Settings` object. A malformed
+value stops the server at start-up with a message that names the variable (`SettingsError`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+KNOWN_MODULES = ("multi2vec-clip", "multi2vec-bind")
+
+
+class SettingsError(ValueError):
+    """A setting could not be parsed; the message names the variable."""
+
+
+def parse_bool(raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in ("true", "1", "yes", "on"):
+        return True
+    if lowered in ("false", "0", "no", "off", ""):
+        return False
+    raise ValueError(f"expected true or false, got {raw!r}")
+
+
+def parse_int(raw: str) -> int:
+    try:
+        return int(raw.strip())
+    except ValueError:
+        raise ValueError(f"expected an integer, got {raw!r}") from None
+
+
+def parse_port(raw: str) -> int:
+    port = parse_int(raw)
+    if not 0 < port < 65536:
+        raise ValueError(f"expected a port number between 1 and 65535, got {raw!r}")
+    return port
+
+
+def parse_positive_int(raw: str) -> int:
+    value = parse_int(raw)
+    if value <= 0:
+        raise ValueError(f"expected a positive integer, got {raw!r}")
+    return value
+
+
+def parse_list(raw: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in raw.split(",") if item.strip())
+
+
+def parse_modules(raw: str) -> tuple[str, ...]:
+    modules = parse_list(raw)
+    unknown = [m for m in modules if m not in KNOWN_MODULES]
+    if unknown:
+        raise ValueError(f"unknown module {unknown[0]!r}; weavebind provides: {', '.join(KNOWN_MODULES)}")
+    return modules
+
+
+def parse_distance(raw: str) -> str:
+    allowed = ("cosine", "dot", "l2-squared", "manhattan", "hamming")
+    if raw not in allowed:
+        raise ValueError(f"expected one of {', '.join(allowed)}, got {raw!r}")
+    return raw
+
+
+def parse_duration_seconds(raw: str) -> float:
+    """Go duration strings as Weaviate takes them (`50s`, `2m`, `1m30s`, `500ms`), or plain seconds."""
+    text = raw.strip()
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    units = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+    total, number = 0.0, ""
+    index = 0
+    while index < len(text):
+        char = text[index]
+        if char.isdigit() or char == ".":
+            number += char
+            index += 1
+            continue
+        unit = "ms" if text.startswith("ms", index) else char
+        if unit not in units or not number:
+            raise ValueError(f"expected a duration such as 50s or 2m, got {raw!r}")
+        total += float(number) * units[unit]
+        number, index = "", index + len(unit)
+    if number:
+        raise ValueError(f"expected a duration such as 50s or 2m, got {raw!r}")
+    return total
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One environment variable: its name, default (as the raw string), parser and help text."""
+
+    name: str
+    default: str
+    parse: Callable[[str], Any]
+    help: str
+
+    @property
+    def field(self) -> str:
+        return self.name.lower()
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("PERSISTENCE_DATA_PATH", "/var/lib/weaviate", str,
+            "Directory for the SQLite database and the FAISS index snapshots."),
+    Setting("QUERY_DEFAULTS_LIMIT", "10", parse_positive_int,
+            "Default page size of REST object lists and offset-only GraphQL queries."),
+    Setting("QUERY_DEFAULTS_LIMIT_GRAPHQL", "100", parse_positive_int, "Default GraphQL Get limit."),
+    Setting("QUERY_MAXIMUM_RESULTS", "10000", parse_positive_int,
+            "Upper bound of offset + limit for any query, and of a batch delete's matches."),
+    Setting("QUERY_HYBRID_MAXIMUM_RESULTS", "100", parse_positive_int, "Results fetched per leg of a hybrid search."),
+    Setting("DEFAULT_VECTORIZER_MODULE", "none", str,
+            "Vectorizer of classes created without one: `none` or an enabled module."),
+    Setting("ENABLE_MODULES", "", parse_modules,
+            "Comma-separated modules to enable: multi2vec-clip, multi2vec-bind."),
+    Setting("AUTOSCHEMA_ENABLED", "true", parse_bool,
+            "Create unknown classes and properties when objects are imported."),
+    Setting("AUTOSCHEMA_DEFAULT_NUMBER", "number", str, "dataType auto-schema gives JSON numbers: number or int."),
+    Setting("DEFAULT_VECTOR_DISTANCE_METRIC", "cosine", parse_distance,
+            "Distance of vector indexes created without `vectorIndexConfig.distance`."),
+    Setting("AUTHENTICATION_ANONYMOUS_ACCESS_ENABLED", "true", parse_bool,
+            "Allow requests without credentials."),
+    Setting("AUTHENTICATION_APIKEY_ENABLED", "false", parse_bool,
+            "Accept `Authorization: Bearer <key>` API keys."),
+    Setting("AUTHENTICATION_APIKEY_ALLOWED_KEYS", "", parse_list, "Comma-separated API keys."),
+    Setting("AUTHENTICATION_APIKEY_USERS", "", parse_list,
+            "Comma-separated user names, one per key (or one name for all keys)."),
+    Setting("AUTHENTICATION_OIDC_ENABLED", "false", parse_bool,
+            "OIDC is not supported by weavebind; `true` stops the server at start-up."),
+    Setting("AUTHORIZATION_ADMINLIST_ENABLED", "false", parse_bool,
+            "Restrict access to the users in the admin and read-only lists."),
+    Setting("AUTHORIZATION_ADMINLIST_USERS", "", parse_list, "Users allowed every operation."),
+    Setting("AUTHORIZATION_ADMINLIST_READONLY_USERS", "", parse_list, "Users allowed read operations only."),
+    Setting("CLUSTER_HOSTNAME", "node1", str, "Name of this node, reported by the nodes API."),
+    Setting("GRPC_PORT", "50051", parse_port, "Port of the gRPC API used by the v4 clients."),
+    Setting("ENABLE_CUDA", "false", parse_bool,
+            "Search flat vector indexes on the GPU (needs the [gpu] extra) and run local models on CUDA."),
+    Setting("LOG_LEVEL", "info", str, "debug, info, warning or error."),
+    Setting("WEAVEBIND_DATABASE_URL", "", str,
+            "SQLAlchemy URL of the database; empty = SQLite file `weavebind.sqlite3` under PERSISTENCE_DATA_PATH."),
+    Setting("WEAVEBIND_WEAVIATE_VERSION", "1.28.0", str,
+            "Weaviate version reported by /v1/meta; clients pick features by it (v4 needs >= 1.27)."),
+    Setting("WEAVEBIND_MAX_REQUEST_BYTES", "104858000", parse_positive_int,
+            "Largest accepted request body in bytes (Weaviate's default gRPC message size); larger → 413."),
+    Setting("WEAVEBIND_INDEX_SNAPSHOT_SECONDS", "30", parse_positive_int,
+            "How often changed FAISS indexes are written to disk; a restart replays only later changes from SQL."),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The parsed settings: one attribute per table row, lower-cased (`settings.query_defaults_limit`)."""
+
+    values: Mapping[str, Any]
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    @property
+    def data_path(self) -> Path:
+        return Path(self.persistence_data_path)
+
+    @property
+    def database_url(self) -> str:
+        if self.weavebind_database_url:
+            return self.weavebind_database_url
+        return f"sqlite:///{self.data_path / 'weavebind.sqlite3'}"
+
+    def replace(self, **changes: Any) -> Settings:
+        return Settings({**self.values, **changes})
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Parse every setting from `environ` (default: the process environment)."""
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for setting in SETTINGS:
+        raw = env.get(setting.name, setting.default)
+        try:
+            values[setting.field] = setting.parse(raw)
+        except ValueError as exc:
+            raise SettingsError(f"invalid value for {setting.name}: {exc}") from None
+    _check_consistency(values)
+    return Settings(values)
+
+
+def _check_consistency(values: dict[str, Any]) -> None:
+    default = values["default_vectorizer_module"]
+    if default != "none" and default not in values["enable_modules"]:
+        raise SettingsError(
+            f"invalid value for DEFAULT_VECTORIZER_MODULE: module {default!r} is not enabled in ENABLE_MODULES"
+        )
+    if values["authentication_oidc_enabled"]:
+        raise SettingsError("invalid value for AUTHENTICATION_OIDC_ENABLED: weavebind does not support OIDC; "
+                            "use AUTHENTICATION_APIKEY_ENABLED")
+    keys, users = values["authentication_apikey_allowed_keys"], values["authentication_apikey_users"]
+    if values["authentication_apikey_enabled"]:
+        if not keys:
+            raise SettingsError("invalid value for AUTHENTICATION_APIKEY_ALLOWED_KEYS: "
+                                "API-key authentication is enabled but no keys are set")
+        if len(users) not in (1, len(keys)):
+            raise SettingsError("invalid value for AUTHENTICATION_APIKEY_USERS: give one user for all keys "
+                                f"or one per key ({len(keys)} keys, {len(users)} users)")
+    if values["autoschema_default_number"] not in ("number", "int"):
+        raise SettingsError("invalid value for AUTOSCHEMA_DEFAULT_NUMBER: expected number or int")

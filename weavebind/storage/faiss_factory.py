@@ -1,0 +1,207 @@
+"""FAISS specifics for :mod:`weavebind.storage.vector_index`: metric mapping, index construction, selectors,
+the snapshot file format and the optional GPU mirror.
+
+Metric mapping (Weaviate → FAISS):
+
+* ``cosine`` → inner product over unit-normalised stored vectors (distance = ``1 - ip``).
+* ``dot`` → inner product over the raw vectors (distance = ``-ip``).
+* ``l2-squared`` → ``METRIC_L2`` (FAISS reports squared L2).
+* ``manhattan`` → ``METRIC_L1``; both ``IndexFlat`` and ``IndexHNSWFlat`` support it natively.
+* ``hamming`` → no FAISS metric over floats. Vectors are kept in a flat store (``IndexFlat`` used only as a container
+  that can reconstruct, remove and serialise) and every search is computed exactly in numpy, whatever
+  ``vectorIndexType`` says.
+
+Every index is wrapped in ``IndexIDMap2`` so FAISS labels are the caller's int64 labels and stored vectors can be
+reconstructed by label.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import pathlib
+import struct
+import tempfile
+import threading
+import zlib
+
+import faiss
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+FAISS_METRIC = {
+    "cosine": faiss.METRIC_INNER_PRODUCT,
+    "dot": faiss.METRIC_INNER_PRODUCT,
+    "l2-squared": faiss.METRIC_L2,
+    "manhattan": faiss.METRIC_L1,
+}
+
+_MAGIC = b"WBVIDX01"
+
+# GPU brute-force k-selection is limited to 2048 in FAISS; beyond that the CPU path answers.
+GPU_MAX_K = 2048
+
+
+def storage_type(index_type: str, distance: str) -> str:
+    """The structure actually built: ``"hnsw"`` or ``"flat"`` (hamming is always flat, see module docstring)."""
+    if distance not in FAISS_METRIC:
+        return "flat"
+    return index_type
+
+
+def new_index(storage: str, distance: str, dim: int, max_connections: int, ef_construction: int) -> faiss.Index:
+    """An empty ``IndexIDMap2`` around a flat or HNSW index for ``distance``."""
+    # hamming only needs a container; L2 is as good as any metric for that.
+    metric = FAISS_METRIC.get(distance, faiss.METRIC_L2)
+    if storage == "hnsw":
+        inner = faiss.IndexHNSWFlat(dim, max_connections, metric)
+        inner.hnsw.efConstruction = ef_construction
+    else:
+        inner = faiss.IndexFlat(dim, metric)
+    return faiss.IndexIDMap2(inner)
+
+
+def stored_ids(index: faiss.Index) -> np.ndarray:
+    """Labels in FAISS's internal order (row i of the inner index has label ``stored_ids(index)[i]``)."""
+    return faiss.vector_to_array(index.id_map).astype(np.int64, copy=False)
+
+
+def stored_rows(index: faiss.Index, start: int, stop: int) -> np.ndarray:
+    """Stored vectors of internal rows ``[start, stop)``."""
+    if stop <= start:
+        return np.empty((0, index.d), dtype=np.float32)
+    return index.index.reconstruct_n(start, stop - start)
+
+
+def selector(labels: np.ndarray) -> faiss.IDSelector:
+    """Selector accepting exactly ``labels`` (external ids; IndexIDMap translates them)."""
+    return faiss.IDSelectorBatch(np.ascontiguousarray(labels, dtype=np.int64))
+
+
+def excluding(labels: np.ndarray) -> faiss.IDSelector:
+    """Selector rejecting ``labels``, used to hide tombstones."""
+    child = selector(labels)
+    sel = faiss.IDSelectorNot(child)
+    sel.referenced_objects = [child]  # IDSelectorNot holds a raw pointer to its child; keep it alive with the parent
+    return sel
+
+
+def search_params(storage: str, sel: faiss.IDSelector | None, ef: int) -> faiss.SearchParameters | None:
+    """Per-query parameters, so concurrent searches never mutate shared ``efSearch`` state."""
+    if storage == "hnsw":
+        params = faiss.SearchParametersHNSW(efSearch=ef)
+    elif sel is None:
+        return None
+    else:
+        params = faiss.SearchParameters()
+    if sel is not None:
+        params.sel = sel  # faiss's wrapper keeps a Python reference to sel for the lifetime of params
+    return params
+
+
+def serialize(index: faiss.Index | None) -> np.ndarray:
+    """Index bytes for :func:`write_snapshot` (taken under the caller's lock; the file is written outside it)."""
+    return faiss.serialize_index(index) if index is not None else np.empty(0, dtype=np.uint8)
+
+
+def write_snapshot(path: pathlib.Path, header: dict, tombstones: np.ndarray, blob: np.ndarray) -> None:
+    """Write ``MAGIC | u32 header length | JSON header | int64 tombstones | index bytes | u32 crc32 of all before``
+    to a temporary file, fsync it, rename it over ``path`` and fsync the directory, so a crash leaves either the old
+    file or the new one."""
+    tombs = np.ascontiguousarray(tombstones, dtype="<i8")
+    meta = json.dumps({**header, "tombstones": int(tombs.size), "index_bytes": int(blob.size)}).encode()
+    parts = [_MAGIC, struct.pack("<I", len(meta)), meta, tombs, blob]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            crc = 0
+            for part in parts:
+                f.write(part)
+                crc = zlib.crc32(part, crc)
+            f.write(struct.pack("<I", crc))
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)  # makes the rename itself durable
+    finally:
+        os.close(dir_fd)
+
+
+def read_snapshot(path: pathlib.Path) -> tuple[dict, np.ndarray, faiss.Index | None]:
+    """Inverse of :func:`write_snapshot`. Raises FileNotFoundError, or ValueError/RuntimeError when corrupt."""
+    raw = memoryview(path.read_bytes())
+    if len(raw) < len(_MAGIC) + 8 or bytes(raw[:len(_MAGIC)]) != _MAGIC:
+        raise ValueError("not a weavebind vector index file")
+    body = raw[:-4]
+    if zlib.crc32(body) != struct.unpack("<I", raw[-4:])[0]:
+        raise ValueError("checksum mismatch")
+    start = len(_MAGIC) + 4
+    end = start + struct.unpack_from("<I", body, len(_MAGIC))[0]
+    header = json.loads(bytes(body[start:end]))
+    n_tombs, n_bytes = int(header["tombstones"]), int(header["index_bytes"])
+    if end + 8 * n_tombs + n_bytes != len(body):
+        raise ValueError("length mismatch")
+    tombs = np.frombuffer(body, dtype="<i8", count=n_tombs, offset=end).astype(np.int64)
+    if not n_bytes:
+        return header, tombs, None
+    index = faiss.deserialize_index(np.frombuffer(body, dtype=np.uint8, count=n_bytes, offset=end + 8 * n_tombs))
+    if not isinstance(index, faiss.IndexIDMap2):
+        raise ValueError(f"expected an IndexIDMap2, found {type(index).__name__}")
+    return header, tombs, index
+
+
+def gpu_count() -> int:
+    """GPUs FAISS can use; 0 on faiss-cpu builds, which lack ``get_num_gpus`` or report 0."""
+    try:
+        return int(getattr(faiss, "get_num_gpus", lambda: 0)())
+    except Exception:  # a broken CUDA runtime must degrade to CPU, not fail index creation
+        return 0
+
+
+class GpuMirror:
+    """A lazily made GPU copy of a flat CPU index.
+
+    The CPU index stays the source of truth: writes and persistence go to it, and the copy is dropped after each
+    write (``invalidate``) and re-made by the next search. GPU resources are not thread-safe, so searches through the
+    mirror are serialised by its own lock. Any GPU failure switches the mirror off for good: the CPU answers.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._resources = None
+        self._index = None
+        self._failed = False
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._index = None
+
+    def search_live(self, cpu_index: faiss.Index, query: np.ndarray, k: int,
+                    tombstones: np.ndarray) -> np.ndarray | None:
+        """Labels of the k nearest non-tombstoned vectors, or None when the CPU index must answer instead."""
+        fetch = min(k + tombstones.size, cpu_index.ntotal)  # over-fetch: the GPU copy cannot skip tombstones
+        if self._failed or fetch > GPU_MAX_K:
+            return None
+        try:
+            with self._lock:
+                if self._index is None:
+                    if self._resources is None:
+                        self._resources = faiss.StandardGpuResources()
+                    self._index = faiss.index_cpu_to_gpu(self._resources, 0, cpu_index)
+                _, ids = self._index.search(query.reshape(1, -1), fetch)
+        except (RuntimeError, AttributeError):
+            log.warning("GPU search failed; searching on the CPU from now on", exc_info=True)
+            self._failed = True
+            return None
+        ids = ids[0][ids[0] >= 0]
+        return ids[~np.isin(ids, tombstones)][:k]

@@ -1,0 +1,164 @@
+"""SQL reads and writes of objects and their vectors. Callers hold the store's write lock for writes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import orjson
+from sqlalchemy import Connection, and_, delete, func, insert, select, update
+
+from weavebind.storage.db import SEQUENCE_KEY
+from weavebind.storage.records import ObjectRecord, vector_from_bytes, vector_to_bytes
+from weavebind.storage.tables import kv, objects, vectors
+
+CHUNK = 500  # bound on bound parameters per statement (SQLite allows 32766; keep statements modest)
+
+
+def allocate_sequence(conn: Connection, count: int) -> int:
+    """Reserve `count` change numbers; returns the first. The row lock orders concurrent writers on PostgreSQL."""
+    last = conn.execute(
+        update(kv).where(kv.c.key == SEQUENCE_KEY).values(value=kv.c.value + count).returning(kv.c.value)
+    ).scalar_one()
+    return last - count + 1
+
+
+def current_sequence(conn: Connection) -> int:
+    return conn.execute(select(kv.c.value).where(kv.c.key == SEQUENCE_KEY)).scalar_one()
+
+
+def _chunks(items: Sequence, size: int = CHUNK) -> Iterator[Sequence]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def existing_created(conn: Connection, class_name: str, uuids: Sequence[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for part in _chunks(uuids):
+        rows = conn.execute(select(objects.c.uuid, objects.c.created_ms).where(
+            and_(objects.c.class_name == class_name, objects.c.uuid.in_(part))))
+        found.update({row.uuid: row.created_ms for row in rows})
+    return found
+
+
+def write_objects(conn: Connection, records: Sequence[ObjectRecord], first_seq: int) -> None:
+    """Upsert `records` (one class) with sequence numbers first_seq, first_seq + 1, ...; replaces their vectors."""
+    class_name = records[0].class_name
+    uuids = [r.uuid for r in records]
+    _delete_rows(conn, class_name, uuids)
+    conn.execute(insert(objects), [
+        {"class_name": class_name, "uuid": r.uuid, "seq": first_seq + i, "created_ms": r.created_ms,
+         "updated_ms": r.updated_ms, "properties": orjson.dumps(r.properties).decode()}
+        for i, r in enumerate(records)
+    ])
+    vector_rows = [
+        {"class_name": class_name, "target": target, "uuid": r.uuid, "seq": first_seq + i,
+         "data": vector_to_bytes(vec)}
+        for i, r in enumerate(records) for target, vec in r.vectors.items()
+    ]
+    if vector_rows:
+        conn.execute(insert(vectors), vector_rows)
+
+
+def _delete_rows(conn: Connection, class_name: str, uuids: Sequence[str]) -> None:
+    for part in _chunks(uuids):
+        conn.execute(delete(objects).where(and_(objects.c.class_name == class_name, objects.c.uuid.in_(part))))
+        conn.execute(delete(vectors).where(and_(vectors.c.class_name == class_name, vectors.c.uuid.in_(part))))
+
+
+def delete_objects(conn: Connection, class_name: str, uuids: Sequence[str]) -> list[str]:
+    """Delete the given objects; returns the uuids that existed."""
+    existed: list[str] = []
+    for part in _chunks(uuids):
+        existed += conn.execute(select(objects.c.uuid).where(
+            and_(objects.c.class_name == class_name, objects.c.uuid.in_(part)))).scalars().all()
+    _delete_rows(conn, class_name, existed)
+    return existed
+
+
+def delete_class_rows(conn: Connection, class_name: str) -> None:
+    conn.execute(delete(objects).where(objects.c.class_name == class_name))
+    conn.execute(delete(vectors).where(vectors.c.class_name == class_name))
+
+
+def _record(row, vector_rows: dict[str, dict]) -> ObjectRecord:
+    return ObjectRecord(class_name=row.class_name, uuid=row.uuid, properties=orjson.loads(row.properties),
+                        created_ms=row.created_ms, updated_ms=row.updated_ms,
+                        vectors=vector_rows.get((row.class_name, row.uuid), {}))
+
+
+def _vectors_of(conn: Connection, rows) -> dict:
+    by_class: dict[str, list[str]] = {}
+    for row in rows:
+        by_class.setdefault(row.class_name, []).append(row.uuid)
+    found: dict = {}
+    for class_name, uuids in by_class.items():
+        for part in _chunks(uuids):
+            for v in conn.execute(select(vectors.c.uuid, vectors.c.target, vectors.c.data).where(
+                    and_(vectors.c.class_name == class_name, vectors.c.uuid.in_(part)))):
+                found.setdefault((class_name, v.uuid), {})[v.target] = vector_from_bytes(v.data)
+    return found
+
+
+def records_from_rows(conn: Connection, rows, with_vectors: bool) -> list[ObjectRecord]:
+    rows = list(rows)
+    vector_rows = _vectors_of(conn, rows) if with_vectors else {}
+    return [_record(row, vector_rows) for row in rows]
+
+
+def get_objects(conn: Connection, class_name: str | None, uuids: Sequence[str],
+                with_vectors: bool) -> list[ObjectRecord]:
+    """Objects with the given ids; with class_name None, from every class (Weaviate's legacy id-only paths)."""
+    rows: list = []
+    for part in _chunks(uuids):
+        condition = objects.c.uuid.in_(part)
+        if class_name is not None:
+            condition = and_(objects.c.class_name == class_name, condition)
+        rows += conn.execute(select(objects).where(condition).order_by(objects.c.class_name)).all()
+    return records_from_rows(conn, rows, with_vectors)
+
+
+def list_objects(conn: Connection, class_name: str | None, limit: int, offset: int, after: str | None,
+                 with_vectors: bool) -> list[ObjectRecord]:
+    """A page of objects ordered by (class, uuid), the order Weaviate's cursor (`after`) walks."""
+    query = select(objects)
+    if class_name is not None:
+        query = query.where(objects.c.class_name == class_name)
+    if after is not None:
+        query = query.where(objects.c.uuid > after)
+    query = query.order_by(objects.c.class_name, objects.c.uuid).limit(limit).offset(offset)
+    return records_from_rows(conn, conn.execute(query).all(), with_vectors)
+
+
+def count_objects(conn: Connection, class_name: str | None) -> int:
+    query = select(func.count()).select_from(objects)
+    if class_name is not None:
+        query = query.where(objects.c.class_name == class_name)
+    return conn.execute(query).scalar_one()
+
+
+def iter_class(conn: Connection, class_name: str, batch: int = 2000) -> Iterator[ObjectRecord]:
+    """Every object of a class, without vectors, in uuid order; keyset pagination keeps memory flat."""
+    last = ""
+    while True:
+        rows = conn.execute(select(objects).where(and_(objects.c.class_name == class_name, objects.c.uuid > last))
+                            .order_by(objects.c.uuid).limit(batch)).all()
+        if not rows:
+            return
+        yield from records_from_rows(conn, rows, with_vectors=False)
+        last = rows[-1].uuid
+
+
+def live_labels(conn: Connection, class_name: str, target: str) -> dict[int, str]:
+    """Sequence number (= FAISS label) → uuid of every stored vector of one target."""
+    rows = conn.execute(select(vectors.c.seq, vectors.c.uuid).where(
+        and_(vectors.c.class_name == class_name, vectors.c.target == target)))
+    return {row.seq: row.uuid for row in rows}
+
+
+def vectors_by_labels(conn: Connection, class_name: str, target: str,
+                      labels: Sequence[int]) -> list[tuple[int, bytes]]:
+    found: list[tuple[int, bytes]] = []
+    for part in _chunks(sorted(labels)):
+        found += conn.execute(select(vectors.c.seq, vectors.c.data).where(and_(
+            vectors.c.class_name == class_name, vectors.c.target == target, vectors.c.seq.in_(part)))).all()
+    return found

@@ -1,0 +1,141 @@
+"""The storage facade: SQL (source of truth) and the FAISS indexes, written under one lock.
+
+A write commits to SQL first and then updates the in-memory indexes before it returns, so the very next query sees
+it; a crash between the two loses nothing because indexes catch up from SQL on start (`IndexManager.load`).
+Snapshots of changed indexes are written every `snapshot_seconds` by a background thread and at close.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+import orjson
+from sqlalchemy import delete, func, insert, select, update
+
+from weavebind.storage import objects as sql
+from weavebind.storage.db import create_db_engine
+from weavebind.storage.indexes import IndexManager
+from weavebind.storage.records import ObjectRecord
+from weavebind.storage.tables import classes
+
+log = logging.getLogger("weavebind.store")
+
+TargetSpec = dict[str, tuple[str, dict]]  # target name → (vectorIndexType, vectorIndexConfig)
+
+
+class Store:
+    def __init__(self, url: str, data_path: Path, use_gpu: bool = False, snapshot_seconds: float = 30):
+        self.engine = create_db_engine(url)
+        self.indexes = IndexManager(data_path / "indexes", use_gpu=use_gpu)
+        self.write_lock = threading.RLock()
+        self.snapshot_seconds = snapshot_seconds
+        self._stop = threading.Event()
+        self._snapshotter: threading.Thread | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------------------------
+    def open(self, class_targets: dict[str, TargetSpec]) -> None:
+        """Register every class's indexes, load snapshots, catch up from SQL, start the snapshot thread."""
+        for class_name, targets in class_targets.items():
+            self.indexes.configure(class_name, targets)
+        with self.write_lock:
+            self.indexes.load(self.engine)
+        self._snapshotter = threading.Thread(target=self._snapshot_loop, name="weavebind-snapshots", daemon=True)
+        self._snapshotter.start()
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._snapshotter is not None:
+            self._snapshotter.join(timeout=60)
+        self.snapshot()
+        self.engine.dispose()
+
+    def snapshot(self) -> None:
+        with self.write_lock:
+            with self.engine.connect() as conn:
+                seq = sql.current_sequence(conn)
+            self.indexes.snapshot(seq)
+
+    def _snapshot_loop(self) -> None:
+        while not self._stop.wait(self.snapshot_seconds):
+            try:
+                self.snapshot()
+            except Exception:  # a failed snapshot only costs catch-up time at the next start
+                log.exception("index snapshot failed")
+
+    # -- schema ----------------------------------------------------------------------------------------------
+    def load_classes(self) -> list[dict]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(classes.c.config).order_by(classes.c.position)).scalars().all()
+        return [orjson.loads(row) for row in rows]
+
+    def save_class(self, name: str, config: dict, targets: TargetSpec) -> None:
+        """Insert or replace a class definition and (re)configure its indexes."""
+        data = orjson.dumps(config).decode()
+        with self.write_lock, self.engine.begin() as conn:
+            exists = conn.execute(select(classes.c.name).where(classes.c.name == name)).first()
+            if exists:
+                conn.execute(update(classes).where(classes.c.name == name).values(config=data))
+            else:
+                position = conn.execute(select(func.coalesce(func.max(classes.c.position), 0))).scalar_one() + 1
+                conn.execute(insert(classes).values(name=name, position=position, config=data))
+            self.indexes.configure(name, targets)
+
+    def delete_class(self, name: str) -> None:
+        with self.write_lock:
+            with self.engine.begin() as conn:
+                conn.execute(delete(classes).where(classes.c.name == name))
+                sql.delete_class_rows(conn, name)
+            self.indexes.drop_class(name)
+
+    # -- objects ---------------------------------------------------------------------------------------------
+    def put(self, records: Sequence[ObjectRecord], keep_created: bool = True) -> None:
+        """Upsert objects of one class. Raises DimensionMismatchError before writing anything."""
+        if not records:
+            return
+        with self.write_lock:
+            self.indexes.check_dims(records)
+            with self.engine.begin() as conn:
+                if keep_created:
+                    created = sql.existing_created(conn, records[0].class_name, [r.uuid for r in records])
+                    for record in records:
+                        record.created_ms = created.get(record.uuid, record.created_ms)
+                first_seq = sql.allocate_sequence(conn, len(records))
+                sql.write_objects(conn, records, first_seq)
+            self.indexes.apply_write(records, first_seq)
+
+    def delete(self, class_name: str, uuids: Sequence[str]) -> list[str]:
+        with self.write_lock:
+            with self.engine.begin() as conn:
+                existed = sql.delete_objects(conn, class_name, uuids)
+            self.indexes.apply_delete(class_name, existed)
+            return existed
+
+    def get(self, class_name: str, uuid: str, with_vectors: bool = False) -> ObjectRecord | None:
+        with self.engine.connect() as conn:
+            found = sql.get_objects(conn, class_name, [uuid], with_vectors)
+        return found[0] if found else None
+
+    def get_many(self, class_name: str | None, uuids: Sequence[str], with_vectors: bool = False) -> list[ObjectRecord]:
+        with self.engine.connect() as conn:
+            return sql.get_objects(conn, class_name, uuids, with_vectors)
+
+    def list(self, class_name: str | None, limit: int, offset: int = 0, after: str | None = None,
+             with_vectors: bool = False) -> list[ObjectRecord]:
+        with self.engine.connect() as conn:
+            return sql.list_objects(conn, class_name, limit, offset, after, with_vectors)
+
+    def count(self, class_name: str | None = None) -> int:
+        with self.engine.connect() as conn:
+            return sql.count_objects(conn, class_name)
+
+    def iter_class(self, class_name: str) -> Iterator[ObjectRecord]:
+        with self.engine.connect() as conn:
+            yield from sql.iter_class(conn, class_name)
+
+    def search(self, class_name: str, target: str, vector: np.ndarray, k: int,
+               allowed: Sequence[str] | None = None) -> list[tuple[str, float]]:
+        return self.indexes.search(class_name, target, vector, k, allowed)

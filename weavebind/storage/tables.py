@@ -1,0 +1,46 @@
+"""The SQL schema: SQL is the source of truth, FAISS indexes are derived from `wb_vectors`.
+
+Every write takes fresh numbers from the change sequence (`wb_kv['seq']`); an object row and its vector rows carry
+the number of the write that produced them. A vector's sequence number is also its FAISS label, so an index knows
+which writes it contains and catches up with `seq > snapshot` after a restart.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Column, Index, Integer, LargeBinary, MetaData, String, Table, Text
+
+metadata = MetaData()
+
+kv = Table(
+    "wb_kv", metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", BigInteger, nullable=False),
+)
+
+classes = Table(
+    "wb_classes", metadata,
+    Column("name", String(255), primary_key=True),
+    Column("position", Integer, nullable=False),
+    Column("config", Text, nullable=False),
+)
+
+objects = Table(
+    "wb_objects", metadata,
+    Column("class_name", String(255), primary_key=True),
+    Column("uuid", String(36), primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("created_ms", BigInteger, nullable=False),
+    Column("updated_ms", BigInteger, nullable=False),
+    Column("properties", Text, nullable=False),
+)
+Index("ix_wb_objects_uuid", objects.c.uuid)
+
+vectors = Table(
+    "wb_vectors", metadata,
+    Column("class_name", String(255), primary_key=True),
+    Column("target", String(255), primary_key=True),
+    Column("uuid", String(36), primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+)
+Index("ix_wb_vectors_seq", vectors.c.class_name, vectors.c.target, vectors.c.seq)

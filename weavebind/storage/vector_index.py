@@ -1,0 +1,372 @@
+"""One FAISS index for one (class, target vector): derived state, rebuilt from SQL whenever it cannot be loaded.
+
+Contract
+    * Labels are int64, unique and never reused: an updated object gets a new label and its old one is removed.
+      Adding a label that is (or was) in the index raises ``ValueError``.
+    * ``remove`` tombstones a label: it is invisible to the very next search; the vector stays in FAISS until
+      ``compact`` drops it (flat: ``remove_ids``; HNSW: rebuild from the live vectors, as FAISS HNSW cannot delete).
+    * ``search`` returns Weaviate distances (:mod:`.distances`), ascending, ties broken by label. Every candidate
+      FAISS returns is re-scored with :mod:`.distances`, so exact and approximate paths report identical numbers.
+    * Filtered search: when at most ``flat_search_cutoff`` allowed labels are live, brute force over exactly those
+      vectors (exact, like Weaviate's flat-search cutoff); otherwise FAISS is searched with an ``IDSelector`` (exact on
+      flat indexes; HNSW recall on HNSW). If HNSW reaches fewer than k allowed live nodes, an exact scan answers.
+    * Stored vectors: cosine vectors are stored unit-normalised, so ``vectors_for`` returns them normalised; the
+      other metrics store and return the raw vectors. The raw cosine vector lives in SQL.
+    * ``hamming`` (and ``hnsw`` with hamming) is stored flat and always scored exactly in numpy; see faiss_factory.
+
+Thresholds
+    * Dynamic ef (``ef == -1``): ``clamp(k * dynamicEfFactor, dynamicEfMin, dynamicEfMax)``; any ef is raised to k.
+    * ``needs_compaction``: at least 64 tombstones and more than 10% of the stored vectors tombstoned.
+
+Concurrency
+    A readers-writer lock: searches, ``save`` and reads share it; ``add``/``remove`` and index swaps are exclusive
+    (FAISS searches are thread-safe with each other, never with ``add``). An HNSW rebuild runs outside the lock on a
+    snapshot, then replays the adds made meanwhile and swaps under the write lock, so searches never see a half-built
+    index and are blocked only for the replay.
+
+GPU
+    With ``use_gpu`` and a GPU visible to FAISS, unfiltered searches on flat indexes go through a lazily made GPU copy
+    (``faiss.index_cpu_to_gpu``); the CPU index stays the updated and persisted source of truth and the copy is
+    re-made after writes. Filtered searches, k + tombstones > 2048, and HNSW stay on the CPU.
+
+Persistence: one file per index, written atomically with a checksum (format in ``faiss_factory.write_snapshot``).
+"""
+
+from __future__ import annotations
+
+import logging
+import pathlib
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+
+from weavebind.storage import faiss_factory as ff
+from weavebind.storage.distances import check_metric, distances, normalize
+from weavebind.storage.rwlock import RWLock
+
+log = logging.getLogger(__name__)
+
+COMPACT_MIN_TOMBSTONES = 64
+COMPACT_MIN_FRACTION = 0.10
+INDEX_TYPES = ("hnsw", "flat")
+_FORMAT_VERSION = 1
+_SCAN_ROWS = 65536  # rows per chunk of an exact scan: bounds the float64 scratch memory
+_WEAVIATE_INT_KEYS = {
+    "maxConnections": "max_connections", "efConstruction": "ef_construction", "ef": "ef",
+    "dynamicEfMin": "dynamic_ef_min", "dynamicEfMax": "dynamic_ef_max", "dynamicEfFactor": "dynamic_ef_factor",
+    "flatSearchCutoff": "flat_search_cutoff",
+}
+
+
+class DimensionMismatchError(ValueError):
+    """A vector's length differs from the length of the vectors already in the index."""
+
+
+@dataclass(frozen=True)
+class IndexConfig:
+    index_type: str = "hnsw"
+    distance: str = "cosine"
+    max_connections: int = 32
+    ef_construction: int = 128
+    ef: int = -1
+    dynamic_ef_min: int = 100
+    dynamic_ef_max: int = 500
+    dynamic_ef_factor: int = 8
+    flat_search_cutoff: int = 40000
+    use_gpu: bool = False
+
+    def __post_init__(self) -> None:
+        if self.index_type not in INDEX_TYPES:
+            raise ValueError(f'unrecognized or unsupported vectorIndexType "{self.index_type}": '
+                             f"allowed values are {', '.join(INDEX_TYPES)}")
+        check_metric(self.distance)
+        if self.max_connections < 2 or self.ef_construction < 1 or self.flat_search_cutoff < 0:
+            raise ValueError("maxConnections must be >= 2, efConstruction >= 1 and flatSearchCutoff >= 0")
+
+    @classmethod
+    def from_weaviate(cls, vector_index_type: str, vector_index_config: dict | None,
+                      use_gpu: bool = False) -> IndexConfig:
+        """Build from a class's ``vectorIndexType`` and ``vectorIndexConfig`` (camelCase); absent keys default."""
+        cfg = vector_index_config or {}
+        ints = {field: int(cfg[key]) for key, field in _WEAVIATE_INT_KEYS.items() if cfg.get(key) is not None}
+        return cls(index_type=vector_index_type or "hnsw", distance=cfg.get("distance") or "cosine",
+                   use_gpu=use_gpu, **ints)
+
+    @property
+    def storage(self) -> str:
+        """The structure actually built (``hamming`` is always flat)."""
+        return ff.storage_type(self.index_type, self.distance)
+
+    def search_ef(self, k: int) -> int:
+        ef = self.ef
+        if ef < 0:
+            ef = min(max(k * self.dynamic_ef_factor, self.dynamic_ef_min), self.dynamic_ef_max)
+        return max(ef, k)
+
+    def fingerprint(self) -> str:
+        """What a saved index depends on. Search-time settings (ef*, flatSearchCutoff, use_gpu) are left out:
+        Weaviate lets them change on a live class, and they must not force a rebuild."""
+        parts = [f"v{_FORMAT_VERSION}", self.storage, self.distance]
+        if self.storage == "hnsw":
+            parts += [str(self.max_connections), str(self.ef_construction)]
+        return "|".join(parts)
+
+
+def _isin_sorted(values: np.ndarray, sorted_arr: np.ndarray) -> np.ndarray:
+    if sorted_arr.size == 0:
+        return np.zeros(values.shape, dtype=bool)
+    pos = np.minimum(np.searchsorted(sorted_arr, values), sorted_arr.size - 1)
+    return sorted_arr[pos] == values
+
+
+def _top_k(labels: np.ndarray, dists: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The k smallest distances, ties broken by label so every search path agrees on the order."""
+    if dists.size > k:
+        keep = dists <= np.partition(dists, k - 1)[k - 1]
+        labels, dists = labels[keep], dists[keep]
+    order = np.lexsort((labels, dists))[:k]
+    return labels[order].astype(np.int64), dists[order].astype(np.float32)
+
+
+def _empty() -> tuple[np.ndarray, np.ndarray]:
+    return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
+
+
+class VectorIndex:
+    """See the module docstring for the contract, thresholds, locking and file format."""
+
+    def __init__(self, config: IndexConfig, dim: int | None = None) -> None:
+        self.config = config
+        self._rw = RWLock()
+        self._compacting = threading.Lock()
+        use_gpu = config.use_gpu and config.storage == "flat" and config.distance in ff.FAISS_METRIC
+        self._gpu = ff.GpuMirror() if use_gpu and ff.gpu_count() > 0 else None
+        self._index = None
+        self._dim: int | None = None
+        self._tombstones: set[int] = set()
+        self._tombs_cache: np.ndarray | None = None  # sorted tombstones
+        self._ids_cache: np.ndarray | None = None  # sorted stored labels, live and tombstoned
+        if dim is not None:
+            self._create(dim)
+
+    def _create(self, dim: int) -> None:
+        if dim <= 0:
+            raise ValueError(f"vector length must be positive, got {dim}")
+        c = self.config
+        self._index = ff.new_index(c.storage, c.distance, dim, c.max_connections, c.ef_construction)
+        self._dim = dim
+
+    @property
+    def dim(self) -> int | None:
+        return self._dim
+
+    def check_dim(self, dim: int) -> None:
+        if self._dim is not None and dim != self._dim:
+            raise DimensionMismatchError(
+                f"new node has a vector with length {dim}. Existing nodes have vectors with length {self._dim}")
+
+    # -- caches (computed under either lock; writers invalidate them) --------------------------------------------
+    def _ids(self) -> np.ndarray:
+        if self._ids_cache is None:
+            ids = ff.stored_ids(self._index) if self._index is not None else np.empty(0, dtype=np.int64)
+            self._ids_cache = np.sort(ids)
+        return self._ids_cache
+
+    def _tombs(self) -> np.ndarray:
+        if self._tombs_cache is None:
+            self._tombs_cache = np.sort(np.fromiter(self._tombstones, dtype=np.int64, count=len(self._tombstones)))
+        return self._tombs_cache
+
+    def _live_count(self) -> int:
+        return 0 if self._index is None else self._index.ntotal - len(self._tombstones)
+
+    def _live_subset(self, labels) -> np.ndarray:
+        """Sorted unique labels among ``labels`` that are stored and not tombstoned."""
+        a = np.unique(np.asarray(labels, dtype=np.int64).reshape(-1))
+        a = a[_isin_sorted(a, self._ids())]
+        return a[~_isin_sorted(a, self._tombs())]
+
+    # -- writes ---------------------------------------------------------------------------------------------------
+    def add(self, labels: np.ndarray, vectors: np.ndarray) -> None:
+        labels = np.ascontiguousarray(labels, dtype=np.int64).reshape(-1)
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        if vectors.ndim != 2 or vectors.shape[0] != labels.size:
+            raise ValueError(f"expected {labels.size} vectors of shape (n, d), got shape {vectors.shape}")
+        if labels.size == 0:
+            return
+        self.check_dim(vectors.shape[1])
+        if not np.isfinite(vectors).all():
+            raise ValueError("vectors must not contain NaN or infinite values")
+        if self.config.distance == "cosine":
+            vectors = normalize(vectors)
+        with self._rw.write():
+            if self._index is None:
+                self._create(vectors.shape[1])
+            self.check_dim(vectors.shape[1])  # another thread may have created the index meanwhile
+            new = np.sort(labels)
+            ids = self._ids()
+            if np.any(new[1:] == new[:-1]) or _isin_sorted(new, ids).any():
+                raise ValueError("labels must be unique and never reused")
+            self._index.add_with_ids(vectors, labels)
+            self._ids_cache = np.sort(np.concatenate([ids, new]), kind="stable")  # merges two sorted runs
+            if self._gpu is not None:
+                self._gpu.invalidate()
+
+    def remove(self, labels) -> None:
+        with self._rw.write():
+            known = np.unique(np.asarray(labels, dtype=np.int64).reshape(-1))
+            known = known[_isin_sorted(known, self._ids())]
+            if known.size:
+                self._tombstones.update(known.tolist())
+                self._tombs_cache = None
+
+    # -- reads ----------------------------------------------------------------------------------------------------
+    def search(self, query: np.ndarray, k: int,
+               allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        q = np.ascontiguousarray(query, dtype=np.float32).reshape(-1)
+        with self._rw.read():
+            if self._index is None or k <= 0:
+                return _empty()
+            if q.size != self._dim:
+                raise DimensionMismatchError(f"vector lengths don't match: {q.size} vs {self._dim}")
+            if self._live_count() == 0:
+                return _empty()
+            cand = None if allowed is None else self._live_subset(allowed)
+            if cand is not None and cand.size <= self.config.flat_search_cutoff:
+                return self._rank(q, cand, k)
+            if self.config.distance not in ff.FAISS_METRIC:
+                return self._scan(q, k, cand)
+            found = self._faiss_labels(q, k, cand)
+            if found.size < min(k, self._live_count() if cand is None else cand.size):
+                return self._scan(q, k, cand)
+            return self._rank(q, found, k)
+
+    def _rank(self, q: np.ndarray, labels: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        if labels.size == 0:
+            return _empty()
+        vectors = self._index.reconstruct_batch(labels)
+        return _top_k(labels, distances(self.config.distance, q, vectors), k)
+
+    def _faiss_labels(self, q: np.ndarray, k: int, cand: np.ndarray | None) -> np.ndarray:
+        fq = (normalize(q) if self.config.distance == "cosine" else q).reshape(1, -1)
+        tombs = self._tombs()
+        if cand is None and self._gpu is not None:
+            found = self._gpu.search_live(self._index, fq, k, tombs)
+            if found is not None:
+                return found
+        sel = ff.selector(cand) if cand is not None else ff.excluding(tombs) if tombs.size else None
+        params = ff.search_params(self.config.storage, sel, self.config.search_ef(k))
+        _, ids = self._index.search(fq, k, params=params)
+        return ids[0][ids[0] >= 0]
+
+    def _scan(self, q: np.ndarray, k: int, cand: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """Exact search over the stored rows, chunk by chunk (hamming, and HNSW's fallback)."""
+        ids, tombs = ff.stored_ids(self._index), self._tombs()
+        best = _empty()
+        for start in range(0, ids.size, _SCAN_ROWS):
+            chunk = ids[start:start + _SCAN_ROWS]
+            keep = _isin_sorted(chunk, cand) if cand is not None else ~_isin_sorted(chunk, tombs)
+            if keep.any():
+                rows = ff.stored_rows(self._index, start, start + chunk.size)[keep]
+                d = distances(self.config.distance, q, rows)
+                best = _top_k(np.concatenate([best[0], chunk[keep]]), np.concatenate([best[1], d]), k)
+        return best
+
+    def __len__(self) -> int:
+        with self._rw.read():
+            return self._live_count()
+
+    def labels(self) -> np.ndarray:
+        """All live labels, sorted."""
+        with self._rw.read():
+            ids = self._ids()
+            return ids[~_isin_sorted(ids, self._tombs())]
+
+    def vectors_for(self, labels) -> np.ndarray:
+        """Stored vectors of live labels, in the given order (cosine: unit-normalised). KeyError if one is not live."""
+        labels = np.ascontiguousarray(labels, dtype=np.int64).reshape(-1)
+        with self._rw.read():
+            missing = labels[~_isin_sorted(labels, self._live_subset(labels))]
+            if missing.size:
+                raise KeyError(f"no live vector for labels {missing[:5].tolist()}")
+            if labels.size == 0:
+                return np.empty((0, self._dim or 0), dtype=np.float32)
+            return self._index.reconstruct_batch(labels)
+
+    # -- maintenance ----------------------------------------------------------------------------------------------
+    @property
+    def needs_compaction(self) -> bool:
+        tombstones = len(self._tombstones)
+        stored = 0 if self._index is None else self._index.ntotal
+        return tombstones >= COMPACT_MIN_TOMBSTONES and tombstones > COMPACT_MIN_FRACTION * stored
+
+    def compact(self) -> None:
+        """Physically drop tombstoned vectors. Safe to run in a background thread while searches and writes run."""
+        with self._compacting:
+            if self.config.storage == "flat":
+                self._compact_in_place()
+            else:
+                self._rebuild()
+
+    def _compact_in_place(self) -> None:
+        with self._rw.write():
+            if self._index is None or not self._tombstones:
+                return
+            self._index.remove_ids(ff.selector(self._tombs()))
+            self._tombstones.clear()
+            self._tombs_cache = self._ids_cache = None
+            if self._gpu is not None:
+                self._gpu.invalidate()
+
+    def _rebuild(self) -> None:
+        with self._rw.read():
+            if self._index is None or not self._tombstones:
+                return
+            old, dropped, mark = self._index, self._tombs(), self._index.ntotal
+            live = self._live_subset(self._ids())
+            vectors = old.reconstruct_batch(live) if live.size else None
+        c = self.config
+        fresh = ff.new_index(c.storage, c.distance, self._dim, c.max_connections, c.ef_construction)
+        if vectors is not None:
+            fresh.add_with_ids(vectors, live)  # stored vectors: already normalised for cosine
+        with self._rw.write():
+            # Only this method replaces the index (under _compacting), so `old` is still current; adds made
+            # during the rebuild are exactly its rows appended after `mark`.
+            late = ff.stored_ids(old)[mark:]
+            if late.size:
+                fresh.add_with_ids(ff.stored_rows(old, mark, old.ntotal), late)
+            self._index = fresh
+            self._tombstones.difference_update(dropped.tolist())
+            self._tombs_cache = self._ids_cache = None
+
+    # -- persistence ----------------------------------------------------------------------------------------------
+    def save(self, path: pathlib.Path, seq: int) -> None:
+        """Persist the index, tombstones, dim, config fingerprint and ``seq`` atomically (tmp file, fsync, replace)."""
+        with self._rw.read():
+            blob, tombs, dim = ff.serialize(self._index), self._tombs(), self._dim
+        header = {"fingerprint": self.config.fingerprint(), "dim": dim, "seq": int(seq)}
+        ff.write_snapshot(pathlib.Path(path), header, tombs, blob)
+
+    @classmethod
+    def load(cls, path: pathlib.Path, config: IndexConfig) -> tuple[VectorIndex, int] | None:
+        """``(index, seq)``, or None when the file is missing, corrupt, or was saved with another config."""
+        try:
+            header, tombs, index = ff.read_snapshot(pathlib.Path(path))
+            if header["fingerprint"] != config.fingerprint():
+                log.info("vector index %s was saved for %s, not %s: rebuilding", path, header["fingerprint"],
+                         config.fingerprint())
+                return None
+            vi = cls(config)
+            if index is not None:
+                vi._index, vi._dim = index, index.d
+                if index.d != header["dim"] or not _isin_sorted(tombs, vi._ids()).all():
+                    raise ValueError("index does not match its header")
+                vi._tombstones = set(tombs.tolist())
+            return vi, int(header["seq"])
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
+            # Derived state: an unreadable file only means "rebuild from SQL".
+            log.warning("cannot load vector index %s (%s): rebuilding", path, exc)
+            return None
