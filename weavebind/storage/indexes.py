@@ -1,10 +1,11 @@
 """The FAISS indexes of all classes: one per (class, target vector), kept in step with SQL.
 
 Labels are the change-sequence numbers of the writes that stored each vector, so an index maps label → uuid and
-uuid → label in memory. A write replaces a uuid's label (the old one is tombstoned); a delete tombstones it.
-After a restart each index loads its snapshot and catches up with a set difference against `wb_vectors`:
-labels that are no longer live are tombstoned, live labels missing from the snapshot are added. No replay log and
-no full rebuild are needed.
+uuid → label in memory. A write replaces a uuid's label (the old one is tombstoned at once); new vectors go to the
+pending buffer (`pending.py`), which searches scan exactly until the background indexer has moved them into FAISS.
+After a restart each index loads its snapshot and catches up with a set difference against `wb_vectors`: labels
+that are no longer live are tombstoned, live labels missing from the snapshot become pending. No replay log and no
+full rebuild are needed, and the server is ready before the catch-up has finished.
 """
 
 from __future__ import annotations
@@ -19,35 +20,53 @@ import numpy as np
 from sqlalchemy import Engine
 
 from weavebind.storage import objects as sql
+from weavebind.storage.indexer import Indexer
+from weavebind.storage.pending import PendingVectors
 from weavebind.storage.records import ObjectRecord, vector_from_bytes
 from weavebind.storage.vector_index import DimensionMismatchError, IndexConfig, VectorIndex
 
 log = logging.getLogger("weavebind.indexes")
+CATCH_UP_ROWS = 5000
 
 
 @dataclass
 class TargetIndex:
-    """A FAISS index plus the label ↔ uuid maps of its live vectors."""
+    """A FAISS index, its pending vectors, and the label ↔ uuid maps of its live vectors."""
 
     index: VectorIndex
+    pending: PendingVectors
     uuid_by_label: dict[int, str] = field(default_factory=dict)
     label_by_uuid: dict[str, int] = field(default_factory=dict)
     dirty: bool = False
 
+    @classmethod
+    def empty(cls, config: IndexConfig, dim: int | None) -> TargetIndex:
+        return cls(VectorIndex(config, dim), PendingVectors(config.distance))
+
     def forget(self, uuids: Iterable[str]) -> None:
         stale = [self.label_by_uuid.pop(u) for u in uuids if u in self.label_by_uuid]
+        if not stale:
+            return
         for label in stale:
             del self.uuid_by_label[label]
-        if stale:
-            self.index.remove(np.asarray(stale, dtype=np.int64))
-            self.dirty = True
+        in_faiss = [x for x in stale if x not in self.pending]
+        self.pending.discard(stale)
+        if in_faiss:
+            self.index.remove(np.asarray(in_faiss, dtype=np.int64))
+        self.dirty = True
 
     def add(self, labels: Sequence[int], uuids: Sequence[str], matrix: np.ndarray) -> None:
-        self.index.add(np.asarray(labels, dtype=np.int64), matrix)
+        if self.index.dim is None:  # still empty: fix the dimension now, so the next write is checked against it
+            self.index = VectorIndex(self.index.config, matrix.shape[1])
+        self.pending.put(np.asarray(labels, dtype=np.int64), matrix)
         for label, uuid in zip(labels, uuids, strict=True):
             self.uuid_by_label[label] = uuid
             self.label_by_uuid[uuid] = label
         self.dirty = True
+
+    @property
+    def dim(self) -> int | None:
+        return self.index.dim
 
 
 class IndexManager:
@@ -59,6 +78,7 @@ class IndexManager:
         self.configs: dict[tuple[str, str], IndexConfig] = {}
         self.indexes: dict[tuple[str, str], TargetIndex] = {}
         self.lock = threading.RLock()
+        self.indexer = Indexer(self)
 
     def path(self, class_name: str, target: str) -> Path:
         return self.directory / f"{class_name}.{target or '_'}.faiss"
@@ -72,16 +92,22 @@ class IndexManager:
                 old = self.configs.get(key)
                 self.configs[key] = new
                 if key in self.indexes and old is not None and old != new:
-                    self.indexes[key] = self._rebuilt(key, new)
+                    self._rebuild(key, new)
 
-    def _rebuilt(self, key: tuple[str, str], config: IndexConfig) -> TargetIndex:
-        """A config change that FAISS cannot apply in place (e.g. ef): rebuild from the live vectors."""
+    def _rebuild(self, key: tuple[str, str], config: IndexConfig) -> None:
+        """A config change FAISS cannot apply in place (e.g. maxConnections): re-index every live vector."""
         current = self.indexes[key]
-        fresh = TargetIndex(VectorIndex(config, current.index.dim))
-        labels = list(current.uuid_by_label)
-        if labels:
-            fresh.add(labels, [current.uuid_by_label[x] for x in labels], current.index.vectors_for(labels))
-        return fresh
+        fresh = TargetIndex.empty(config, current.dim)
+        indexed = [x for x in current.uuid_by_label if x not in current.pending]
+        if indexed:  # an add the indexer is making to `current` meanwhile only reaches the retired index
+            fresh.add(indexed, [current.uuid_by_label[x] for x in indexed], current.index.vectors_for(indexed))
+        for chunk in [*current.pending.queued, *current.pending.inflight]:
+            keep = [i for i, x in enumerate(chunk.labels) if int(x) in current.pending]
+            if keep:
+                labels = [int(chunk.labels[i]) for i in keep]
+                fresh.add(labels, [current.uuid_by_label[x] for x in labels], chunk.vectors[keep])
+        self.indexes[key] = fresh
+        self.indexer.wake()
 
     def check_dims(self, records: Sequence[ObjectRecord]) -> None:
         """Raise DimensionMismatchError before anything is written, also for mismatches inside one batch."""
@@ -91,22 +117,20 @@ class IndexManager:
                 for target, vector in record.vectors.items():
                     key = (record.class_name, target)
                     if key not in seen:
-                        existing = self.indexes.get(key)
-                        dim = existing.index.dim if existing is not None else None
-                        seen[key] = dim if dim is not None else len(vector)
+                        seen[key] = self.dimension(*key) or len(vector)
                     if len(vector) != seen[key]:
                         raise DimensionMismatchError(
                             f"new node has a vector with length {len(vector)}. "
                             f"Existing nodes have vectors with length {seen[key]}")
 
-    def _target(self, class_name: str, target: str) -> TargetIndex:
+    def _target(self, class_name: str, target: str, dim: int) -> TargetIndex:
         key = (class_name, target)
         if key not in self.indexes:
-            self.indexes[key] = TargetIndex(VectorIndex(self.configs[key]))
+            self.indexes[key] = TargetIndex.empty(self.configs[key], dim)
         return self.indexes[key]
 
     def apply_write(self, records: Sequence[ObjectRecord], first_seq: int) -> None:
-        """Mirror a committed upsert: every old label of these uuids goes, every new vector comes in."""
+        """Mirror a committed upsert: every old label of these uuids goes, every new vector becomes pending."""
         if not records:
             return
         class_name = records[0].class_name
@@ -121,8 +145,9 @@ class IndexManager:
                     per_target.setdefault(target, []).append(i)
             for target, positions in per_target.items():
                 matrix = np.stack([records[i].vectors[target] for i in positions]).astype(np.float32)
-                self._target(class_name, target).add(
+                self._target(class_name, target, matrix.shape[1]).add(
                     [first_seq + i for i in positions], [records[i].uuid for i in positions], matrix)
+        self.indexer.wake()
 
     def apply_delete(self, class_name: str, uuids: Sequence[str]) -> None:
         with self.lock:
@@ -140,52 +165,79 @@ class IndexManager:
     def search(self, class_name: str, target: str, vector: np.ndarray, k: int,
                allowed: Iterable[str] | None = None) -> list[tuple[str, float]]:
         """Nearest objects as (uuid, Weaviate distance), closest first; `allowed` restricts to those uuids."""
+        query = np.asarray(vector, dtype=np.float32)
         with self.lock:
             target_index = self.indexes.get((class_name, target))
-            if target_index is None:
+            if target_index is None or k <= 0:
                 return []
             allowed_labels = None
             if allowed is not None:
-                allowed_labels = np.asarray([target_index.label_by_uuid[u] for u in allowed
-                                             if u in target_index.label_by_uuid], dtype=np.int64)
-            labels, dists = target_index.index.search(np.asarray(vector, dtype=np.float32), k, allowed_labels)
-            return [(target_index.uuid_by_label[int(x)], float(d)) for x, d in zip(labels, dists, strict=True)]
+                allowed_labels = np.sort(np.asarray([target_index.label_by_uuid[u] for u in allowed
+                                                     if u in target_index.label_by_uuid], dtype=np.int64))
+            pending = target_index.pending.search(query, k, allowed_labels)
+        indexed = target_index.index.search(query, k, allowed_labels)
+        return _merge(target_index.uuid_by_label, [pending, indexed], k)
 
     def dimension(self, class_name: str, target: str) -> int | None:
         index = self.indexes.get((class_name, target))
-        return index.index.dim if index is not None else None
+        return index.dim if index is not None else None
 
     def snapshot(self, seq: int) -> None:
-        """Persist every index changed since its last snapshot (with the sequence it contains); compact first."""
+        """Persist every index changed since its last snapshot. Saving runs outside the manager lock (the index's
+        own read lock suffices), so writers are not held up by a large file."""
         with self.lock:
             self.directory.mkdir(parents=True, exist_ok=True)
-            for key, target_index in self.indexes.items():
-                if target_index.index.needs_compaction:
-                    target_index.index.compact()
-                if target_index.dirty:
-                    target_index.index.save(self.path(*key), seq)
-                    target_index.dirty = False
+            changed = [(key, t) for key, t in self.indexes.items() if t.dirty]
+            for _key, target_index in changed:
+                target_index.dirty = False
+        for key, target_index in changed:
+            if self.indexes.get(key) is target_index:
+                target_index.index.save(self.path(*key), seq)
 
     def load(self, engine: Engine) -> None:
         """Load each configured index from its snapshot and catch up from SQL."""
         with self.lock, engine.connect() as conn:
             for key, config in self.configs.items():
-                live = sql.live_labels(conn, *key)
-                loaded = VectorIndex.load(self.path(*key), config)
-                index = TargetIndex(loaded[0] if loaded else VectorIndex(config))
-                in_index = {int(x) for x in index.index.labels()}
-                stale = np.asarray(sorted(in_index - live.keys()), dtype=np.int64)
-                if len(stale):
-                    index.index.remove(stale)
-                kept = in_index & live.keys()
-                index.uuid_by_label = {label: live[label] for label in kept}
-                index.label_by_uuid = {uuid: label for label, uuid in index.uuid_by_label.items()}
-                missing = sorted(live.keys() - in_index)
-                for start in range(0, len(missing), 5000):
-                    rows = sql.vectors_by_labels(conn, *key, missing[start:start + 5000])
-                    matrix = np.stack([vector_from_bytes(data) for _, data in rows])
-                    index.add([seq for seq, _ in rows], [live[seq] for seq, _ in rows], matrix)
-                index.dirty = bool(len(stale) or missing)
-                self.indexes[key] = index
-                log.info("index %s/%s: %d vectors (%d from snapshot, %d caught up from SQL)",
-                         key[0], key[1] or "-", len(index.index), len(kept), len(missing))
+                self.indexes[key] = self._load_one(conn, key, config)
+        self.indexer.wake()
+
+    def _load_one(self, conn, key: tuple[str, str], config: IndexConfig) -> TargetIndex:
+        live = sql.live_labels(conn, *key)
+        loaded = VectorIndex.load(self.path(*key), config)
+        target_index = TargetIndex(loaded[0], PendingVectors(config.distance)) if loaded \
+            else TargetIndex.empty(config, None)
+        in_index = {int(x) for x in target_index.index.labels()}
+        stale = np.asarray(sorted(in_index - live.keys()), dtype=np.int64)
+        if len(stale):
+            target_index.index.remove(stale)
+        kept = in_index & live.keys()
+        target_index.uuid_by_label = {label: live[label] for label in kept}
+        target_index.label_by_uuid = {uuid: label for label, uuid in target_index.uuid_by_label.items()}
+        missing = sorted(live.keys() - in_index)
+        for start in range(0, len(missing), CATCH_UP_ROWS):
+            rows = sql.vectors_by_labels(conn, *key, missing[start:start + CATCH_UP_ROWS])
+            matrix = np.stack([vector_from_bytes(data) for _, data in rows])
+            target_index.add([seq for seq, _ in rows], [live[seq] for seq, _ in rows], matrix)
+        target_index.dirty = bool(len(stale) or missing)
+        log.info("index %s/%s: %d vectors from the snapshot, %d to catch up from SQL, %d stale",
+                 key[0], key[1] or "-", len(kept), len(missing), len(stale))
+        return target_index
+
+    def pending_count(self) -> int:
+        with self.lock:
+            return sum(len(t.pending) for t in self.indexes.values())
+
+    def close(self) -> None:
+        self.indexer.stop()
+
+
+def _merge(uuid_by_label: dict[int, str], results: list[tuple[np.ndarray, np.ndarray]],
+           k: int) -> list[tuple[str, float]]:
+    """Merge pending and FAISS results; drop labels replaced or deleted while the search ran."""
+    best: dict[int, float] = {}
+    for labels, dists in results:
+        for label, dist in zip(labels.tolist(), dists.tolist(), strict=True):
+            if label in uuid_by_label and (label not in best or dist < best[label]):
+                best[label] = dist
+    ordered = sorted(best.items(), key=lambda item: (item[1], item[0]))[:k]
+    return [(uuid_by_label[label], dist) for label, dist in ordered if label in uuid_by_label]

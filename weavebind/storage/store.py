@@ -50,6 +50,7 @@ class Store:
         self._stop.set()
         if self._snapshotter is not None:
             self._snapshotter.join(timeout=60)
+        self.indexes.close()
         self.snapshot()
         self.engine.dispose()
 

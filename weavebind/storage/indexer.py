@@ -1,0 +1,91 @@
+"""The background indexer: moves pending vectors into FAISS in small chunks and compacts tombstones when idle.
+
+Small chunks keep each FAISS write short, because a FAISS add excludes searches on the same index.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from weavebind.storage.indexes import IndexManager
+
+log = logging.getLogger("weavebind.indexer")
+CHUNK_ROWS = 1000
+
+
+class Indexer:
+    def __init__(self, manager: IndexManager):
+        self.manager = manager
+        self.event = threading.Event()
+        self.stopping = False
+        self.thread: threading.Thread | None = None
+        self.start_lock = threading.Lock()
+
+    def wake(self) -> None:
+        with self.start_lock:
+            if self.thread is None and not self.stopping:
+                self.thread = threading.Thread(target=self._run, name="weavebind-indexer", daemon=True)
+                self.thread.start()
+        self.event.set()
+
+    def stop(self) -> None:
+        self.stopping = True
+        self.event.set()
+        if self.thread is not None:
+            self.thread.join(timeout=60)
+
+    def _run(self) -> None:
+        while not self.stopping:
+            self.event.wait()
+            self.event.clear()
+            try:
+                while not self.stopping and self.step():
+                    pass
+                if not self.stopping:
+                    self.compact_idle()
+            except Exception:  # never let the thread die: pending vectors stay searchable by exact scan
+                log.exception("background indexing failed; will retry on the next write")
+
+    def step(self) -> bool:
+        """Index one chunk of one index; False when nothing is queued."""
+        manager = self.manager
+        with manager.lock:
+            work = next((t for t in manager.indexes.values() if t.pending.queued), None)
+            batch = work.pending.take(CHUNK_ROWS) if work is not None else None
+        if work is None:
+            return False
+        if batch is None:
+            return True
+        labels, matrix = batch
+        work.index.add(labels, matrix)
+        with manager.lock:
+            discarded = [int(x) for x in labels if int(x) not in work.pending]
+            if discarded:  # updated or deleted while being indexed
+                work.index.remove(np.asarray(discarded, dtype=np.int64))
+            work.pending.done(labels)
+            work.dirty = True
+        return True
+
+    def compact_idle(self) -> None:
+        with self.manager.lock:
+            candidates = [t for t in self.manager.indexes.values() if t.index.needs_compaction]
+        for target_index in candidates:
+            target_index.index.compact()
+            target_index.dirty = True
+
+    def drain(self, timeout: float = 600) -> bool:
+        """Wait until nothing is pending (tests and benchmarks); True when drained."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        self.wake()
+        while self.manager.pending_count():
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.01)
+        return True
