@@ -49,6 +49,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Parse the command line. Flags without a command (`weavebind --host 0.0.0.0 --port 8080 --scheme http`) mean
+    `serve`: that is how Weaviate's binary is called, so a docker-compose `command:` written for Weaviate runs
+    unchanged against the image's `ENTRYPOINT ["weavebind"]`."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0].startswith("--") and argv[0] != "--help":
+        argv.insert(0, "serve")
+    return build_parser().parse_args(argv)
+
+
 def main(argv: list[str] | None = None) -> None:
-    args = build_parser().parse_args(argv)
+    args = parse_args(argv)
     sys.exit(args.handler(args))

@@ -69,8 +69,8 @@ def test_filtered_search_returns_the_true_top_k_among_allowed(database_url, tmp_
     store.put(_records(vectors))
     allowed = _ids(400)[::7]
     got = store.search("C", "", vectors[0], 5, allowed)
-    exact = sorted(((1 - float(np.dot(vectors[i], vectors[0]) / np.linalg.norm(vectors[i]) / np.linalg.norm(vectors[0])),
-                     uid) for i, uid in enumerate(_ids(400)) if uid in set(allowed)))[:5]
+    unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    exact = sorted((1 - float(unit[i] @ unit[0]), uid) for i, uid in enumerate(_ids(400)) if uid in set(allowed))[:5]
     assert [u for u, _ in got] == [u for _, u in exact]
     store.close()
 
@@ -126,7 +126,11 @@ def test_index_config_change_rebuilds_and_keeps_results(database_url, tmp_path):
     vectors = _clustered(150)
     store.put(_records(vectors))
     store.indexes.indexer.drain(60)
+    before = store.indexes.indexes[("C", "")]
+    store.save_class("C", {"class": "C"}, {"": ("hnsw", {**HNSW[""][1], "ef": 300})})
+    assert store.indexes.indexes[("C", "")] is before  # ef is a search-time setting: no rebuild
     store.save_class("C", {"class": "C"}, {"": ("hnsw", {"distance": "cosine", "maxConnections": 8})})
+    assert store.indexes.indexes[("C", "")] is not before
     assert store.search("C", "", vectors[9], 1)[0][0] == _ids(150)[9]
     store.indexes.indexer.drain(60)
     assert len(store.indexes.indexes[("C", "")].index) == 150

@@ -96,9 +96,20 @@ class SchemaService:
         return config
 
     def _check_class_options(self, body: dict[str, Any]) -> None:
-        for key in ("moduleConfig", "invertedIndexConfig", "vectorConfig", "multiTenancyConfig"):
+        # Checked before the defaults are merged in, which would silently replace a value that is not an object.
+        for key in ("moduleConfig", "invertedIndexConfig", "vectorConfig", "multiTenancyConfig", "vectorIndexConfig",
+                    "shardingConfig", "replicationConfig"):
             if key in body and body[key] is not None and not isinstance(body[key], dict):
                 raise RestrictionViolation(f"class '{body['class']}': {key} must be a JSON object")
+        for key in ("bm25", "stopwords"):
+            value = (body.get("invertedIndexConfig") or {}).get(key)
+            if value is not None and not isinstance(value, dict):
+                raise RestrictionViolation(f"class '{body['class']}': invertedIndexConfig.{key} must be a JSON object")
+        for name, vc in (body.get("vectorConfig") or {}).items():
+            if not isinstance(vc, dict):
+                raise RestrictionViolation(f'target vector "{name}": the vector configuration must be a JSON object')
+            if vc.get("vectorIndexConfig") is not None and not isinstance(vc["vectorIndexConfig"], dict):
+                raise RestrictionViolation(f'target vector "{name}": vectorIndexConfig must be a JSON object')
         if "description" in body and not isinstance(body["description"], str | None):
             raise RestrictionViolation(f"class '{body['class']}': description must be a string")
         if (body.get("multiTenancyConfig") or {}).get("enabled"):
@@ -187,14 +198,20 @@ class SchemaService:
             if old.get(key) != new.get(key):
                 raise RestrictionViolation(f'{key} is immutable: attempted change from "{old.get(key)}" to '
                                            f'"{new.get(key)}"')
-        for key in IMMUTABLE_INDEX_KEYS:
-            before = (old.get("vectorIndexConfig") or {}).get(key)
-            after = (new.get("vectorIndexConfig") or {}).get(key)
-            if before != after:
-                raise RestrictionViolation(f'vectorIndexConfig.{key} is immutable: attempted change from "{before}" '
-                                           f'to "{after}"')
-        if set(old.get("vectorConfig") or {}) - set(new.get("vectorConfig") or {}):
-            raise RestrictionViolation("named vectors cannot be removed from a class")
+        _check_index_immutables("", old.get("vectorIndexConfig"), new.get("vectorIndexConfig"))
+        new_vectors = new.get("vectorConfig") or {}
+        for name, before in (old.get("vectorConfig") or {}).items():
+            after = new_vectors.get(name)
+            if after is None:
+                raise RestrictionViolation("named vectors cannot be removed from a class")
+            if (before.get("vectorizer") or {"none": {}}) != (after.get("vectorizer") or {"none": {}}):
+                raise RestrictionViolation(f'vectorizer config of vector "{name}" is immutable')
+            old_type, new_type = before.get("vectorIndexType"), after.get("vectorIndexType")
+            if old_type != new_type:
+                raise RestrictionViolation(f'vector index type of vector "{name}" is immutable: attempted change '
+                                           f'from "{old_type}" to "{new_type}"')
+            _check_index_immutables(f"vectorConfig.{name}.", before.get("vectorIndexConfig"),
+                                    after.get("vectorIndexConfig"))
 
     def delete_class(self, name: str) -> None:
         with self.lock:
@@ -216,3 +233,11 @@ class SchemaService:
             config["properties"] = [*(config.get("properties") or []), prop]
             self._save(config)
             return prop
+
+
+def _check_index_immutables(prefix: str, old: dict[str, Any] | None, new: dict[str, Any] | None) -> None:
+    for key in IMMUTABLE_INDEX_KEYS:
+        before, after = (old or {}).get(key), (new or {}).get(key)
+        if before != after:
+            raise RestrictionViolation(f'{prefix}vectorIndexConfig.{key} is immutable: attempted change from '
+                                       f'"{before}" to "{after}"')

@@ -58,6 +58,12 @@ def normalize_property(prop: Any, class_name: str, known_classes: set[str]) -> d
     if out["dataType"][0] != prop.get("dataType", [None])[0] and out.get("tokenization") in (None, "word"):
         out["tokenization"] = "whitespace"  # Weaviate's migration of the deprecated string type keeps its tokens
     _check_tokenization(out)
+    nested = out.get("nestedProperties")
+    if nested is not None:
+        if not isinstance(nested, list) or out["dataType"][0] not in ("object", "object[]"):
+            raise RestrictionViolation(f"property '{out['name']}': nestedProperties must be a list of properties of "
+                                       "an object or object[] property")
+        out["nestedProperties"] = [normalize_property(p, class_name, known_classes) for p in nested]
     for flag in ("indexFilterable", "indexSearchable", "indexRangeFilters", "indexInverted"):
         if flag in out and not isinstance(out[flag], bool):
             raise RestrictionViolation(f"property '{out['name']}': {flag} must be true or false, got {out[flag]!r}")
@@ -66,7 +72,8 @@ def normalize_property(prop: Any, class_name: str, known_classes: set[str]) -> d
 
 def _check_data_type(name: str, data_type: Any, class_name: str, known_classes: set[str]) -> list[str]:
     if not isinstance(data_type, list) or not data_type or data_type == [""]:
-        raise RestrictionViolation(f"property '{name}': invalid dataType: {data_type or []}: "
+        shown = "[]" if data_type in (None, [], [""]) else data_type  # Go prints []string{""} as []
+        raise RestrictionViolation(f"property '{name}': invalid dataType: {shown}: "
                                    "dataType cannot be an empty string")
     if not all(isinstance(t, str) for t in data_type):
         raise RestrictionViolation(f"property '{name}': invalid dataType: {data_type}: entries must be strings")

@@ -61,6 +61,18 @@ def parse_modules(raw: str) -> tuple[str, ...]:
     return modules
 
 
+LOG_LEVELS = {"trace": "debug", "debug": "debug", "info": "info", "warning": "warning", "warn": "warning",
+              "error": "error", "fatal": "critical", "panic": "critical"}
+
+
+def parse_log_level(raw: str) -> str:
+    """Weaviate's level names mapped to Python's (and uvicorn's)."""
+    level = LOG_LEVELS.get(raw.strip().lower())
+    if level is None:
+        raise ValueError(f"expected one of {', '.join(LOG_LEVELS)}, got {raw!r}")
+    return level
+
+
 def parse_distance(raw: str) -> str:
     allowed = ("cosine", "dot", "l2-squared", "manhattan", "hamming")
     if raw not in allowed:
@@ -139,11 +151,14 @@ SETTINGS: tuple[Setting, ...] = (
             "Restrict access to the users in the admin and read-only lists."),
     Setting("AUTHORIZATION_ADMINLIST_USERS", "", parse_list, "Users allowed every operation."),
     Setting("AUTHORIZATION_ADMINLIST_READONLY_USERS", "", parse_list, "Users allowed read operations only."),
-    Setting("CLUSTER_HOSTNAME", "node1", str, "Name of this node, reported by the nodes API."),
-    Setting("GRPC_PORT", "50051", parse_port, "Port of the gRPC API used by the v4 clients."),
+    Setting("CLUSTER_HOSTNAME", "node1", str, "Name of this node (Weaviate's node name); kept for compose files."),
+    Setting("GRPC_PORT", "50051", parse_port,
+            "Port of the gRPC API of the v4 clients (validated now; the gRPC service arrives with its issue)."),
     Setting("ENABLE_CUDA", "false", parse_bool,
             "Search flat vector indexes on the GPU (needs the [gpu] extra) and run local models on CUDA."),
-    Setting("LOG_LEVEL", "info", str, "debug, info, warning or error."),
+    Setting("LOG_LEVEL", "info", parse_log_level,
+            "trace, debug, info, warning, error, fatal or panic (Weaviate's levels; trace = debug, fatal/panic = "
+            "critical)."),
     Setting("WEAVEBIND_DATABASE_URL", "", str,
             "SQLAlchemy URL of the database; empty = SQLite file `weavebind.sqlite3` under PERSISTENCE_DATA_PATH."),
     Setting("WEAVEBIND_WEAVIATE_VERSION", "1.28.0", str,

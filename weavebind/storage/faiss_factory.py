@@ -1,5 +1,5 @@
-"""FAISS specifics for :mod:`weavebind.storage.vector_index`: metric mapping, index construction, selectors,
-the snapshot file format and the optional GPU mirror.
+"""FAISS specifics for :mod:`weavebind.storage.vector_index`: the index configuration, metric mapping, index
+construction, selectors, the snapshot file format and the optional GPU mirror.
 
 Metric mapping (Weaviate → FAISS):
 
@@ -26,9 +26,12 @@ import struct
 import tempfile
 import threading
 import zlib
+from dataclasses import dataclass
 
 import faiss
 import numpy as np
+
+from weavebind.storage.distances import check_metric
 
 log = logging.getLogger(__name__)
 
@@ -39,26 +42,84 @@ FAISS_METRIC = {
     "manhattan": faiss.METRIC_L1,
 }
 
+INDEX_TYPES = ("hnsw", "flat")
 _MAGIC = b"WBVIDX01"
+_FORMAT_VERSION = 1  # part of the fingerprint: bump when what is stored changes meaning
+_WEAVIATE_INT_KEYS = {
+    "maxConnections": "max_connections", "efConstruction": "ef_construction", "ef": "ef",
+    "dynamicEfMin": "dynamic_ef_min", "dynamicEfMax": "dynamic_ef_max", "dynamicEfFactor": "dynamic_ef_factor",
+    "flatSearchCutoff": "flat_search_cutoff",
+}
 
 # GPU brute-force k-selection is limited to 2048 in FAISS; beyond that the CPU path answers.
 GPU_MAX_K = 2048
 
 
-def storage_type(index_type: str, distance: str) -> str:
-    """The structure actually built: ``"hnsw"`` or ``"flat"`` (hamming is always flat, see module docstring)."""
-    if distance not in FAISS_METRIC:
-        return "flat"
-    return index_type
+@dataclass(frozen=True)
+class IndexConfig:
+    """Settings of one vector index; the fields mirror Weaviate's ``vectorIndexConfig`` keys and defaults.
+
+    ``ef == -1`` is Weaviate's dynamic ef (see :meth:`search_ef`). ``use_gpu`` is ours: search flat indexes on a GPU
+    when FAISS sees one. Importable from :mod:`weavebind.storage.vector_index`, which is where callers get it.
+    """
+
+    index_type: str = "hnsw"
+    distance: str = "cosine"
+    max_connections: int = 32
+    ef_construction: int = 128
+    ef: int = -1
+    dynamic_ef_min: int = 100
+    dynamic_ef_max: int = 500
+    dynamic_ef_factor: int = 8
+    flat_search_cutoff: int = 40000
+    use_gpu: bool = False
+
+    def __post_init__(self) -> None:
+        if self.index_type not in INDEX_TYPES:
+            raise ValueError(f'unrecognized or unsupported vectorIndexType "{self.index_type}": '
+                             f"allowed values are {', '.join(INDEX_TYPES)}")
+        check_metric(self.distance)
+        if self.max_connections < 2 or self.ef_construction < 1 or self.flat_search_cutoff < 0:
+            raise ValueError("maxConnections must be >= 2, efConstruction >= 1 and flatSearchCutoff >= 0")
+
+    @classmethod
+    def from_weaviate(cls, vector_index_type: str, vector_index_config: dict | None,
+                      use_gpu: bool = False) -> IndexConfig:
+        """Build from a class's ``vectorIndexType`` and ``vectorIndexConfig`` (camelCase); absent keys default."""
+        cfg = vector_index_config or {}
+        ints = {field: int(cfg[key]) for key, field in _WEAVIATE_INT_KEYS.items() if cfg.get(key) is not None}
+        return cls(index_type=vector_index_type or "hnsw", distance=cfg.get("distance") or "cosine",
+                   use_gpu=use_gpu, **ints)
+
+    @property
+    def storage(self) -> str:
+        """The structure actually built: ``index_type``, except that hamming is always flat (module docstring)."""
+        return self.index_type if self.distance in FAISS_METRIC else "flat"
+
+    def search_ef(self, k: int) -> int:
+        """efSearch for a top-k query: Weaviate's ``clamp(k * dynamicEfFactor, dynamicEfMin, dynamicEfMax)`` when
+        ``ef == -1``, and never below k (FAISS cannot return more than efSearch results)."""
+        ef = self.ef
+        if ef < 0:
+            ef = min(max(k * self.dynamic_ef_factor, self.dynamic_ef_min), self.dynamic_ef_max)
+        return max(ef, k)
+
+    def fingerprint(self) -> str:
+        """What a saved index depends on. Search-time settings (ef*, flatSearchCutoff, use_gpu) are left out:
+        Weaviate lets them change on a live class, and they must not force a rebuild."""
+        parts = [f"v{_FORMAT_VERSION}", self.storage, self.distance]
+        if self.storage == "hnsw":
+            parts += [str(self.max_connections), str(self.ef_construction)]
+        return "|".join(parts)
 
 
-def new_index(storage: str, distance: str, dim: int, max_connections: int, ef_construction: int) -> faiss.Index:
-    """An empty ``IndexIDMap2`` around a flat or HNSW index for ``distance``."""
+def new_index(config: IndexConfig, dim: int) -> faiss.Index:
+    """An empty ``IndexIDMap2`` around the flat or HNSW index ``config`` describes."""
     # hamming only needs a container; L2 is as good as any metric for that.
-    metric = FAISS_METRIC.get(distance, faiss.METRIC_L2)
-    if storage == "hnsw":
-        inner = faiss.IndexHNSWFlat(dim, max_connections, metric)
-        inner.hnsw.efConstruction = ef_construction
+    metric = FAISS_METRIC.get(config.distance, faiss.METRIC_L2)
+    if config.storage == "hnsw":
+        inner = faiss.IndexHNSWFlat(dim, config.max_connections, metric)
+        inner.hnsw.efConstruction = config.ef_construction
     else:
         inner = faiss.IndexFlat(dim, metric)
     return faiss.IndexIDMap2(inner)

@@ -6,9 +6,11 @@ Small chunks keep each FAISS write short, because a FAISS add excludes searches 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from typing import TYPE_CHECKING
 
+import faiss
 import numpy as np
 
 if TYPE_CHECKING:
@@ -16,6 +18,14 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("weavebind.indexer")
 CHUNK_ROWS = 1000
+
+
+def _lower_priority() -> None:
+    """Linux schedules threads individually: a nice background indexer yields the CPU to request handling."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+    except (AttributeError, OSError):
+        pass
 
 
 class Indexer:
@@ -40,6 +50,10 @@ class Indexer:
             self.thread.join(timeout=60)
 
     def _run(self) -> None:
+        # OpenMP thread counts are per calling thread: indexing on one core leaves the other to the request path,
+        # which is what acknowledges writes; searches keep FAISS's default.
+        faiss.omp_set_num_threads(1)
+        _lower_priority()
         while not self.stopping:
             self.event.wait()
             self.event.clear()

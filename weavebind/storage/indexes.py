@@ -91,7 +91,11 @@ class IndexManager:
                 new = IndexConfig.from_weaviate(index_type, config, use_gpu=self.use_gpu)
                 old = self.configs.get(key)
                 self.configs[key] = new
-                if key in self.indexes and old is not None and old != new:
+                if key not in self.indexes or old is None or old == new:
+                    continue
+                if old.fingerprint() == new.fingerprint():  # search-time settings such as ef: no rebuild
+                    self.indexes[key].index.config = new
+                else:
                     self._rebuild(key, new)
 
     def _rebuild(self, key: tuple[str, str], config: IndexConfig) -> None:

@@ -40,23 +40,36 @@ def existing_created(conn: Connection, class_name: str, uuids: Sequence[str]) ->
     return found
 
 
-def write_objects(conn: Connection, records: Sequence[ObjectRecord], first_seq: int) -> None:
-    """Upsert `records` (one class) with sequence numbers first_seq, first_seq + 1, ...; replaces their vectors."""
+PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+
+
+def _insert_many(conn: Connection, table, rows: list[tuple]) -> None:
+    """executemany through the driver: SQLAlchemy's per-row parameter processing cost more than SQLite's insert."""
+    mark = PLACEHOLDERS.get(conn.dialect.paramstyle)
+    if mark is None:  # a driver with another paramstyle: take SQLAlchemy's portable path
+        conn.execute(insert(table), [dict(zip(table.c.keys(), row, strict=True)) for row in rows])
+        return
+    columns = ", ".join(table.c.keys())
+    values = ", ".join([mark] * len(table.c))
+    conn.exec_driver_sql(f"INSERT INTO {table.name} ({columns}) VALUES ({values})", rows)
+
+
+def write_objects(conn: Connection, records: Sequence[ObjectRecord], first_seq: int,
+                  replacing: Sequence[str] = ()) -> None:
+    """Insert `records` (one class) with sequence numbers first_seq, first_seq + 1, ...; the rows (and vectors)
+    of the uuids in `replacing` are deleted first, which makes the write an upsert."""
     class_name = records[0].class_name
-    uuids = [r.uuid for r in records]
-    _delete_rows(conn, class_name, uuids)
-    conn.execute(insert(objects), [
-        {"class_name": class_name, "uuid": r.uuid, "seq": first_seq + i, "created_ms": r.created_ms,
-         "updated_ms": r.updated_ms, "properties": orjson.dumps(r.properties).decode()}
+    if replacing:
+        _delete_rows(conn, class_name, replacing)
+    # Column order must follow the table definitions in tables.py.
+    _insert_many(conn, objects, [
+        (class_name, r.uuid, first_seq + i, r.created_ms, r.updated_ms, orjson.dumps(r.properties).decode())
         for i, r in enumerate(records)
     ])
-    vector_rows = [
-        {"class_name": class_name, "target": target, "uuid": r.uuid, "seq": first_seq + i,
-         "data": vector_to_bytes(vec)}
-        for i, r in enumerate(records) for target, vec in r.vectors.items()
-    ]
+    vector_rows = [(class_name, target, r.uuid, first_seq + i, vector_to_bytes(vec))
+                   for i, r in enumerate(records) for target, vec in r.vectors.items()]
     if vector_rows:
-        conn.execute(insert(vectors), vector_rows)
+        _insert_many(conn, vectors, vector_rows)
 
 
 def _delete_rows(conn: Connection, class_name: str, uuids: Sequence[str]) -> None:

@@ -55,10 +55,10 @@ class Store:
         self.engine.dispose()
 
     def snapshot(self) -> None:
-        with self.write_lock:
-            with self.engine.connect() as conn:
-                seq = sql.current_sequence(conn)
-            self.indexes.snapshot(seq)
+        """Write changed indexes to disk; writers are not blocked (catch-up never trusts the recorded seq)."""
+        with self.engine.connect() as conn:
+            seq = sql.current_sequence(conn)
+        self.indexes.snapshot(seq)
 
     def _snapshot_loop(self) -> None:
         while not self._stop.wait(self.snapshot_seconds):
@@ -100,12 +100,12 @@ class Store:
         with self.write_lock:
             self.indexes.check_dims(records)
             with self.engine.begin() as conn:
+                created = sql.existing_created(conn, records[0].class_name, [r.uuid for r in records])
                 if keep_created:
-                    created = sql.existing_created(conn, records[0].class_name, [r.uuid for r in records])
                     for record in records:
                         record.created_ms = created.get(record.uuid, record.created_ms)
                 first_seq = sql.allocate_sequence(conn, len(records))
-                sql.write_objects(conn, records, first_seq)
+                sql.write_objects(conn, records, first_seq, replacing=list(created))
             self.indexes.apply_write(records, first_seq)
 
     def delete(self, class_name: str, uuids: Sequence[str]) -> list[str]:

@@ -1,8 +1,8 @@
 """The SQL schema: SQL is the source of truth, FAISS indexes are derived from `wb_vectors`.
 
 Every write takes fresh numbers from the change sequence (`wb_kv['seq']`); an object row and its vector rows carry
-the number of the write that produced them. A vector's sequence number is also its FAISS label, so an index knows
-which writes it contains and catches up with `seq > snapshot` after a restart.
+the number of the write that produced them. A vector's sequence number is also its FAISS label, so after a restart
+an index catches up by comparing the labels it holds with the live `seq` values of `wb_vectors` (indexes.py).
 """
 
 from __future__ import annotations

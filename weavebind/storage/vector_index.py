@@ -7,9 +7,10 @@ Contract
       ``compact`` drops it (flat: ``remove_ids``; HNSW: rebuild from the live vectors, as FAISS HNSW cannot delete).
     * ``search`` returns Weaviate distances (:mod:`.distances`), ascending, ties broken by label. Every candidate
       FAISS returns is re-scored with :mod:`.distances`, so exact and approximate paths report identical numbers.
-    * Filtered search: when at most ``flat_search_cutoff`` allowed labels are live, brute force over exactly those
-      vectors (exact, like Weaviate's flat-search cutoff); otherwise FAISS is searched with an ``IDSelector`` (exact on
-      flat indexes; HNSW recall on HNSW). If HNSW reaches fewer than k allowed live nodes, an exact scan answers.
+    * Filtered search (``allowed``): when at most ``flat_search_cutoff`` allowed labels are live, brute force over
+      exactly those vectors (Weaviate's flat-search cutoff). Above it, FAISS with an ``IDSelector``: exact on flat;
+      on HNSW with ef scaled by the filter's selectivity, or exact scoring when that is cheaper (``_filtered_ef``).
+      Whenever HNSW returns fewer than k results although more exist, the exact path answers instead.
     * Stored vectors: cosine vectors are stored unit-normalised, so ``vectors_for`` returns them normalised; the
       other metrics store and return the raw vectors. The raw cosine vector lives in SQL.
     * ``hamming`` (and ``hnsw`` with hamming) is stored flat and always scored exactly in numpy; see faiss_factory.
@@ -37,80 +38,25 @@ from __future__ import annotations
 import logging
 import pathlib
 import threading
-from dataclasses import dataclass
 
 import numpy as np
 
 from weavebind.storage import faiss_factory as ff
-from weavebind.storage.distances import check_metric, distances, normalize
+from weavebind.storage.distances import distances, normalize
+from weavebind.storage.faiss_factory import IndexConfig
 from weavebind.storage.rwlock import RWLock
+
+__all__ = ["DimensionMismatchError", "IndexConfig", "VectorIndex"]
 
 log = logging.getLogger(__name__)
 
 COMPACT_MIN_TOMBSTONES = 64
 COMPACT_MIN_FRACTION = 0.10
-INDEX_TYPES = ("hnsw", "flat")
-_FORMAT_VERSION = 1
-_SCAN_ROWS = 65536  # rows per chunk of an exact scan: bounds the float64 scratch memory
-_WEAVIATE_INT_KEYS = {
-    "maxConnections": "max_connections", "efConstruction": "ef_construction", "ef": "ef",
-    "dynamicEfMin": "dynamic_ef_min", "dynamicEfMax": "dynamic_ef_max", "dynamicEfFactor": "dynamic_ef_factor",
-    "flatSearchCutoff": "flat_search_cutoff",
-}
+_SCAN_ROWS = 16384  # rows per chunk of exact scoring: bounds the float64 scratch memory
 
 
 class DimensionMismatchError(ValueError):
     """A vector's length differs from the length of the vectors already in the index."""
-
-
-@dataclass(frozen=True)
-class IndexConfig:
-    index_type: str = "hnsw"
-    distance: str = "cosine"
-    max_connections: int = 32
-    ef_construction: int = 128
-    ef: int = -1
-    dynamic_ef_min: int = 100
-    dynamic_ef_max: int = 500
-    dynamic_ef_factor: int = 8
-    flat_search_cutoff: int = 40000
-    use_gpu: bool = False
-
-    def __post_init__(self) -> None:
-        if self.index_type not in INDEX_TYPES:
-            raise ValueError(f'unrecognized or unsupported vectorIndexType "{self.index_type}": '
-                             f"allowed values are {', '.join(INDEX_TYPES)}")
-        check_metric(self.distance)
-        if self.max_connections < 2 or self.ef_construction < 1 or self.flat_search_cutoff < 0:
-            raise ValueError("maxConnections must be >= 2, efConstruction >= 1 and flatSearchCutoff >= 0")
-
-    @classmethod
-    def from_weaviate(cls, vector_index_type: str, vector_index_config: dict | None,
-                      use_gpu: bool = False) -> IndexConfig:
-        """Build from a class's ``vectorIndexType`` and ``vectorIndexConfig`` (camelCase); absent keys default."""
-        cfg = vector_index_config or {}
-        ints = {field: int(cfg[key]) for key, field in _WEAVIATE_INT_KEYS.items() if cfg.get(key) is not None}
-        return cls(index_type=vector_index_type or "hnsw", distance=cfg.get("distance") or "cosine",
-                   use_gpu=use_gpu, **ints)
-
-    @property
-    def storage(self) -> str:
-        """The structure actually built (``hamming`` is always flat)."""
-        return ff.storage_type(self.index_type, self.distance)
-
-    def search_ef(self, k: int) -> int:
-        ef = self.ef
-        if ef < 0:
-            ef = min(max(k * self.dynamic_ef_factor, self.dynamic_ef_min), self.dynamic_ef_max)
-        return max(ef, k)
-
-    def fingerprint(self) -> str:
-        """What a saved index depends on. Search-time settings (ef*, flatSearchCutoff, use_gpu) are left out:
-        Weaviate lets them change on a live class, and they must not force a rebuild."""
-        parts = [f"v{_FORMAT_VERSION}", self.storage, self.distance]
-        if self.storage == "hnsw":
-            parts += [str(self.max_connections), str(self.ef_construction)]
-        return "|".join(parts)
 
 
 def _isin_sorted(values: np.ndarray, sorted_arr: np.ndarray) -> np.ndarray:
@@ -147,14 +93,14 @@ class VectorIndex:
         self._tombstones: set[int] = set()
         self._tombs_cache: np.ndarray | None = None  # sorted tombstones
         self._ids_cache: np.ndarray | None = None  # sorted stored labels, live and tombstoned
+        self._sel_cache = None  # (tombstone array it was built from, selector hiding them)
         if dim is not None:
             self._create(dim)
 
     def _create(self, dim: int) -> None:
         if dim <= 0:
             raise ValueError(f"vector length must be positive, got {dim}")
-        c = self.config
-        self._index = ff.new_index(c.storage, c.distance, dim, c.max_connections, c.ef_construction)
+        self._index = ff.new_index(self.config, dim)
         self._dim = dim
 
     @property
@@ -177,6 +123,16 @@ class VectorIndex:
         if self._tombs_cache is None:
             self._tombs_cache = np.sort(np.fromiter(self._tombstones, dtype=np.int64, count=len(self._tombstones)))
         return self._tombs_cache
+
+    def _tomb_selector(self):
+        """Cached: building a selector over many tombstones on every search would cost more than the search."""
+        tombs = self._tombs()
+        if not tombs.size:
+            return None
+        cached = self._sel_cache  # concurrent searches may both rebuild it; either result is right
+        if cached is None or cached[0] is not tombs:
+            cached = self._sel_cache = (tombs, ff.excluding(tombs))  # an IDSelector is safe to share
+        return cached[1]
 
     def _live_count(self) -> int:
         return 0 if self._index is None else self._index.ntotal - len(self._tombstones)
@@ -233,40 +189,60 @@ class VectorIndex:
             if self._live_count() == 0:
                 return _empty()
             cand = None if allowed is None else self._live_subset(allowed)
-            if cand is not None and cand.size <= self.config.flat_search_cutoff:
+            if cand is not None and self._filtered_ef(k, cand.size) is None:
                 return self._rank(q, cand, k)
             if self.config.distance not in ff.FAISS_METRIC:
-                return self._scan(q, k, cand)
+                return self._scan(q, k)
             found = self._faiss_labels(q, k, cand)
             if found.size < min(k, self._live_count() if cand is None else cand.size):
-                return self._scan(q, k, cand)
+                # HNSW ran out of reachable qualifying nodes: answer exactly rather than short
+                return self._scan(q, k) if cand is None else self._rank(q, cand, k)
             return self._rank(q, found, k)
 
+    def _filtered_ef(self, k: int, n_allowed: int) -> int | None:
+        """efSearch for FAISS restricted to ``n_allowed`` live labels, or None when exact scoring of them is the way.
+
+        Exact below ``flat_search_cutoff`` (Weaviate's rule) and for hamming. On HNSW, a filter that keeps a fraction
+        s of the nodes leaves about s of the ef nodes a search reaches qualifying, so ef is divided by s to keep
+        unfiltered recall; when that search would cost more distance computations (about ef * maxConnections) than
+        scoring the allowed vectors directly, exact scoring is both cheaper and exact.
+        """
+        c = self.config
+        if n_allowed <= c.flat_search_cutoff or c.distance not in ff.FAISS_METRIC:
+            return None
+        if c.storage != "hnsw":
+            return c.search_ef(k)  # flat + IDSelector is exact already
+        ef = -(-c.search_ef(k) * self._live_count() // n_allowed)
+        return None if ef * c.max_connections >= n_allowed else ef
+
     def _rank(self, q: np.ndarray, labels: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        if labels.size == 0:
-            return _empty()
-        vectors = self._index.reconstruct_batch(labels)
-        return _top_k(labels, distances(self.config.distance, q, vectors), k)
+        """Exact top-k among ``labels`` (live), re-scored with Weaviate's definitions."""
+        best = _empty()
+        for start in range(0, labels.size, _SCAN_ROWS):
+            chunk = labels[start:start + _SCAN_ROWS]
+            d = distances(self.config.distance, q, self._index.reconstruct_batch(chunk))
+            best = _top_k(np.concatenate([best[0], chunk]), np.concatenate([best[1], d]), k)
+        return best
 
     def _faiss_labels(self, q: np.ndarray, k: int, cand: np.ndarray | None) -> np.ndarray:
         fq = (normalize(q) if self.config.distance == "cosine" else q).reshape(1, -1)
-        tombs = self._tombs()
         if cand is None and self._gpu is not None:
-            found = self._gpu.search_live(self._index, fq, k, tombs)
+            found = self._gpu.search_live(self._index, fq, k, self._tombs())
             if found is not None:
                 return found
-        sel = ff.selector(cand) if cand is not None else ff.excluding(tombs) if tombs.size else None
-        params = ff.search_params(self.config.storage, sel, self.config.search_ef(k))
+        sel = ff.selector(cand) if cand is not None else self._tomb_selector()
+        ef = self.config.search_ef(k) if cand is None else self._filtered_ef(k, cand.size)
+        params = ff.search_params(self.config.storage, sel, ef)
         _, ids = self._index.search(fq, k, params=params)
         return ids[0][ids[0] >= 0]
 
-    def _scan(self, q: np.ndarray, k: int, cand: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-        """Exact search over the stored rows, chunk by chunk (hamming, and HNSW's fallback)."""
+    def _scan(self, q: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Exact search over all live stored rows, chunk by chunk (unfiltered hamming, HNSW's last resort)."""
         ids, tombs = ff.stored_ids(self._index), self._tombs()
         best = _empty()
         for start in range(0, ids.size, _SCAN_ROWS):
             chunk = ids[start:start + _SCAN_ROWS]
-            keep = _isin_sorted(chunk, cand) if cand is not None else ~_isin_sorted(chunk, tombs)
+            keep = ~_isin_sorted(chunk, tombs)
             if keep.any():
                 rows = ff.stored_rows(self._index, start, start + chunk.size)[keep]
                 d = distances(self.config.distance, q, rows)
@@ -326,8 +302,7 @@ class VectorIndex:
             old, dropped, mark = self._index, self._tombs(), self._index.ntotal
             live = self._live_subset(self._ids())
             vectors = old.reconstruct_batch(live) if live.size else None
-        c = self.config
-        fresh = ff.new_index(c.storage, c.distance, self._dim, c.max_connections, c.ef_construction)
+        fresh = ff.new_index(self.config, self._dim)
         if vectors is not None:
             fresh.add_with_ids(vectors, live)  # stored vectors: already normalised for cosine
         with self._rw.write():

@@ -44,6 +44,9 @@ def import_batch(state, items: list[Any]) -> list[dict[str, Any]]:
     results: list[dict[str, Any] | None] = [None] * len(items)
     groups: dict[str, dict[str, tuple[int, ObjectRecord]]] = {}  # class → uuid → (position, record); last wins
     for position, item in enumerate(items):
+        if isinstance(item, dict) and not item.get("class"):  # Weaviate checks this before auto-schema
+            results[position] = _failed(item, "object has an empty class")
+            continue
         try:
             info, record = state.objects.build_record(item)
         except ApiError as exc:
@@ -60,7 +63,7 @@ def import_batch(state, items: list[Any]) -> list[dict[str, Any]]:
         good = [e for i, e in enumerate(entries) if i not in dim_errors]
         try:
             state.objects.vectorize(info, [record for _, record in good])
-            state.store.put([record for _, record in good])
+            state.objects.put([record for _, record in good])
         except ApiError as exc:
             for position, _ in good:
                 results[position] = _failed(items[position], exc.message)

@@ -39,7 +39,7 @@ async def openid_configuration(_request: Request) -> Response:
 
 
 async def links(_request: Request) -> Response:
-    names = ["meta", "schema", "objects", "batch", "graphql"]
+    names = ["meta", "schema", "objects", "batch"]
     return JSON({"links": [{"href": f"/v1/{n}", "name": n} for n in names]})
 
 
