@@ -74,6 +74,8 @@ NAMED_FIELD = [
     ({"class": "Car", "vectorConfig": {"v": {"vectorizer": {"none": {}, "other": {}}}}},
      ["must consist only 1 configuration, got: 2"]),
     ({"class": "Car", "vectorConfig": {"v": {"vectorIndexType": "dynamic"}}}, ['vectorIndexType "dynamic"']),
+    ({"class": "Car", "vectorConfig": {"v": {"vectorizer": {"none": 5}}}},
+     ['target vector "v": the configuration of vectorizer "none" must be a JSON object']),
     ({"class": "Car", "vectorConfig": {"v": {"vectorIndexConfig": {"distance": "nope"}}}}, ["distance 'nope'"]),
     ({"class": "Car", "vectorConfig": ["v"]}, ["vectorConfig must be a JSON object"]),
     ({"class": "Car", "vectorConfig": {"v": "flat"}}, ['target vector "v"', "must be a JSON object"]),

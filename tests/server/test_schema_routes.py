@@ -175,6 +175,24 @@ def test_update_refuses_immutable_changes(make_local_client, path, value, text):
     assert expect(client.get("/v1/schema/Doc")) == created
 
 
+@pytest.mark.parametrize("body,text", [
+    ({"class": 5}, "'5' is not a valid class name"),
+    ({"class": "Doc", "properties": [{"name": 5, "dataType": ["text"]}]}, "properties cannot be updated"),
+    ({"class": "Doc", "properties": [{"name": "title", "dataType": "text"}]}, "properties cannot be updated"),
+    ({"class": "Doc", "properties": [{"name": "title", "dataType": [["text"]]}]}, "properties cannot be updated"),
+    ({"class": "Doc", "vectorIndexConfig": "fast"}, "class 'Doc': vectorIndexConfig must be a JSON object"),
+    ({"class": "Doc", "vectorIndexConfig": {"ef": -5}},
+     "class 'Doc': vectorIndexConfig.ef must be -1 (dynamic) or a positive"),
+    (["Doc"], "the class definition must be a JSON object"),
+])
+def test_update_refuses_malformed_bodies(local_client, body, text):
+    created = create_class(local_client, "Doc", text_props("title"))
+    response = local_client.put("/v1/schema/Doc", json=body)
+    assert response.status_code == 422
+    assert message(response).startswith(text)
+    assert expect(local_client.get("/v1/schema/Doc")) == created
+
+
 NAMED = {
     "image": {"vectorizer": {"none": {}}, "vectorIndexType": "flat", "vectorIndexConfig": {"distance": "dot"}},
     "text": {},

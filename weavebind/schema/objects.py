@@ -203,7 +203,8 @@ def _as_vector(value: Any, where: str) -> np.ndarray:
     # set(map(type, ...)) runs in C: a per-element isinstance loop cost more than the rest of an import.
     if not isinstance(value, list) or not set(map(type, value)) <= NUMBER_TYPES:
         raise Unprocessable(f"invalid object: {where} must be a list of numbers")
-    array = np.asarray(value, dtype=np.float32)
+    with np.errstate(over="ignore"):  # an overflow to inf is reported below, not warned about
+        array = np.asarray(value, dtype=np.float32)
     if not np.all(np.isfinite(array)):
         raise Unprocessable(f"invalid object: {where} contains a value that is not a finite 32-bit float")
     return array

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 BLOB = re.compile(r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{4})$")
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1  # Weaviate's int is int64
 BEACON = re.compile(r"^weaviate://[^/]+/(?:([A-Z][_0-9A-Za-z]*)/)?([0-9a-fA-F-]{36})$")
 
 
@@ -75,7 +76,8 @@ def _check_scalar(kind: str, name: str, cls: str, value: Any) -> Any:
         if not isinstance(value, str):
             raise PropertyError(f"invalid text {where}: not a string, but {go_type(value)}")
     elif kind == "int":
-        if not _is_number(value) or float(value) != int(value):
+        whole = _is_number(value) and (isinstance(value, int) or value.is_integer())  # no float(): 2**53 + 1
+        if not whole or not INT64_MIN <= int(value) <= INT64_MAX:
             raise PropertyError(f"invalid integer {where}: requires an integer, the given value is '{value}'")
         return int(value)
     elif kind == "number":

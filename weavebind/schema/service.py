@@ -146,6 +146,9 @@ class SchemaService:
                                            f"got: {len(vectorizer)}")
             module, module_config = next(iter(vectorizer.items()))
             self._check_vectorizer(module, f"{where}: ")
+            if module_config is not None and not isinstance(module_config, dict):
+                raise RestrictionViolation(f"{where}: the configuration of vectorizer \"{module}\" must be a JSON "
+                                           "object")
             v.check_vector_index(where, vc.get("vectorIndexType"), vc.get("vectorIndexConfig"))
             if self.options.validate_module and module != "none":
                 self.options.validate_module(module, module_config or {}, config)
@@ -171,7 +174,10 @@ class SchemaService:
         if not isinstance(body, dict):
             raise RestrictionViolation("the class definition must be a JSON object")
         with self.lock:
-            given = v.capitalize_class(body.get("class") or info.name)
+            given = body.get("class") or info.name
+            if not isinstance(given, str):
+                raise RestrictionViolation(f"'{given}' is not a valid class name")
+            given = v.capitalize_class(given)
             if given != info.name:
                 raise RestrictionViolation(f"class name is immutable: attempted change from \"{info.name}\" to "
                                            f"\"{given}\"")
@@ -184,9 +190,11 @@ class SchemaService:
             return self._save(new)
 
     def _check_same_properties(self, info: ClassInfo, props: Any) -> None:
-        given = {(v.lower_first(p.get("name", "")), tuple(p.get("dataType") or ()))
+        # repr() keys: a body may hold any JSON here, and only equality with the stored properties matters.
+        given = {(v.lower_first(p["name"]) if isinstance(p.get("name"), str) else repr(p.get("name")),
+                  repr(p.get("dataType") or []))
                  for p in props or [] if isinstance(p, dict)}
-        current = {(p["name"], tuple(p["dataType"])) for p in info.properties.values()}
+        current = {(p["name"], repr(p["dataType"])) for p in info.properties.values()}
         if props is not None and given != current:
             raise RestrictionViolation(
                 "properties cannot be updated through updating the class. Use the add property feature (e.g. "

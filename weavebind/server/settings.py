@@ -88,6 +88,8 @@ def parse_duration_seconds(raw: str) -> float:
     except ValueError:
         pass
     units = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+    if not text:  # Go's time.ParseDuration refuses "" too; a zero timeout would fail every request
+        raise ValueError(f"expected a duration such as 50s or 2m, got {raw!r}")
     total, number = 0.0, ""
     index = 0
     while index < len(text):

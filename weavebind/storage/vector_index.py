@@ -17,7 +17,8 @@ Contract
 
 Thresholds
     * Dynamic ef (``ef == -1``): ``clamp(k * dynamicEfFactor, dynamicEfMin, dynamicEfMax)``; any ef is raised to k.
-    * ``needs_compaction``: at least 64 tombstones and more than 10% of the stored vectors tombstoned.
+    * ``needs_compaction``: at least 64 tombstones and more than 10% of the stored vectors tombstoned; with a GPU
+      mirror, 1,024 tombstones (so k + tombstones stays under FAISS's GPU k limit of 2,048).
 
 Concurrency
     A readers-writer lock: searches, ``save`` and reads share it; ``add``/``remove`` and index swaps are exclusive
@@ -52,6 +53,7 @@ log = logging.getLogger(__name__)
 
 COMPACT_MIN_TOMBSTONES = 64
 COMPACT_MIN_FRACTION = 0.10
+GPU_COMPACT_TOMBSTONES = 1024  # flat remove_ids is cheap; compacting early keeps searches on the GPU
 _SCAN_ROWS = 16384  # rows per chunk of exact scoring: bounds the float64 scratch memory
 
 
@@ -275,6 +277,8 @@ class VectorIndex:
     def needs_compaction(self) -> bool:
         tombstones = len(self._tombstones)
         stored = 0 if self._index is None else self._index.ntotal
+        if self._gpu is not None and tombstones >= GPU_COMPACT_TOMBSTONES:
+            return True  # the GPU path over-fetches k + tombstones, which FAISS caps at GPU_MAX_K
         return tombstones >= COMPACT_MIN_TOMBSTONES and tombstones > COMPACT_MIN_FRACTION * stored
 
     def compact(self) -> None:

@@ -9,6 +9,7 @@ from starlette.routing import Route
 from weavebind.errors import NotFound, Unprocessable
 from weavebind.schema.models import ClassInfo
 from weavebind.schema.objects import render
+from weavebind.schema.properties import is_uuid
 from weavebind.server.http import JSON, blocking, include_vector, path_uuid, query_int, read_json
 
 
@@ -48,6 +49,8 @@ def _page(request: Request) -> tuple[int, int, str | None]:
         if offset:
             raise Unprocessable("cursor api: invalid 'after' parameter: offset cannot be set with after and limit "
                                 "parameters")
+        if after and not is_uuid(after):
+            raise Unprocessable(f"cursor api: invalid 'after' parameter: '{after}' is not a uuid")
         after = after.lower()
     return limit, offset, after
 
