@@ -45,14 +45,12 @@ def make_settings(tmp_path):
     return factory
 
 
-@pytest.fixture
-def make_client(make_settings, database_url):
-    """Start the app (lifespan included) with extra env; every client runs on both SQL backends."""
+def open_clients(make_settings, defaults: dict):
+    """A factory that starts apps (lifespan included) with `defaults` plus extra env; closes them at teardown."""
     opened: list[TestClient] = []
 
     def factory(**env):
-        env.setdefault("WEAVEBIND_DATABASE_URL", database_url)
-        client = TestClient(create_app(make_settings(**env)))
+        client = TestClient(create_app(make_settings(**{**defaults, **env})))
         client.__enter__()
         opened.append(client)
         return client
@@ -60,6 +58,12 @@ def make_client(make_settings, database_url):
     yield factory
     for client in reversed(opened):
         client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def make_client(make_settings, database_url):
+    """Start the app with extra env; every client runs on both SQL backends."""
+    yield from open_clients(make_settings, {"WEAVEBIND_DATABASE_URL": database_url})
 
 
 @pytest.fixture

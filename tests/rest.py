@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from weavebind.server.app import create_app
+from tests.conftest import open_clients
 
 ID1 = "00000000-0000-4000-8000-000000000001"
 ID2 = "00000000-0000-4000-8000-000000000002"
@@ -68,17 +68,8 @@ def stored_count(client: TestClient, cls: str | None = None) -> int:
 
 @pytest.fixture
 def make_local_client(make_settings):
-    opened: list[TestClient] = []
-
-    def factory(**env: Any) -> TestClient:
-        client = TestClient(create_app(make_settings(**env)))
-        client.__enter__()
-        opened.append(client)
-        return client
-
-    yield factory
-    for client in reversed(opened):
-        client.__exit__(None, None, None)
+    """Like `make_client`, on SQLite only: for requests refused before anything reaches storage."""
+    yield from open_clients(make_settings, {})
 
 
 @pytest.fixture

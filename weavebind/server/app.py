@@ -23,7 +23,8 @@ log = logging.getLogger("weavebind")
 
 def _open_services(app: Starlette, settings: Settings) -> None:
     store = Store(settings.database_url, settings.data_path, use_gpu=settings.enable_cuda,
-                  snapshot_seconds=settings.weavebind_index_snapshot_seconds)
+                  snapshot_seconds=settings.weavebind_index_snapshot_seconds,
+                  sqlite_synchronous=settings.weavebind_sqlite_synchronous)
     schema_service = SchemaService(store, SchemaOptions(
         default_vectorizer=settings.default_vectorizer_module,
         default_distance=settings.default_vector_distance_metric,

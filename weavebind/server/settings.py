@@ -73,6 +73,13 @@ def parse_log_level(raw: str) -> str:
     return level
 
 
+def parse_synchronous(raw: str) -> str:
+    mode = raw.strip().upper()
+    if mode not in ("NORMAL", "FULL", "EXTRA"):
+        raise ValueError(f"expected NORMAL, FULL or EXTRA, got {raw!r}")
+    return mode
+
+
 def parse_distance(raw: str) -> str:
     allowed = ("cosine", "dot", "l2-squared", "manhattan", "hamming")
     if raw not in allowed:
@@ -167,6 +174,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Weaviate version reported by /v1/meta; clients pick features by it (v4 needs >= 1.27)."),
     Setting("WEAVEBIND_MAX_REQUEST_BYTES", "104858000", parse_positive_int,
             "Largest accepted request body in bytes (Weaviate's default gRPC message size); larger → 413."),
+    Setting("WEAVEBIND_SQLITE_SYNCHRONOUS", "NORMAL", parse_synchronous,
+            "SQLite durability: NORMAL = an acknowledged write survives a crash or kill -9 of the server; FULL = "
+            "also survives power loss (fsync per commit, slower imports)."),
     Setting("WEAVEBIND_INDEX_SNAPSHOT_SECONDS", "30", parse_positive_int,
             "How often changed FAISS indexes are written to disk; a restart replays only later changes from SQL."),
 )

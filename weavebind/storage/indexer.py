@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from typing import TYPE_CHECKING
 
 import faiss
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("weavebind.indexer")
 CHUNK_ROWS = 1000
+BUSY_SECONDS = 0.5  # a write this recent means an import is running
 
 
 def _lower_priority() -> None:
@@ -35,6 +37,8 @@ class Indexer:
         self.stopping = False
         self.thread: threading.Thread | None = None
         self.start_lock = threading.Lock()
+        # OpenMP thread counts are per calling thread, so setting them here leaves searches at FAISS's default.
+        self.cores = faiss.omp_get_max_threads()
 
     def wake(self) -> None:
         with self.start_lock:
@@ -50,9 +54,6 @@ class Indexer:
             self.thread.join(timeout=60)
 
     def _run(self) -> None:
-        # OpenMP thread counts are per calling thread: indexing on one core leaves the other to the request path,
-        # which is what acknowledges writes; searches keep FAISS's default.
-        faiss.omp_set_num_threads(1)
         _lower_priority()
         while not self.stopping:
             self.event.wait()
@@ -76,6 +77,9 @@ class Indexer:
         if batch is None:
             return True
         labels, matrix = batch
+        # One core while writes arrive (the request path acknowledges them), every core once imports pause.
+        busy = time.monotonic() - manager.last_write < BUSY_SECONDS
+        faiss.omp_set_num_threads(1 if busy else self.cores)
         work.index.add(labels, matrix)
         with manager.lock:
             discarded = [int(x) for x in labels if int(x) not in work.pending]
@@ -94,8 +98,6 @@ class Indexer:
 
     def drain(self, timeout: float = 600) -> bool:
         """Wait until nothing is pending (tests and benchmarks); True when drained."""
-        import time
-
         deadline = time.monotonic() + timeout
         self.wake()
         while self.manager.pending_count():

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,6 +79,7 @@ class IndexManager:
         self.configs: dict[tuple[str, str], IndexConfig] = {}
         self.indexes: dict[tuple[str, str], TargetIndex] = {}
         self.lock = threading.RLock()
+        self.last_write = 0.0  # monotonic time of the last apply_write; the indexer backs off while it is recent
         self.indexer = Indexer(self)
 
     def path(self, class_name: str, target: str) -> Path:
@@ -139,6 +141,7 @@ class IndexManager:
             return
         class_name = records[0].class_name
         uuids = [r.uuid for r in records]
+        self.last_write = time.monotonic()
         with self.lock:
             for (cls, _target), index in self.indexes.items():
                 if cls == class_name:

@@ -162,10 +162,10 @@ def iter_class(conn: Connection, class_name: str, batch: int = 2000) -> Iterator
 
 
 def live_labels(conn: Connection, class_name: str, target: str) -> dict[int, str]:
-    """Sequence number (= FAISS label) → uuid of every stored vector of one target."""
+    """Sequence number (= FAISS label) → uuid of every stored vector of one target (driver rows: fast at start-up)."""
     rows = conn.execute(select(vectors.c.seq, vectors.c.uuid).where(
-        and_(vectors.c.class_name == class_name, vectors.c.target == target)))
-    return {row.seq: row.uuid for row in rows}
+        and_(vectors.c.class_name == class_name, vectors.c.target == target))).all()
+    return dict(rows)
 
 
 def vectors_by_labels(conn: Connection, class_name: str, target: str,

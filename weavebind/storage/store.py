@@ -28,8 +28,9 @@ TargetSpec = dict[str, tuple[str, dict]]  # target name → (vectorIndexType, ve
 
 
 class Store:
-    def __init__(self, url: str, data_path: Path, use_gpu: bool = False, snapshot_seconds: float = 30):
-        self.engine = create_db_engine(url)
+    def __init__(self, url: str, data_path: Path, use_gpu: bool = False, snapshot_seconds: float = 30,
+                 sqlite_synchronous: str = "NORMAL"):
+        self.engine = create_db_engine(url, sqlite_synchronous)
         self.indexes = IndexManager(data_path / "indexes", use_gpu=use_gpu)
         self.write_lock = threading.RLock()
         self.snapshot_seconds = snapshot_seconds
