@@ -2,8 +2,8 @@
 
 * `faiss_add`: the same index type and parameters weavebind builds (HNSW M=32 efConstruction=128, or flat), inner
   product over unit-normalised vectors (Weaviate's default cosine distance), fed in the same batches.
-* `sqlite_insert`: a bare `sqlite3` insert of the same rows: WAL, the server's synchronous mode, one transaction per batch,
-  a table `(id text primary key, properties json text, vector blob)`.
+* `sqlite_insert`: a bare `sqlite3` insert of the same rows: WAL, the server's synchronous mode, one transaction per
+  batch, a table `(id text primary key, properties json text, vector blob)`.
 * `snapshot_read`: `faiss.read_index` of what weavebind has on disk under `<data>/indexes/`, plus `count(*)`.
 * `rebuild_from_sql`: read every vector blob from weavebind's SQLite file and build the index from scratch.
 """
