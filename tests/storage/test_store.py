@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 
 import numpy as np
@@ -145,4 +146,20 @@ def test_delete_class_drops_rows_and_index_file(database_url, tmp_path):
     assert store.count("C") == 0
     assert not (tmp_path / "indexes" / "C._.faiss").exists()
     assert store.search("C", "", np.ones(32), 3) == []
+    store.close()
+
+
+def test_deletions_are_compacted_in_the_background(database_url, tmp_path):
+    store = _open(database_url, tmp_path, {"": ("flat", {"distance": "cosine"})})
+    vectors = _clustered(400)
+    store.put(_records(vectors))
+    assert store.indexes.indexer.drain(60)
+    store.delete("C", _ids(200))
+    index = store.indexes.indexes[("C", "")].index
+    deadline = time.monotonic() + 30
+    while index.needs_compaction and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not index.needs_compaction
+    assert len(index) == 200
+    assert store.search("C", "", vectors[300], 1)[0][0] == _ids(400)[300]
     store.close()

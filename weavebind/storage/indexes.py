@@ -161,6 +161,7 @@ class IndexManager:
             for (cls, _target), index in self.indexes.items():
                 if cls == class_name:
                     index.forget(uuids)
+        self.indexer.wake()  # deletions may have made an index worth compacting
 
     def drop_class(self, class_name: str) -> None:
         with self.lock:
