@@ -5,7 +5,7 @@ PYTHON ?= python3
 DATA ?= ./data
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint bench bench-quick clean
+.PHONY: install run test lint bench bench-quick clean compat-envs compat-clean
 
 install: $(VENV)/.installed
 
@@ -13,13 +13,23 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'
+	# ImageBind's reference model code for tests/vectorizers/models/test_reference_parity.py; its declared
+	# dependencies (torchvision, pytorchvideo, ...) do not install beside the pinned CPU torch and are not needed.
+	$(PY) -m pip install -q --no-deps imagebind-unofficial==0.1.1
 	touch $@
 
 run: install
 	PERSISTENCE_DATA_PATH=$${PERSISTENCE_DATA_PATH:-$(DATA)} $(VENV)/bin/weavebind serve --host 0.0.0.0 --port 8080 --scheme http
 
-test: install
+test: install compat-envs
 	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+# The real Weaviate clients for tests/compat (v3 and v4 Python clients, the TypeScript client), cached in .compat/.
+compat-envs: install
+	$(PY) -m tests.compat.envs
+
+compat-clean:
+	rm -rf .compat
 
 lint: install
 	$(VENV)/bin/ruff check weavebind tests bench

@@ -38,7 +38,8 @@ def database_url(request, tmp_path):
 @pytest.fixture
 def make_settings(tmp_path):
     def factory(**env):
-        base = {"PERSISTENCE_DATA_PATH": str(tmp_path / "data")}
+        # GRPC_PORT=0: every app binds its own free gRPC port, so apps opened side by side never collide.
+        base = {"PERSISTENCE_DATA_PATH": str(tmp_path / "data"), "GRPC_PORT": "0"}
         base.update({k: str(v) for k, v in env.items()})
         return load_settings(base)
 

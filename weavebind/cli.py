@@ -6,7 +6,9 @@ import argparse
 import logging
 import sys
 
+from weavebind import migrate as migrate_command
 from weavebind.server.settings import SettingsError, load_settings
+from weavebind.vectorizers import inference_server
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -26,10 +28,21 @@ def _serve(args: argparse.Namespace) -> int:
     level = settings.log_level.upper()
     logging.basicConfig(level=getattr(logging, level, logging.INFO),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = create_app(settings, port=args.port)
+    app = create_app(settings, port=args.port, host=args.host)
     uvicorn.run(app, host=args.host, port=args.port, log_level=settings.log_level.lower(),
                 timeout_keep_alive=int(args.keep_alive_timeout))
     return 0
+
+
+def _inference(args: argparse.Namespace) -> int:
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"weavebind: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=getattr(logging, settings.log_level.upper(), logging.INFO),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return inference_server.run(args, settings)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,6 +59,13 @@ def build_parser() -> argparse.ArgumentParser:
                     "--tls-key"):
         serve.add_argument(ignored, help=argparse.SUPPRESS)
     serve.set_defaults(handler=_serve)
+    inference = commands.add_parser("inference", help="serve the local models over Weaviate's inference API")
+    inference_server.add_arguments(inference)
+    inference.set_defaults(handler=_inference)
+    migrate = commands.add_parser("migrate", help="copy a class (schema, objects, vectors) between two servers "
+                                  "with Weaviate's REST API (Weaviate to weavebind, or back)")
+    migrate_command.add_arguments(migrate)
+    migrate.set_defaults(handler=migrate_command.run)
     return parser
 
 

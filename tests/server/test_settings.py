@@ -61,7 +61,7 @@ def test_values_are_parsed():
 
 @pytest.mark.parametrize("env,variable", [
     ({"GRPC_PORT": "abc"}, "GRPC_PORT"),
-    ({"GRPC_PORT": "0"}, "GRPC_PORT"),
+    ({"GRPC_PORT": "-1"}, "GRPC_PORT"),
     ({"GRPC_PORT": "65536"}, "GRPC_PORT"),
     ({"QUERY_DEFAULTS_LIMIT": "ten"}, "QUERY_DEFAULTS_LIMIT"),
     ({"QUERY_DEFAULTS_LIMIT": "0"}, "QUERY_DEFAULTS_LIMIT"),

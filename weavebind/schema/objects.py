@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid as uuidlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,8 +19,11 @@ from weavebind.storage.records import LEGACY_TARGET, ObjectRecord
 from weavebind.storage.store import Store
 from weavebind.storage.vector_index import DimensionMismatchError
 
-# Fills the vectors of records whose class targets have a module vectorizer: (info, records) → None.
-Vectorize = Callable[[ClassInfo, Sequence[ObjectRecord]], None]
+# Fills the vectors of records whose class targets have a module vectorizer: (info, records) → the positions of
+# the records that failed, each with its own error (ModuleRegistry.vectorize_records).
+Vectorize = Callable[[ClassInfo, Sequence[ObjectRecord]], Mapping[int, ApiError]]
+# The properties whose change means a target's vector must be computed again: (info, target name) → names.
+Vectorizable = Callable[[ClassInfo, str], set[str]]
 
 
 def now_ms() -> int:
@@ -38,6 +41,7 @@ class ObjectOptions:
     autoschema: bool = True
     default_number: str = "number"
     vectorize: Vectorize | None = None
+    vectorizable: Vectorizable | None = None
 
 
 class ObjectService:
@@ -141,15 +145,31 @@ class ObjectService:
         return names[0]
 
     # -- use-cases -------------------------------------------------------------------------------------------
-    def vectorize(self, info: ClassInfo, records: Sequence[ObjectRecord]) -> None:
+    def vectorize(self, info: ClassInfo, records: Sequence[ObjectRecord]) -> Mapping[int, ApiError]:
+        """Compute the module vectors the records did not bring; the positions that failed, with their errors."""
         needs = [t for t in info.targets.values() if t.vectorizer != "none"]
         if not needs or all(t.name in r.vectors for r in records for t in needs):
-            return
+            return {}
         if self.options.vectorize is None:
-            raise ApiError(f"vectorizer module '{needs[0].vectorizer}' of class '{info.name}' is enabled but "
-                           "object vectorization is not available in this build; send the vector with the object",
-                           status=501)
-        self.options.vectorize(info, records)
+            error = ApiError(f"vectorizer: no module with name \"{needs[0].vectorizer}\" present; send the vector "
+                             "with the object", status=422)
+            return dict.fromkeys(range(len(records)), error)
+        return self.options.vectorize(info, records)
+
+    def _vectorize_one(self, info: ClassInfo, record: ObjectRecord) -> None:
+        failures = self.vectorize(info, [record])
+        if failures:
+            raise failures[0]
+
+    def _keep_unchanged_vectors(self, info: ClassInfo, old: ObjectRecord, record: ObjectRecord) -> None:
+        """PUT/PATCH: a module vector is reused, without an inference call, when none of the properties that
+        feed it changed (Weaviate's `reVectorize`); a vector sent with the update always wins."""
+        for target in info.targets.values():
+            if target.vectorizer == "none" or target.name in record.vectors or target.name not in old.vectors:
+                continue
+            fields = self.options.vectorizable(info, target.name) if self.options.vectorizable else None
+            if fields is not None and all(old.properties.get(f) == record.properties.get(f) for f in fields):
+                record.vectors[target.name] = old.vectors[target.name]
 
     def put(self, records: Sequence[ObjectRecord], keep_created: bool = True) -> None:
         """Store records; a vector whose length differs from its index's is the client's error (422)."""
@@ -162,7 +182,7 @@ class ObjectService:
         info, record = self.build_record(body)
         if self.store.get(info.name, record.uuid) is not None:
             raise Unprocessable(f"id '{record.uuid}' already exists")
-        self.vectorize(info, [record])
+        self._vectorize_one(info, record)
         self.put([record], keep_created=False)
         return record
 
@@ -171,10 +191,12 @@ class ObjectService:
             raise Unprocessable("invalid object: the object must be a JSON object")
         if str(body.get("id", "")).lower() != uid:
             raise Unprocessable("invalid update: field 'id' is immutable")
-        if self.store.get(info.name, uid) is None:
+        old = self.store.get(info.name, uid, with_vectors=True)
+        if old is None:
             raise NotFound(f"no object with id '{uid}' in class '{info.name}'")
         info, record = self.build_record({**body, "class": info.name}, info, uid, create=False)
-        self.vectorize(info, [record])
+        self._keep_unchanged_vectors(info, old, record)
+        self._vectorize_one(info, record)
         self.put([record])
         return record
 
@@ -190,8 +212,11 @@ class ObjectService:
         merged_props = {**old.properties, **patch}
         info, record = self.build_record({**body, "class": info.name, "properties": merged_props}, info, uid,
                                          create=False)
+        self._keep_unchanged_vectors(info, old, record)
         for target, vector in old.vectors.items():
-            record.vectors.setdefault(target, vector)
+            if info.targets.get(target) is None or info.targets[target].vectorizer == "none":
+                record.vectors.setdefault(target, vector)
+        self._vectorize_one(info, record)
         self.put([record])
         return record
 

@@ -14,14 +14,16 @@ from weavebind.schema.objects import ObjectOptions, ObjectService
 from weavebind.schema.service import SchemaOptions, SchemaService
 from weavebind.server.auth import Authenticator, AuthMiddleware
 from weavebind.server.errors import EXCEPTION_HANDLERS
-from weavebind.server.routes import batch, meta, objects, schema
+from weavebind.server.grpc.server import start_grpc, stop_grpc
+from weavebind.server.routes import batch, graphql, meta, objects, schema
 from weavebind.server.settings import Settings, load_settings
 from weavebind.storage.store import Store
+from weavebind.vectorizers.registry import ModuleRegistry
 
 log = logging.getLogger("weavebind")
 
 
-def _open_services(app: Starlette, settings: Settings) -> None:
+def _open_services(app: Starlette, settings: Settings, modules: ModuleRegistry) -> None:
     store = Store(settings.database_url, settings.data_path, use_gpu=settings.enable_cuda,
                   snapshot_seconds=settings.weavebind_index_snapshot_seconds,
                   sqlite_synchronous=settings.weavebind_sqlite_synchronous)
@@ -29,21 +31,43 @@ def _open_services(app: Starlette, settings: Settings) -> None:
         default_vectorizer=settings.default_vectorizer_module,
         default_distance=settings.default_vector_distance_metric,
         enabled_modules=settings.enable_modules,
+        validate_module=modules.validate,
     ))
     store.open(schema_service.load())
     app.state.store = store
     app.state.schema = schema_service
     app.state.objects = ObjectService(store, schema_service, ObjectOptions(
-        autoschema=settings.autoschema_enabled, default_number=settings.autoschema_default_number))
+        autoschema=settings.autoschema_enabled, default_number=settings.autoschema_default_number,
+        vectorize=modules.vectorize_records, vectorizable=modules.vectorizable_properties))
 
 
-def create_app(settings: Settings | None = None, port: int = 8080) -> Starlette:
-    """Build the app. Settings are parsed now, so a malformed variable fails before the server listens."""
+async def _start_grpc(app: Starlette, authenticator: Authenticator, host: str, port: int):
+    try:
+        return await start_grpc(app.state, authenticator, host, port)
+    except BaseException:
+        await run_in_threadpool(app.state.store.close)  # storage is open by now; close it before giving up
+        raise
+
+
+def create_app(settings: Settings | None = None, port: int = 8080, host: str = "127.0.0.1") -> Starlette:
+    """Build the app. Settings are parsed now, so a malformed variable fails before the server listens.
+    `host` is where the gRPC server listens (GRPC_PORT); the CLI passes the HTTP server's `--host`."""
     settings = settings or load_settings()
+    authenticator = Authenticator(settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        await run_in_threadpool(_open_services, app, settings)
+        modules = ModuleRegistry(settings)
+        app.state.modules = modules
+        try:
+            # Before storage opens: a container that never gets ready stops start-up with no storage to close.
+            await run_in_threadpool(modules.start)
+            await run_in_threadpool(_open_services, app, settings, modules)
+            graphql.install(app)
+            grpc_server = await _start_grpc(app, authenticator, host, settings.grpc_port)
+        except BaseException:
+            modules.close()
+            raise
         app.state.ready = True
         log.info("weavebind ready: %d classes, database %s", len(app.state.schema.all()),
                  settings.database_url.split("@")[-1])
@@ -51,12 +75,14 @@ def create_app(settings: Settings | None = None, port: int = 8080) -> Starlette:
             yield
         finally:
             app.state.ready = False
+            await stop_grpc(grpc_server)  # drain gRPC calls while storage is still open
             await run_in_threadpool(app.state.store.close)
+            modules.close()
 
     app = Starlette(
-        routes=[*meta.routes, *schema.routes, *objects.routes, *batch.routes],
+        routes=[*meta.routes, *schema.routes, *objects.routes, *batch.routes, *graphql.routes],
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[Middleware(AuthMiddleware, authenticator=Authenticator(settings))],
+        middleware=[Middleware(AuthMiddleware, authenticator=authenticator)],
         lifespan=lifespan,
     )
     app.state.settings = settings

@@ -48,16 +48,20 @@ class Authenticator:
         raise RouteError("unauthorized: invalid api key", status=401)
 
     def authorize(self, principal: Principal, method: str, path: str) -> None:
+        is_read = method in READ_METHODS or (method == "POST" and path in READ_PATHS)
+        self.authorize_operation(principal, is_read, f"{method} {path}")
+
+    def authorize_operation(self, principal: Principal, is_read: bool, operation: str) -> None:
+        """The admin-list check for any front end (REST, gRPC); `operation` names the call in the 403."""
         if not self.settings.authorization_adminlist_enabled:
             return
         name = principal.username
         if name is not None and name in self.settings.authorization_adminlist_users:
             return
-        is_read = method in READ_METHODS or (method == "POST" and path in READ_PATHS)
         if is_read and name is not None and name in self.settings.authorization_adminlist_readonly_users:
             return
         who = f"user '{name}'" if name is not None else "anonymous user"
-        raise Forbidden(f"forbidden: {who} has insufficient permissions to {method} {path}")
+        raise Forbidden(f"forbidden: {who} has insufficient permissions to {operation}")
 
 
 class AuthMiddleware:

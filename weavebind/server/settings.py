@@ -42,6 +42,11 @@ def parse_port(raw: str) -> int:
     return port
 
 
+def parse_port_or_any(raw: str) -> int:
+    """A port, or 0 for "any free port" (the operating system picks one when the server binds)."""
+    return 0 if raw.strip() == "0" else parse_port(raw)
+
+
 def parse_positive_int(raw: str) -> int:
     value = parse_int(raw)
     if value <= 0:
@@ -115,6 +120,24 @@ def parse_duration_seconds(raw: str) -> float:
     return total
 
 
+def parse_positive_duration(raw: str) -> float:
+    seconds = parse_duration_seconds(raw)
+    if seconds <= 0:
+        raise ValueError(f"expected a duration above zero such as 50s, got {raw!r}")
+    return seconds
+
+
+def parse_url(raw: str) -> str:
+    """An inference service's base URL (http or https), without a trailing slash; empty = not set."""
+    text = raw.strip().rstrip("/")
+    if not text:
+        return ""
+    scheme, _, rest = text.partition("://")
+    if scheme not in ("http", "https") or not rest:
+        raise ValueError(f"expected an http:// or https:// URL such as http://multi2vec-clip:8080, got {raw!r}")
+    return text
+
+
 @dataclass(frozen=True)
 class Setting:
     """One environment variable: its name, default (as the raw string), parser and help text."""
@@ -142,6 +165,21 @@ SETTINGS: tuple[Setting, ...] = (
             "Vectorizer of classes created without one: `none` or an enabled module."),
     Setting("ENABLE_MODULES", "", parse_modules,
             "Comma-separated modules to enable: multi2vec-clip, multi2vec-bind."),
+    Setting("CLIP_INFERENCE_API", "", parse_url,
+            "Base URL of the multi2vec-clip inference container. Unset: multi2vec-clip classes can be created, "
+            "but vectorizing answers 503."),
+    Setting("CLIP_WAIT_FOR_STARTUP", "true", parse_bool,
+            "Wait at start-up until the CLIP container answers `/.well-known/ready`."),
+    Setting("BIND_INFERENCE_API", "", parse_url,
+            "Base URL of the multi2vec-bind inference container (always waited for at start-up)."),
+    Setting("MODULES_CLIENT_TIMEOUT", "50s", parse_positive_duration,
+            "Go duration: total time one inference request may take, retries included."),
+    Setting("WEAVEBIND_MODULES_INIT_TIMEOUT", "120s", parse_positive_duration,
+            "Go duration: how long start-up waits for the inference containers to be ready (Weaviate: 120 s)."),
+    Setting("WEAVEBIND_INFERENCE_BATCH_SIZE", "64", parse_positive_int,
+            "Most inputs (texts, images, ...) sent in one `/vectorize` request when a batch is vectorized."),
+    Setting("WEAVEBIND_INFERENCE_CONCURRENCY", "8", parse_positive_int,
+            "Most `/vectorize` requests in flight to one inference container."),
     Setting("AUTOSCHEMA_ENABLED", "true", parse_bool,
             "Create unknown classes and properties when objects are imported."),
     Setting("AUTOSCHEMA_DEFAULT_NUMBER", "number", str, "dataType auto-schema gives JSON numbers: number or int."),
@@ -161,8 +199,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("AUTHORIZATION_ADMINLIST_USERS", "", parse_list, "Users allowed every operation."),
     Setting("AUTHORIZATION_ADMINLIST_READONLY_USERS", "", parse_list, "Users allowed read operations only."),
     Setting("CLUSTER_HOSTNAME", "node1", str, "Name of this node (Weaviate's node name); kept for compose files."),
-    Setting("GRPC_PORT", "50051", parse_port,
-            "Port of the gRPC API of the v4 clients (validated now; the gRPC service arrives with its issue)."),
+    Setting("GRPC_PORT", "50051", parse_port_or_any,
+            "Port of the gRPC API (the v4 Python client's queries and batches). 0 = any free port, logged at "
+            "start-up (for tests and side-by-side servers)."),
     Setting("ENABLE_CUDA", "false", parse_bool,
             "Search flat vector indexes on the GPU (needs the [gpu] extra) and run local models on CUDA."),
     Setting("LOG_LEVEL", "info", parse_log_level,
@@ -170,8 +209,9 @@ SETTINGS: tuple[Setting, ...] = (
             "critical)."),
     Setting("WEAVEBIND_DATABASE_URL", "", str,
             "SQLAlchemy URL of the database; empty = SQLite file `weavebind.sqlite3` under PERSISTENCE_DATA_PATH."),
-    Setting("WEAVEBIND_WEAVIATE_VERSION", "1.28.0", str,
-            "Weaviate version reported by /v1/meta; clients pick features by it (v4 needs >= 1.27)."),
+    Setting("WEAVEBIND_WEAVIATE_VERSION", "1.29.0", str,
+            "Weaviate version reported by /v1/meta; clients pick features by it (v4 needs >= 1.27 and sends "
+            "Aggregate over gRPC from 1.29). See docs/compatibility.md before raising it."),
     Setting("WEAVEBIND_MAX_REQUEST_BYTES", "104858000", parse_positive_int,
             "Largest accepted request body in bytes (Weaviate's default gRPC message size); larger → 413."),
     Setting("WEAVEBIND_SQLITE_SYNCHRONOUS", "NORMAL", parse_synchronous,
@@ -179,6 +219,27 @@ SETTINGS: tuple[Setting, ...] = (
             "also survives power loss (fsync per commit, slower imports)."),
     Setting("WEAVEBIND_INDEX_SNAPSHOT_SECONDS", "30", parse_positive_int,
             "How often changed FAISS indexes are written to disk; a restart replays only later changes from SQL."),
+    # In-process models and `weavebind inference` (weavebind/vectorizers/models, docs/models.md).
+    Setting("CLIP_MODEL_NAME", "sentence-transformers/clip-ViT-B-32", str,
+            "Local multi2vec-clip model (the container's build argument): a Hugging Face hub name, fetched once into "
+            "the Hugging Face cache, or a local directory; a sentence-transformers CLIP or a Hugging Face CLIPModel. "
+            "A model baked by `weavebind inference download` under WEAVEBIND_MODELS_PATH wins."),
+    Setting("TEXT_MODEL_NAME", "", str,
+            "Separate text model for local multi2vec-clip (e.g. sentence-transformers/clip-ViT-B-32-multilingual-v1); "
+            "empty: CLIP_MODEL_NAME's text tower."),
+    Setting("CUDA_CORE", "cuda:0", str, "torch device of the local models when ENABLE_CUDA is set."),
+    Setting("WEAVEBIND_MODELS_PATH", "models", str,
+            "Directory of baked CLIP models (`clip/`, `text/`, as the container's `/app/models`)."),
+    Setting("WEAVEBIND_BIND_CHECKPOINT", "", str,
+            "Path of imagebind_huge.pth for local multi2vec-bind. Empty: `.checkpoints/imagebind_huge.pth`, then "
+            "torch hub's cache, else downloaded from Meta on first use (weights CC BY-NC-SA 4.0, non-commercial)."),
+    Setting("WEAVEBIND_MODEL_PRECISION", "float32", str,
+            "float32 (the containers' vectors), float16 or bfloat16 (autocast, CUDA only) for the local models."),
+    Setting("WEAVEBIND_TORCH_THREADS", "0", parse_int, "torch CPU threads for the local models; 0 = every CPU."),
+    Setting("WEAVEBIND_MODEL_MAX_BATCH", "32", parse_positive_int,
+            "Most items in one forward pass of a local model (an ImageBind video counts 15, an audio 3)."),
+    Setting("WEAVEBIND_MODEL_MAX_WAIT", "2ms", parse_duration_seconds,
+            "How long a local model's batch waits for more concurrent requests before its forward pass."),
 )
 
 

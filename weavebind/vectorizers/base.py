@@ -8,11 +8,13 @@ probed with `isinstance` (they are runtime-checkable). Modules get their setting
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
+
+from weavebind.errors import ApiError
 
 if TYPE_CHECKING:
     from weavebind.schema.models import VectorTarget
@@ -42,15 +44,45 @@ MODALITY_BY_NAME = {m.name: m for m in MODALITIES}
 MODALITY_BY_ARGUMENT = {m.argument: m for m in MODALITIES}
 
 
-class VectorizerError(Exception):
+class VectorizerError(ApiError):
     """Inference failed. `status` is the HTTP status to answer (4xx for bad input such as an undecodable image,
     5xx when the inference service failed or is unreachable); the message names the module, and for remote
-    inference the URL and the container's own message."""
+    inference the URL and the container's own message. An `ApiError`, so the REST error handlers answer it in
+    Weaviate's wire shape without a translation layer."""
 
     def __init__(self, message: str, status: int = 500):
-        super().__init__(message)
-        self.message = message
-        self.status = status
+        super().__init__(message, status)
+
+
+class InferenceRejected(VectorizerError):
+    """The inference service answered and refused the request with its own error message (the containers answer
+    500 `{"error": ...}` for an image PIL cannot open). Only these are worth isolating object by object: the
+    service is up, so the input may be what is wrong."""
+
+    def __init__(self, message: str, status: int = 502):
+        super().__init__(message, status)
+
+
+@runtime_checkable
+class InferenceClient(Protocol):
+    """How a module reaches its model: over HTTP (`clients/remote.py`) or in-process (the local models). The
+    module cannot tell them apart; both raise `VectorizerError` (`InferenceRejected` when the model refused an
+    input) with a message naming the module."""
+
+    def vectorize(self, inputs: Mapping[str, Sequence[str]], url: str | None = None) -> dict[str, np.ndarray]:
+        """Modality name ("text", "image", ...) → its inputs; answers modality → float32 array (n, dim) with one
+        row per input, in order. `url` overrides the service address for this call (a class's `inferenceUrl`)."""
+        ...
+
+    def meta(self) -> dict[str, Any]:
+        """The model's description, as the container's `GET /meta` gives it; raises `VectorizerError`."""
+        ...
+
+    def wait_ready(self, timeout_s: float) -> None:
+        """Block until the model can serve, or raise `VectorizerError` once `timeout_s` has passed."""
+        ...
+
+    def close(self) -> None: ...
 
 
 @runtime_checkable

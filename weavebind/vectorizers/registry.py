@@ -7,20 +7,31 @@ The server holds one registry (`app.state.modules`); the schema service, the obj
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from weavebind.errors import RestrictionViolation
-from weavebind.vectorizers.base import ClassConfigValidator, Module, QueryVectorizer, VectorizerError
+from weavebind.vectorizers import bind, clip
+from weavebind.vectorizers.base import (
+    ClassConfigValidator,
+    Module,
+    ObjectVectorizer,
+    QueryVectorizer,
+    VectorizerError,
+)
 
 if TYPE_CHECKING:
-    from weavebind.schema.models import ClassInfo
+    from weavebind.schema.models import ClassInfo, VectorTarget
     from weavebind.server.settings import Settings
     from weavebind.storage.records import ObjectRecord
 
-# name → factory; the built-in modules register here (filled in by the vectorizer-modules issue).
-BUILTIN_MODULES: dict[str, Any] = {}
+# name → factory; ENABLE_MODULES picks from this table by Weaviate's module names.
+BUILTIN_MODULES: dict[str, Any] = {
+    clip.CLIP.name: clip.create,
+    bind.BIND.name: bind.create,
+}
 
 
 class ModuleRegistry:
@@ -33,8 +44,13 @@ class ModuleRegistry:
                 self.modules[name] = factory()
 
     def start(self) -> None:
-        for module in self.modules.values():
-            module.init(self.settings)
+        """Initialise every module; their readiness waits run side by side, so start-up waits for the slowest
+        container, not for the sum (Weaviate gives all modules one 120 s init context)."""
+        if not self.modules:
+            return
+        with ThreadPoolExecutor(len(self.modules)) as pool:
+            for future in [pool.submit(module.init, self.settings) for module in self.modules.values()]:
+                future.result()
 
     def close(self) -> None:
         for module in self.modules.values():
@@ -49,7 +65,11 @@ class ModuleRegistry:
         if module is None:
             raise RestrictionViolation(f'vectorizer: no module with name "{module_name}" present')
         if isinstance(module, ClassConfigValidator):
-            module.validate_class_config(module_config, class_config)
+            try:
+                module.validate_class_config(module_config, class_config)
+            except RestrictionViolation as exc:
+                where = _target_of(module_name, module_config, class_config)
+                raise RestrictionViolation(f"{where}module '{module_name}': {exc.message}") from None
 
     def search_modalities(self, info: ClassInfo) -> dict[str, tuple[str, ...]]:
         """Target vector name → the modalities its vectorizer can turn a query into (drives near<Modality>)."""
@@ -70,7 +90,53 @@ class ModuleRegistry:
                 "vectorizer module is configured for this collection", status=422)
         return module.vectorize_query(target, modality, inputs)
 
+    def vectorizable_properties(self, info: ClassInfo, target_name: str) -> set[str]:
+        """The properties whose change means the target's vector must be computed again (PUT/PATCH)."""
+        target = info.targets[target_name]
+        module = self.modules.get(target.vectorizer)
+        return module.vectorizable_properties(target) if isinstance(module, ObjectVectorizer) else set()
+
     def vectorize_records(self, info: ClassInfo, records: Sequence[ObjectRecord]) -> dict[int, VectorizerError]:
         """Fill `record.vectors` for every module-vectorized target the object did not bring a vector for.
         Returns the records (by position) that failed, each with its own error; the others are ready to store."""
-        raise NotImplementedError("object vectorization is built by the vectorizer-modules issue")
+        failures: dict[int, VectorizerError] = {}
+        for target in info.targets.values():
+            if target.vectorizer == "none":
+                continue
+            todo = [i for i, r in enumerate(records) if i not in failures and target.name not in r.vectors]
+            if not todo:
+                continue
+            results = self._vectorize_target(target, [records[i].properties for i in todo])
+            for position, result in zip(todo, results, strict=True):
+                if isinstance(result, VectorizerError):
+                    failures[position] = _for_target(target.name, result)
+                elif result is not None:
+                    records[position].vectors[target.name] = result
+        return failures
+
+    def _vectorize_target(self, target: VectorTarget, properties: list[dict]) -> list:
+        module = self.modules.get(target.vectorizer)
+        if not isinstance(module, ObjectVectorizer):
+            error = VectorizerError(f'vectorizer: no module with name "{target.vectorizer}" present; enable it in '
+                                    "ENABLE_MODULES or send the vector with the object", status=422)
+            return [error] * len(properties)
+        return module.vectorize_objects(target, properties)
+
+
+def _for_target(name: str, error: VectorizerError) -> VectorizerError:
+    # Weaviate names the target vector in the message (`vectorize target vector <name>: ...`); the legacy vector
+    # has no name, and the bare message reads better than Weaviate's `vectorize target vector : ...`.
+    if not name:
+        return error
+    return VectorizerError(f"vectorize target vector {name}: {error.message}", error.status)
+
+
+def _target_of(module: str, module_config: dict[str, Any], class_config: dict[str, Any]) -> str:
+    """`target vector "<name>": ` for the named vector this config belongs to, else "" (the legacy vector).
+    The schema hook passes only the config; the first named vector holding an equal config is the one meant
+    (or one with an identical config, whose error would read the same)."""
+    for name, vc in (class_config.get("vectorConfig") or {}).items():
+        block = vc.get("vectorizer") if isinstance(vc, dict) else None
+        if isinstance(block, dict) and module in block and (block[module] or {}) == module_config:
+            return f'target vector "{name}": '
+    return ""

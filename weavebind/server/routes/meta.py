@@ -7,7 +7,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from weavebind.errors import NotFound
-from weavebind.server.http import JSON
+from weavebind.server.http import JSON, blocking
 
 GRPC_MAX_MESSAGE_SIZE = 104858000
 
@@ -16,7 +16,9 @@ async def meta(request: Request) -> Response:
     state = request.app.state
     settings = state.settings
     modules = {name: {} for name in settings.enable_modules}
-    modules.update(getattr(state, "module_meta", {}))
+    registry = getattr(state, "modules", None)
+    if registry is not None:  # each container's own /meta, or {"error": ...}: never a failed /v1/meta
+        modules.update(await blocking(registry.meta))
     return JSON({
         "hostname": f"http://[::]:{state.port}",
         "version": settings.weavebind_weaviate_version,
@@ -39,7 +41,7 @@ async def openid_configuration(_request: Request) -> Response:
 
 
 async def links(_request: Request) -> Response:
-    names = ["meta", "schema", "objects", "batch"]
+    names = ["meta", "schema", "objects", "batch", "graphql"]
     return JSON({"links": [{"href": f"/v1/{n}", "name": n} for n in names]})
 
 

@@ -1,0 +1,159 @@
+"""Scenarios for weaviate-client 4.x (gRPC for queries and batches), run in its own virtualenv by tests/compat.
+
+Usage: python v4_scenarios.py <scenario>; the server's ports and key come from WB_HTTP_PORT, WB_GRPC_PORT and
+WB_API_KEY. A scenario raises (exit status 1, traceback on stderr) when the server answers unlike Weaviate.
+Adding a scenario: one function here, one test function in tests/compat/test_clients.py.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import uuid
+
+import weaviate
+from weaviate.classes.aggregate import GroupByAggregate
+from weaviate.classes.config import Configure, DataType, Property
+from weaviate.classes.data import DataObject
+from weaviate.classes.init import Auth
+from weaviate.classes.query import Filter, MetadataQuery, Metrics, Sort
+
+PROPS = [Property(name="title", data_type=DataType.TEXT), Property(name="n", data_type=DataType.INT),
+         Property(name="tags", data_type=DataType.TEXT_ARRAY)]
+
+
+def connect(key: str | None = None) -> weaviate.WeaviateClient:
+    key = key if key is not None else os.environ.get("WB_API_KEY")
+    return weaviate.connect_to_local(host="127.0.0.1", port=int(os.environ["WB_HTTP_PORT"]),
+                                     grpc_port=int(os.environ["WB_GRPC_PORT"]),
+                                     auth_credentials=Auth.api_key(key) if key else None)
+
+
+def fresh(client: weaviate.WeaviateClient, name: str, named: bool):
+    client.collections.delete(name)
+    if named:
+        return client.collections.create(name, properties=PROPS,
+                                         vector_config=Configure.Vectors.self_provided(name="default"))
+    return client.collections.create(name, properties=PROPS, vectorizer_config=Configure.Vectorizer.none())
+
+
+def schema(client: weaviate.WeaviateClient) -> None:
+    fresh(client, "V4Legacy", named=False)
+    fresh(client, "V4Named", named=True)
+    assert {"V4Legacy", "V4Named"} <= set(client.collections.list_all())
+    config = client.collections.use("V4Named").config.get()
+    assert [p.name for p in config.properties] == ["title", "n", "tags"], config.properties
+    assert "default" in (config.vector_config or {}), config.vector_config
+    assert client.collections.exists("V4Legacy")
+    client.collections.delete("V4Legacy")
+    assert not client.collections.exists("V4Legacy")
+
+
+def data(client: weaviate.WeaviateClient) -> None:
+    for named in (False, True):
+        col = fresh(client, "V4Data", named)
+        uid = col.data.insert({"title": "one", "n": 1, "tags": ["a"]}, vector=[1.0, 0.0, 0.0])
+        got = col.query.fetch_object_by_id(uid, include_vector=True)
+        assert got.properties == {"title": "one", "n": 1, "tags": ["a"]}, got.properties
+        assert got.vector["default"] == [1.0, 0.0, 0.0], got.vector
+        assert col.data.exists(uid) and not col.data.exists(uuid.uuid4())
+        col.data.update(uid, properties={"n": 2})
+        assert col.query.fetch_object_by_id(uid).properties["n"] == 2
+        col.data.replace(uid, properties={"title": "new"}, vector=[0.0, 1.0, 0.0])
+        got = col.query.fetch_object_by_id(uid, include_vector=True)
+        assert got.properties.get("title") == "new" and got.properties.get("n") is None, got.properties
+        assert got.vector["default"] == [0.0, 1.0, 0.0]
+        col.data.delete_by_id(uid)
+        assert col.query.fetch_object_by_id(uid) is None
+
+
+def batch(client: weaviate.WeaviateClient) -> None:
+    col = fresh(client, "V4Batch", named=True)
+    objects = [DataObject(properties={"title": f"t{i}", "n": i}, vector=[1.0, float(i)]) for i in range(5)]
+    result = col.data.insert_many([*objects, DataObject(properties={"title": "bad"}, vector=[1.0, 2.0, 3.0])])
+    assert set(result.uuids) == {0, 1, 2, 3, 4} and list(result.errors) == [5], result.errors
+    with col.batch.dynamic() as b:
+        for i in range(5, 205):
+            b.add_object(properties={"title": f"t{i}", "n": i}, vector=[1.0, float(i)])
+    with col.batch.fixed_size(batch_size=50) as b:
+        for i in range(205, 305):
+            b.add_object(properties={"title": f"t{i}", "n": i}, vector=[1.0, float(i)])
+    assert not col.batch.failed_objects, col.batch.failed_objects[:3]
+    assert sum(1 for _ in col.iterator()) == 305
+    found = col.query.fetch_objects(filters=Filter.by_property("n").less_than(3), limit=100)
+    assert sorted(o.properties["n"] for o in found.objects) == [0, 1, 2]
+    near = col.query.near_vector([1.0, 4.0], limit=1, return_metadata=MetadataQuery(distance=True))
+    assert near.objects[0].properties["n"] == 4 and near.objects[0].metadata.distance is not None
+    dry = col.data.delete_many(where=Filter.by_property("n").greater_or_equal(300), dry_run=True)
+    assert (dry.matches, len(col)) == (5, 305), dry
+    done = col.data.delete_many(where=Filter.by_property("n").greater_or_equal(300), verbose=True)
+    assert (done.matches, done.successful, len(done.objects)) == (5, 5, 5), done
+    assert sum(1 for _ in col.iterator()) == 300
+
+
+def search(client: weaviate.WeaviateClient) -> None:
+    client.collections.delete("V4Search")
+    col = client.collections.create("V4Search", properties=PROPS, vector_config=[
+        Configure.Vectors.self_provided(name="a"), Configure.Vectors.self_provided(name="b")])
+    words = ["red apple", "green apple", "blue sky", "red sky"]
+    col.data.insert_many([DataObject(properties={"title": w, "n": i},
+                                     vector={"a": [1.0, float(i)], "b": [float(i), 1.0]})
+                          for i, w in enumerate(words)])
+    near = col.query.near_vector([1.0, 3.0], target_vector="a", limit=2, return_metadata=MetadataQuery(distance=True))
+    assert [o.properties["n"] for o in near.objects] == [3, 2], near.objects
+    other = col.query.near_vector([0.0, 1.0], target_vector="b", limit=1, include_vector=["b"])
+    assert other.objects[0].properties["n"] == 0 and other.objects[0].vector == {"b": [0.0, 1.0]}
+    keyword = col.query.bm25("apple", return_metadata=MetadataQuery(score=True), return_properties=["title"])
+    assert {o.properties["title"] for o in keyword.objects} == {"red apple", "green apple"}
+    assert all(o.metadata.score > 0 for o in keyword.objects) and "n" not in keyword.objects[0].properties
+    mixed = col.query.hybrid("sky", vector=[1.0, 3.0], target_vector="a", alpha=0.5, limit=1)
+    assert mixed.objects[0].properties["title"] == "red sky", mixed.objects
+    filtered = col.query.near_vector([1.0, 0.0], target_vector="a", filters=Filter.by_property("title").like("*sky"))
+    assert [o.properties["n"] for o in filtered.objects] == [2, 3]
+    anchor = near.objects[0].uuid
+    similar = col.query.near_object(anchor, target_vector="a", limit=2, return_metadata=MetadataQuery(distance=True))
+    assert similar.objects[0].uuid == anchor and similar.objects[0].metadata.distance < 1e-6, similar.objects
+    page = col.query.fetch_objects(limit=2, offset=1, sort=Sort.by_property("n"))
+    assert [o.properties["n"] for o in page.objects] == [1, 2]
+
+
+def aggregate(client: weaviate.WeaviateClient) -> None:
+    col = fresh(client, "V4Aggregate", named=True)
+    col.data.insert_many([DataObject(properties={"title": t, "n": i}, vector=[1.0, float(i)])
+                          for i, t in enumerate(["a", "b", "b", "c"])])
+    assert len(col) == 4 and col.aggregate.over_all(total_count=True).total_count == 4
+    metrics = [Metrics("n").integer(sum_=True, maximum=True),
+               Metrics("title").text(top_occurrences_count=True, top_occurrences_value=True)]
+    result = col.aggregate.over_all(return_metrics=metrics)
+    assert (result.properties["n"].sum_, result.properties["n"].maximum) == (6, 3), result.properties
+    assert result.properties["title"].top_occurrences[0].value == "b", result.properties
+    grouped = col.aggregate.over_all(group_by=GroupByAggregate(prop="title"), total_count=True)
+    assert {g.grouped_by.value: g.total_count for g in grouped.groups} == {"a": 1, "b": 2, "c": 1}
+    filtered = col.aggregate.over_all(filters=Filter.by_property("n").greater_than(1), total_count=True)
+    assert filtered.total_count == 2
+
+
+def auth_good_key(client: weaviate.WeaviateClient) -> None:
+    fresh(client, "V4Auth", named=True).data.insert_many([DataObject(properties={"title": "x"}, vector=[1.0])])
+    assert len(client.collections.use("V4Auth").query.fetch_objects().objects) == 1
+
+
+def auth_bad_key(_client: None) -> None:
+    try:
+        connect("not-a-key").close()
+    except weaviate.exceptions.WeaviateBaseError as exc:
+        assert "401" in str(exc) or "nauthor" in str(exc), exc
+        return
+    raise AssertionError("a wrong API key was accepted")
+
+
+NEEDS_NO_CLIENT = {"auth_bad_key"}
+
+if __name__ == "__main__":
+    scenario = sys.argv[1]
+    if scenario in NEEDS_NO_CLIENT:
+        globals()[scenario](None)
+    else:
+        with connect() as connected:
+            globals()[scenario](connected)
+    print(f"v4 {scenario}: ok")

@@ -1,0 +1,80 @@
+"""Weaviate's own clients against a real weavebind server: each test runs one scenario script in the client's
+environment (see conftest.py and clients/). Adding a capability is one scenario function plus one test here."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.compat.conftest import ADMIN_KEY, run_scenario
+
+pytestmark = pytest.mark.slow
+
+
+# -- weaviate-client 4.x: REST for schema and single-object writes, gRPC for queries, batches and delete_many ----
+def test_v4_schema(server):
+    run_scenario("v4", "schema", server)
+
+
+def test_v4_data(server):
+    run_scenario("v4", "data", server)
+
+
+def test_v4_batch_iterate_filter_delete_many(server):
+    run_scenario("v4", "batch", server)
+
+
+def test_v4_search_near_vector_bm25_hybrid_filters_sort(server):
+    run_scenario("v4", "search", server)
+
+
+def test_v4_aggregate(server):
+    run_scenario("v4", "aggregate", server)
+
+
+def test_v4_api_key(auth_server):
+    run_scenario("v4", "auth_good_key", auth_server, api_key=ADMIN_KEY)
+    run_scenario("v4", "auth_bad_key", auth_server)
+
+
+# -- weaviate-client 3.26.7: REST throughout ---------------------------------------------------------------------
+def test_v3_schema(server):
+    run_scenario("v3", "schema", server)
+
+
+def test_v3_data(server):
+    run_scenario("v3", "data", server)
+
+
+def test_v3_batch_cursor_delete_objects(server):
+    run_scenario("v3", "batch", server)
+
+
+def test_v3_graphql_near_vector_bm25_hybrid_where_aggregate(server):
+    run_scenario("v3", "query", server)
+
+
+def test_v3_api_key(auth_server):
+    run_scenario("v3", "auth_good_key", auth_server, api_key=ADMIN_KEY)
+    run_scenario("v3", "auth_bad_key", auth_server)
+
+
+# -- weaviate-ts-client 2.2.0: REST and GraphQL ------------------------------------------------------------------
+def test_ts_schema(server):
+    run_scenario("ts", "schema", server)
+
+
+def test_ts_data(server):
+    run_scenario("ts", "data", server)
+
+
+def test_ts_batch_list_delete(server):
+    run_scenario("ts", "batch", server)
+
+
+def test_ts_graphql_near_vector_bm25_hybrid_where_aggregate(server):
+    run_scenario("ts", "query", server)
+
+
+def test_ts_api_key(auth_server):
+    run_scenario("ts", "auth_good_key", auth_server, api_key=ADMIN_KEY)
+    run_scenario("ts", "auth_bad_key", auth_server)

@@ -1,0 +1,138 @@
+"""Batch use-cases shared by REST (`/v1/batch/objects`) and gRPC (`BatchObjects`, `BatchDelete`).
+
+Transport-free: both front ends hand in Weaviate's REST shapes (object bodies, the `where` JSON) and render the
+outcome in their own wire format, so import and delete semantics exist once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from weavebind.errors import ApiError, Unprocessable
+from weavebind.schema.models import ClassInfo
+from weavebind.schema.objects import ObjectService, now_ms
+from weavebind.search.filters import Clause, FilterableObject, FilterError, parse_where
+from weavebind.storage.records import ObjectRecord
+from weavebind.storage.store import Store
+
+
+@dataclass
+class ImportResult:
+    """One input object's outcome. A success has `record` (and its class); a failure has `error`. Neither: an
+    earlier occurrence of a uuid that appears again later in the same batch (the last one was stored)."""
+
+    record: ObjectRecord | None = None
+    info: ClassInfo | None = None
+    error: str | None = None
+
+
+def _check_dims(store: Store, records: list[ObjectRecord]) -> dict[int, str]:
+    """Per-record dimension errors, so one bad vector fails alone (position → message)."""
+    expected: dict[tuple[str, str], int] = {}
+    errors: dict[int, str] = {}
+    for position, record in enumerate(records):
+        for target, vector in record.vectors.items():
+            key = (record.class_name, target)
+            if key not in expected:
+                expected[key] = store.indexes.dimension(*key) or len(vector)
+            if len(vector) != expected[key]:
+                errors[position] = (f"new node has a vector with length {len(vector)}. "
+                                    f"Existing nodes have vectors with length {expected[key]}")
+    return errors
+
+
+def _build(objects: ObjectService, items: list[Any], results: list[ImportResult]
+           ) -> dict[str, dict[str, tuple[int, ObjectRecord]]]:
+    """Validate every item; returns class → uuid → (position, record), the last occurrence of a uuid winning."""
+    groups: dict[str, dict[str, tuple[int, ObjectRecord]]] = {}
+    for position, item in enumerate(items):
+        if isinstance(item, dict) and not item.get("class"):  # Weaviate checks this before auto-schema
+            results[position].error = "object has an empty class"
+            continue
+        try:
+            info, record = objects.build_record(item)
+        except ApiError as exc:
+            results[position].error = exc.message
+            continue
+        groups.setdefault(info.name, {})[record.uuid] = (position, record)
+    return groups
+
+
+def import_objects(objects: ObjectService, items: list[Any]) -> list[ImportResult]:
+    """Upsert a batch (Weaviate's batch is an upsert); one bad object never fails the others."""
+    results = [ImportResult() for _ in items]
+    for class_name, by_uuid in _build(objects, items, results).items():
+        info = objects.schema.get(class_name)
+        entries = list(by_uuid.values())
+        failures = objects.vectorize(info, [record for _, record in entries])
+        for index, error in failures.items():  # one object the module could not vectorize fails alone
+            results[entries[index][0]].error = error.message
+        good = [entry for index, entry in enumerate(entries) if index not in failures]
+        # After vectorizing: a module's vectors of the wrong length must fail alone too, not the whole class.
+        dim_errors = _check_dims(objects.store, [record for _, record in good])
+        for index, message in dim_errors.items():
+            results[good[index][0]].error = message
+        good = [entry for index, entry in enumerate(good) if index not in dim_errors]
+        try:
+            objects.put([record for _, record in good])
+        except ApiError as exc:
+            for position, _ in good:
+                results[position].error = exc.message
+            continue
+        for position, record in good:
+            results[position].record, results[position].info = record, info
+    return results
+
+
+@dataclass
+class DeleteMatch:
+    info: ClassInfo
+    clause: Clause
+    verbose: bool
+    dry_run: bool
+
+
+def parse_delete(objects: ObjectService, body: Any) -> DeleteMatch:
+    """Check a REST batch-delete body (`{"match": {"class", "where"}, "output", "dryRun"}`), Weaviate's texts."""
+    if not isinstance(body, dict) or not isinstance(body.get("match"), dict):
+        raise Unprocessable("empty match clause")
+    match = body["match"]
+    if not match.get("class"):
+        raise Unprocessable("empty match.class clause")
+    if not match.get("where"):
+        raise Unprocessable("empty match.where clause")
+    info = objects.schema.get(match["class"])
+    if info is None:
+        raise Unprocessable(f"failed to get class: {match['class']}")
+    output = body.get("output", "minimal")
+    if output not in ("minimal", "verbose"):
+        raise Unprocessable(f"invalid output '{output}': use minimal or verbose")
+    dry_run = body.get("dryRun", False)
+    if not isinstance(dry_run, bool):
+        raise Unprocessable("dryRun must be true or false")
+    try:
+        clause = parse_where(match["where"], info.name, info.property_types())
+    except FilterError as exc:
+        raise Unprocessable(f"invalid where filter: {exc}") from None
+    return DeleteMatch(info, clause, output == "verbose", dry_run)
+
+
+def delete_matching(objects: ObjectService, body: Any, limit: int) -> dict[str, Any]:
+    """Delete (or, with dryRun, count) the objects the `where` matches, at most `limit`; Weaviate's REST reply."""
+    match = parse_delete(objects, body)
+    store = objects.store
+    matches = [r.uuid for r in store.iter_class(match.info.name)
+               if match.clause.matches(FilterableObject(r.uuid, r.properties, r.created_ms, r.updated_ms))]
+    matches = matches[:limit]
+    if not match.dry_run:
+        store.delete(match.info.name, matches)
+    status = "DRYRUN" if match.dry_run else "SUCCESS"
+    output = "verbose" if match.verbose else "minimal"
+    return {
+        "match": {"class": match.info.name, "where": body["match"]["where"]}, "output": output,
+        "deletionTimeUnixMilli": now_ms(), "dryRun": match.dry_run,
+        "results": {"matches": len(matches), "limit": limit, "successful": 0 if match.dry_run else len(matches),
+                    "failed": 0, "objects": [{"id": uid, "status": status} for uid in matches] if match.verbose
+                    else []},
+    }

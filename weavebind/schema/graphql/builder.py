@@ -1,0 +1,87 @@
+"""The GraphQL schema for the current classes: `Get`, `Aggregate` and `Explore` (spec 1.2).
+
+Built when first needed after a schema change (`SchemaHolder`), never per request.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any, Optional
+
+import strawberry
+from strawberry.extensions import QueryDepthLimiter
+from strawberry.schema.config import StrawberryConfig
+
+from weavebind.schema.graphql.aggregate_types import AggregateShared, aggregate_type
+from weavebind.schema.graphql.arguments import aggregate_arguments, explore_arguments, get_arguments
+from weavebind.schema.graphql.dynamic import default_resolver, field, object_type
+from weavebind.schema.graphql.execute import WeaviateSchema
+from weavebind.schema.graphql.resolvers import aggregate_resolver, explore_resolver, get_resolver, ref_resolver
+from weavebind.schema.graphql.scalars import SCALARS
+from weavebind.schema.graphql.types import Shared, add_references, build_class_types
+from weavebind.schema.models import ClassInfo
+
+# ruff: noqa: UP045
+
+# Selection depth allowed: Get → Class → _additional → group → hits → refs... stays far below this; a deeper
+# query is refused before it runs.
+MAX_DEPTH = 32
+
+Modalities = Callable[[ClassInfo], set[str]]
+
+
+def _depth_limiter() -> QueryDepthLimiter:
+    return QueryDepthLimiter(max_depth=MAX_DEPTH)
+
+
+def _namespace(root: Any, info: strawberry.Info) -> dict:
+    return {}  # `Get` and `Aggregate` only group the per-class fields
+
+
+def build_schema(classes: list[ClassInfo], modalities: Modalities) -> WeaviateSchema | None:
+    """None when there are no classes (Weaviate then answers 422)."""
+    if not classes:
+        return None
+    shared, aggregate_shared = Shared(), AggregateShared()
+    types = {info.name: build_class_types(info, shared) for info in classes}
+    add_references(types, ref_resolver)
+    offered = {info.name: modalities(info) for info in classes}
+    get = object_type("GetObjectsObj", [
+        field(info.name, Optional[list[Optional[types[info.name].object]]], resolver=get_resolver(info.name),
+              arguments=get_arguments(offered[info.name])) for info in classes])
+    aggregate = object_type("AggregateObjectsObj", [
+        field(info.name, Optional[list[Optional[aggregate_type(info, aggregate_shared)]]],
+              resolver=aggregate_resolver(info.name), arguments=aggregate_arguments(offered[info.name]))
+        for info in classes])
+    explore = object_type("ExploreObj", [field("beacon", Optional[str]), field("className", Optional[str]),
+                                         field("certainty", Optional[float]), field("distance", Optional[float])])
+    any_modality = set().union(*offered.values())
+    root = object_type("WeaviateObj", [
+        field("Get", Optional[get], resolver=_namespace),
+        field("Aggregate", Optional[aggregate], resolver=_namespace),
+        field("Explore", Optional[list[Optional[explore]]], resolver=explore_resolver,
+              arguments=explore_arguments(any_modality))])
+    config = StrawberryConfig(auto_camel_case=False, default_resolver=default_resolver, scalar_map=SCALARS)
+    return WeaviateSchema(query=root, config=config, extensions=[_depth_limiter])
+
+
+class SchemaHolder:
+    """The GraphQL schema of the current classes, rebuilt lazily after each schema change."""
+
+    def __init__(self, classes: Callable[[], list[ClassInfo]], modalities: Modalities):
+        self._classes, self._modalities = classes, modalities
+        self._lock = threading.Lock()
+        self._version = 0
+        self._built: tuple[int, WeaviateSchema | None] | None = None
+
+    def invalidate(self) -> None:
+        """SchemaOptions listener: called after every class change."""
+        with self._lock:
+            self._version += 1
+
+    def get(self) -> WeaviateSchema | None:
+        with self._lock:
+            if self._built is None or self._built[0] != self._version:
+                self._built = (self._version, build_schema(self._classes(), self._modalities))
+            return self._built[1]

@@ -1,0 +1,71 @@
+"""Custom scalars and the conversions between Strawberry values and plain Python data."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from typing import Any, NewType
+
+import numpy as np
+import strawberry
+from graphql import ListValueNode, ObjectValueNode, ValueNode, value_from_ast_untyped
+from strawberry.types.unset import UNSET
+
+# Weaviate's nearVector `vector` scalar: a list of numbers (or of lists, for multi-vectors).
+Vector = NewType("Vector", object)
+# The where filter's value fields take a scalar or a list (Contains*), checked by the filter parser.
+WhereValue = NewType("WhereValue", object)
+# targets.weights and vectorPerTarget: maps from target vector name to a number / vector.
+JSONMap = NewType("JSONMap", object)
+
+
+def _literal(node: ValueNode, variables: dict[str, Any] | None = None) -> Any:
+    return value_from_ast_untyped(node, variables)
+
+
+def _parse_map(node: ValueNode, variables: dict[str, Any] | None = None) -> Any:
+    if not isinstance(node, ObjectValueNode):
+        raise ValueError("expected an object")
+    return value_from_ast_untyped(node, variables)
+
+
+def _parse_vector(node: ValueNode, variables: dict[str, Any] | None = None) -> Any:
+    if not isinstance(node, ListValueNode):
+        raise ValueError("expected a list of numbers")
+    return value_from_ast_untyped(node, variables)
+
+
+SCALARS = {
+    Vector: strawberry.scalar(name="Vector", description="A vector: a list of numbers",
+                              parse_value=lambda v: v, parse_literal=_parse_vector),
+    WhereValue: strawberry.scalar(name="WhereValue", description="A value (or list of values) of a where filter",
+                                  parse_value=lambda v: v, parse_literal=_literal),
+    JSONMap: strawberry.scalar(name="JSONMap", description="An object, e.g. target vector name → weight",
+                               parse_value=lambda v: v, parse_literal=_parse_map),
+}
+
+
+def plain(value: Any) -> Any:
+    """A Strawberry input value as plain data: input objects → dicts without unset fields, enums → values."""
+    if value is UNSET:
+        return None
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)
+                if getattr(value, f.name) is not UNSET}
+    return value
+
+
+def f32(value: float | None) -> float | None:
+    """A float32 as the Python float with the same shortest digits, so the JSON shows `0.07152367` as Weaviate
+    does and not the float64 expansion `0.07152366638183594`."""
+    return None if value is None else float(str(np.float32(value)))
+
+
+def f32_list(vector: np.ndarray | None) -> list[float] | None:
+    if vector is None:
+        return None
+    return [float(x) for x in np.asarray(vector, dtype=np.float32).astype(str)]

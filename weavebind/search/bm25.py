@@ -1,0 +1,113 @@
+"""BM25F as Weaviate scores it (spec 1.13): `idf = ln(1 + (N − n + 0.5)/(n + 0.5))`,
+`tf = f / (f + k1·(1 − b + b·L/avgL))` without BM25's (k1 + 1) factor, property boosts multiplying term
+frequencies, and the lengths of the properties a term occurs in adding up to L.
+
+Objects are scanned, not looked up in an inverted index: the cost is linear in the class size.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from weavebind.schema.models import ClassInfo
+from weavebind.search.errors import SearchError
+from weavebind.search.tokenize import stopwords, tokenize, tokenize_value
+from weavebind.storage.records import ObjectRecord
+
+DEFAULT_AVG_LENGTH = 40.0
+TEXT_TYPES = ("text", "text[]", "string", "string[]")
+
+
+@dataclass
+class Scored:
+    record: ObjectRecord
+    score: float
+    explain: str
+
+
+def searched_properties(info: ClassInfo, requested: list[str] | None) -> list[tuple[str, float]]:
+    """(property, boost) pairs: the requested ones (`title^2` boosts) or every searchable text property."""
+    if not requested:
+        return [(name, 1.0) for name, p in info.properties.items()
+                if p["dataType"][0] in TEXT_TYPES and p.get("indexSearchable", True)]
+    out = []
+    for item in requested:
+        name, _, boost = item.partition("^")
+        if name not in info.properties:
+            raise SearchError(f"property '{name}' not found in class '{info.name}': the bm25 properties must be "
+                              "text properties of the class")
+        if info.properties[name]["dataType"][0] not in TEXT_TYPES:
+            raise SearchError(f"property '{name}' of class '{info.name}' is of type "
+                              f"{info.properties[name]['dataType'][0]}: only text and text[] properties can be "
+                              "searched by keyword")
+        try:
+            out.append((name, float(boost) if boost else 1.0))
+        except ValueError:
+            raise SearchError(f"invalid property boost in {item!r}: expected <property>^<number>") from None
+    return out
+
+
+def _group_scores(info: ClassInfo, records: list[ObjectRecord], props: list[tuple[str, float]], terms: Counter,
+                  total: int, need: int) -> dict[str, tuple[float, list[str]]]:
+    bm25 = (info.config.get("invertedIndexConfig") or {}).get("bm25") or {}
+    k1, b = float(bm25.get("k1", 1.2)), float(bm25.get("b", 0.75))
+    docs = []  # per record: {prop: (Counter of tokens, length)}
+    for record in records:
+        docs.append({name: _counted(record.properties.get(name), info, name) for name, _ in props})
+    means = []
+    for name, _ in props:
+        lengths = [d[name][1] for d in docs if d[name][1]]
+        if lengths:
+            means.append(sum(lengths) / len(lengths))
+    avg = sum(means) / len(means) if means else DEFAULT_AVG_LENGTH
+    doc_freq = {t: sum(1 for d in docs if any(d[p][0][t] for p, _ in props)) for t in terms}
+    idf = {t: math.log(1 + (total - n + 0.5) / (n + 0.5)) for t, n in doc_freq.items()}
+    out: dict[str, tuple[float, list[str]]] = {}
+    for record, doc in zip(records, docs, strict=True):
+        score, matched, explain = 0.0, 0, []
+        for term, repeats in terms.items():
+            freq = sum(boost * doc[p][0][term] for p, boost in props)
+            if not freq:
+                continue
+            length = sum(doc[p][1] for p, _ in props if doc[p][0][term])
+            matched += 1
+            score += repeats * idf[term] * freq / (freq + k1 * (1 - b + b * length / avg))
+            explain.append(f", BM25F_{term}_frequency:{_num(freq)}, BM25F_{term}_propLength:{_num(length)}")
+        if matched >= need:
+            out[record.uuid] = (score, explain)
+    return out
+
+
+def _counted(value: Any, info: ClassInfo, prop: str) -> tuple[Counter, int]:
+    tokens = tokenize_value(value, info.properties[prop].get("tokenization") or "word")
+    return Counter(tokens), len(tokens)
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def bm25_search(info: ClassInfo, records: list[ObjectRecord], total: int, query: str,
+                properties: list[str] | None = None, operator: str = "Or", minimum_match: int = 1) -> list[Scored]:
+    """Score `records` (already filtered) against `query`; best first, ties by uuid. `total` is N, the number of
+    objects in the class."""
+    props = searched_properties(info, properties)
+    stop = stopwords(info.config.get("invertedIndexConfig"))
+    groups: dict[str, list[tuple[str, float]]] = {}
+    for name, boost in props:
+        groups.setdefault(info.properties[name].get("tokenization") or "word", []).append((name, boost))
+    combined: dict[str, tuple[float, list[str]]] = {}
+    for method, members in groups.items():
+        terms = Counter(t for t in tokenize(query, method) if method != "word" or t not in stop)
+        if not terms:
+            continue
+        need = len(terms) if operator == "And" else max(1, minimum_match)
+        for uid, (score, explain) in _group_scores(info, records, members, terms, total, need).items():
+            before = combined.get(uid, (0.0, []))
+            combined[uid] = (before[0] + score, before[1] + explain)
+    by_id = {r.uuid: r for r in records}
+    ranked = sorted(combined.items(), key=lambda item: (-item[1][0], item[0]))
+    return [Scored(by_id[uid], score, "".join(explain)) for uid, (score, explain) in ranked]

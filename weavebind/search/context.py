@@ -1,0 +1,28 @@
+"""What a query needs from the rest of the server, passed explicitly so `search/` stays free of Starlette."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from weavebind.search.errors import SearchError
+
+if TYPE_CHECKING:
+    from weavebind.schema.models import ClassInfo
+    from weavebind.schema.service import SchemaService
+    from weavebind.storage.store import Store
+    from weavebind.vectorizers.registry import ModuleRegistry
+
+
+@dataclass
+class SearchContext:
+    store: Store
+    schema: SchemaService
+    modules: ModuleRegistry | None
+    settings: Any   # weavebind.server.settings.Settings (not imported: search/ must not depend on server/)
+
+    def class_info(self, name: str) -> ClassInfo:
+        info = self.schema.get(name)
+        if info is None:
+            raise SearchError(f'class "{name}" does not exist in schema', kind="missing")
+        return info

@@ -1,0 +1,137 @@
+"""Query vectors for near* arguments: given vectors, a stored object's vector, or the class's module (spec 1.9,
+1.10), including nearText's movements."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from weavebind.schema.models import ClassInfo
+from weavebind.search.context import SearchContext
+from weavebind.search.errors import SearchError
+from weavebind.search.movement import mean_vector, move_away_from, move_to
+from weavebind.search.params import Movement, NearQuery
+from weavebind.storage.records import LEGACY_TARGET
+from weavebind.vectorizers.base import VectorizerError
+
+BEACON = re.compile(r"^weaviate://[^/]+/(?:(?P<cls>[A-Za-z][_0-9A-Za-z]*)/)?(?P<id>[0-9a-fA-F-]{36})$")
+# The chain Weaviate wraps a module failure in during Get (spec 1.6 item 8).
+GET_CHAIN = "explorer: get class: concurrentTargetVectorSearch): explorer: get class: vectorize search vector: "
+MODULE_VERB = {"text": "keywords: remote client vectorize", "image": "image", "audio": "audio", "video": "video",
+               "imu": "imu", "thermal": "thermal", "depth": "depth"}
+
+
+def as_vector(value: Any, where: str) -> np.ndarray:
+    if not isinstance(value, list | tuple) or not value:
+        raise SearchError(f"{where}: a vector must be a non-empty list of numbers")
+    if any(isinstance(x, list | tuple) for x in value):
+        raise SearchError(f"{where}: multi-vector (list of lists) search is not supported")
+    array = np.asarray(value, dtype=np.float32)
+    if not np.all(np.isfinite(array)):
+        raise SearchError(f"{where}: the vector contains a value that is not a finite 32-bit float")
+    return array
+
+
+def parse_beacon(beacon: str) -> tuple[str | None, str]:
+    match = BEACON.match(beacon or "")
+    if not match:
+        raise SearchError(f"invalid beacon {beacon!r}: expected weaviate://localhost/<Class>/<uuid>")
+    return match.group("cls"), match.group("id").lower()
+
+
+def object_reference(near_id: str | None, beacon: str | None, class_name: str | None) -> tuple[str | None, str]:
+    """(class or None for any class, uuid) of a nearObject / movement object; `id` wins over `beacon`."""
+    if near_id:
+        return class_name, near_id.lower()
+    if beacon:
+        found_class, uid = parse_beacon(beacon)
+        return found_class or class_name, uid
+    raise SearchError("empty id and beacon")
+
+
+def stored_vector(ctx: SearchContext, class_name: str | None, uid: str, target: str) -> np.ndarray:
+    """The object's vector for `target`; with class_name None the object is looked up in every class and the
+    vectors of all hits are averaged (Weaviate's crossClassFindVector)."""
+    records = ctx.store.get_many(class_name, [uid], with_vectors=True)
+    if not records:
+        raise SearchError("vector not found")
+    found = [r.vectors[target] for r in records if target in r.vectors]
+    if not found and target == LEGACY_TARGET and class_name is None:
+        found = [next(iter(r.vectors.values())) for r in records if len(r.vectors) == 1]
+    if not found:
+        if target == LEGACY_TARGET:
+            raise SearchError(f"nearObject search-object with id {uid} has no vector")
+        raise SearchError(f"vector not found for target: {target}")
+    return found[0] if len(found) == 1 else mean_vector(found)
+
+
+def module_vector(ctx: SearchContext, info: ClassInfo, target: str, modality: str, inputs: Sequence[str]
+                  ) -> np.ndarray:
+    """Ask the class's module; a failure is reported with Weaviate's error chain around the module's message."""
+    if ctx.modules is None:
+        raise SearchError(f"could not vectorize input for collection {info.name} with search-type {modality}. "
+                          "Make sure a vectorizer module is configured for this collection")
+    try:
+        return np.asarray(ctx.modules.vectorize_query(info, target, modality, list(inputs)), dtype=np.float32)
+    except VectorizerError as exc:
+        raise SearchError(f"vectorize params: vectorize params: vectorize {MODULE_VERB[modality]}: "
+                          f"{exc.message}") from None
+
+
+def _movement_target(ctx: SearchContext, info: ClassInfo, target: str, move: Movement, cross_class: bool
+                     ) -> np.ndarray:
+    parts: list[np.ndarray] = []
+    if move.concepts:
+        parts.append(module_vector(ctx, info, target, "text", move.concepts))
+    last_id: str | None = None  # Weaviate reuses the previous id for an object without id and beacon
+    for item in move.objects:
+        try:
+            cls, uid = object_reference(item.get("id"), item.get("beacon"), None if cross_class else info.name)
+        except SearchError:
+            if last_id is None:
+                raise
+            cls, uid = (None if cross_class else info.name), last_id
+        last_id = uid
+        parts.append(stored_vector(ctx, cls, uid, target))
+    return mean_vector(parts)
+
+
+def apply_movements(ctx: SearchContext, info: ClassInfo, target: str, vector: np.ndarray, near: NearQuery,
+                    cross_class: bool = False) -> np.ndarray:
+    move, away = near.move_to, near.move_away
+    if move is not None and move.force > 0 and (move.concepts or move.objects):
+        try:
+            towards = _movement_target(ctx, info, target, move, cross_class)
+        except SearchError as exc:
+            raise SearchError(f"vectorize move to: {exc.message}") from None
+        vector = move_to(vector, towards, move.force)
+    if away is not None and away.force > 0 and (away.concepts or away.objects):
+        try:
+            source = _movement_target(ctx, info, target, away, cross_class)
+        except SearchError as exc:
+            raise SearchError(f"vectorize move away from: {exc.message}") from None
+        vector = move_away_from(vector, source, away.force)
+    return vector
+
+
+def query_vector(ctx: SearchContext, info: ClassInfo, target: str, near: NearQuery, cross_class: bool = False
+                 ) -> np.ndarray:
+    """The vector to search `target` of class `info` with. Error messages are un-prefixed."""
+    if near.argument == "nearVector":
+        if near.vector_per_target is not None:
+            if target not in near.vector_per_target:
+                raise SearchError(f"vectorPerTarget: no vector given for target vector {target!r}")
+            return as_vector(near.vector_per_target[target], "nearVector.vectorPerTarget")
+        return as_vector(near.vector, "nearVector.vector")
+    if near.argument == "nearObject":
+        try:
+            cls, uid = object_reference(near.object_id, near.beacon, None if cross_class else info.name)
+            return stored_vector(ctx, cls, uid, target)
+        except SearchError as exc:
+            raise SearchError(f"nearObject params: {exc.message}") from None
+    modality = near.modality or "text"
+    vector = module_vector(ctx, info, target, modality, near.inputs)
+    return apply_movements(ctx, info, target, vector, near, cross_class) if modality == "text" else vector

@@ -1,0 +1,48 @@
+"""Weaviate's tokenizers (`entities/tokenizer/tokenizer.go`) and the `en` stopword preset, for bm25."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+# Lucene's English stop set, which is Weaviate's `en` preset (`entities/stopwords/presets.go`).
+EN_STOPWORDS = frozenset((
+    "a an and are as at be but by for if in into is it no not of on or such that the their then there these they "
+    "this to was will with").split())
+_WORD = re.compile(r"[^\W_]+")   # runs of letters and digits: Weaviate splits on anything else
+_ALNUM = re.compile(r"[\W_]+")
+TOKENIZATIONS = ("word", "whitespace", "lowercase", "field", "trigram")
+
+
+def tokenize(text: str, method: str) -> list[str]:
+    """Split one text value. Unknown methods (gse, kagome_*) fall back to `word`."""
+    if method == "whitespace":
+        return text.split()
+    if method == "lowercase":
+        return text.lower().split()
+    if method == "field":
+        stripped = text.strip()
+        return [stripped] if stripped else []
+    if method == "trigram":
+        letters = _ALNUM.sub("", text.lower())
+        return [letters[i:i + 3] for i in range(len(letters) - 2)] if len(letters) >= 3 else (
+            [letters] if letters else [])
+    return _WORD.findall(text.lower())
+
+
+def tokenize_value(value: Any, method: str) -> list[str]:
+    """A text or text[] property value → tokens (other values give none)."""
+    if isinstance(value, str):
+        return tokenize(value, method)
+    if isinstance(value, list):
+        return [token for item in value if isinstance(item, str) for token in tokenize(item, method)]
+    return []
+
+
+def stopwords(inverted_config: dict[str, Any] | None) -> frozenset[str]:
+    """The class's stopwords: its preset (`en` or `none`) plus additions, minus removals."""
+    config = (inverted_config or {}).get("stopwords") or {}
+    words = set(EN_STOPWORDS if (config.get("preset") or "en") == "en" else ())
+    words.update(config.get("additions") or ())
+    words.difference_update(config.get("removals") or ())
+    return frozenset(words)

@@ -1,0 +1,25 @@
+"""`Search`: request → `search.get.run_get` (the code GraphQL Get runs) → reply."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from weavebind.search.context import SearchContext
+from weavebind.search.get import run_get
+from weavebind.server.grpc.proto import search_get_pb2
+from weavebind.server.grpc.search_reply import reply
+from weavebind.server.grpc.search_request import get_query
+
+
+def context(state: Any) -> SearchContext:
+    return SearchContext(store=state.store, schema=state.schema, modules=getattr(state, "modules", None),
+                         settings=state.settings)
+
+
+def run(state: Any, request: search_get_pb2.SearchRequest) -> search_get_pb2.SearchReply:
+    ctx = context(state)
+    info = ctx.class_info(request.collection)  # SearchError(kind="missing") → NOT_FOUND
+    query = get_query(request, info, state.schema.get, state.settings.query_defaults_limit)
+    metadata = request.metadata if request.HasField("metadata") else None
+    with_vectors = metadata is not None and (metadata.vector or len(metadata.vectors) > 0)
+    return reply(request, info, run_get(ctx, query, with_vectors=with_vectors))

@@ -1,0 +1,57 @@
+"""The gRPC server of the v4 clients, started and stopped by the HTTP app's lifespan.
+
+It is a `grpc.aio` server in the same event loop as the HTTP app: its lifetime is the lifespan's (it drains its
+calls before storage closes), handlers read the app state directly, and blocking SQL/FAISS work goes to the same
+thread pool as REST's (`server.http.blocking`), so one limit bounds the threads both front ends use.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import grpc
+
+from weavebind.server.auth import Authenticator
+from weavebind.server.grpc.proto import health_weaviate_pb2, weaviate_pb2_grpc
+from weavebind.server.grpc.service import WeaviateService
+from weavebind.server.routes.meta import GRPC_MAX_MESSAGE_SIZE
+
+log = logging.getLogger("weavebind.grpc")
+
+_HEALTH = health_weaviate_pb2.WeaviateHealthCheckResponse
+STOP_GRACE_SECONDS = 5.0
+
+
+def _health_handler(state: Any) -> grpc.GenericRpcHandler:
+    """`grpc.health.v1.Health/Check`, without auth: the v4 client calls it at connect with no credentials."""
+
+    async def check(_request: Any, _context: grpc.aio.ServicerContext) -> Any:
+        return _HEALTH(status=_HEALTH.SERVING if getattr(state, "ready", False) else _HEALTH.NOT_SERVING)
+
+    method = grpc.unary_unary_rpc_method_handler(
+        check, request_deserializer=health_weaviate_pb2.WeaviateHealthCheckRequest.FromString,
+        response_serializer=_HEALTH.SerializeToString)
+    return grpc.method_handlers_generic_handler("grpc.health.v1.Health", {"Check": method})
+
+
+async def start_grpc(state: Any, authenticator: Authenticator, host: str, port: int) -> grpc.aio.Server:
+    """Bind `host:port` (port 0: any free port, stored in `state.grpc_port`) and start serving."""
+    options = [("grpc.max_receive_message_length", GRPC_MAX_MESSAGE_SIZE),
+               ("grpc.max_send_message_length", GRPC_MAX_MESSAGE_SIZE)]
+    server = grpc.aio.server(options=options)
+    weaviate_pb2_grpc.add_WeaviateServicer_to_server(WeaviateService(state, authenticator), server)
+    server.add_generic_rpc_handlers((_health_handler(state),))
+    try:
+        bound = server.add_insecure_port(f"{host}:{port}")
+    except RuntimeError as exc:  # grpcio raises when the port is taken; say which setting to change
+        raise RuntimeError(f"cannot listen for gRPC on {host}:{port} ({exc}); set GRPC_PORT to a free port") from None
+    await server.start()
+    state.grpc_port = bound
+    log.info("gRPC listening on %s:%d", host, bound)
+    return server
+
+
+async def stop_grpc(server: grpc.aio.Server) -> None:
+    """Refuse new calls and let running ones finish (up to STOP_GRACE_SECONDS) before storage closes."""
+    await server.stop(STOP_GRACE_SECONDS)

@@ -1,0 +1,101 @@
+"""`weaviate.v1.Weaviate`: the RPCs of the v4 client, thin over the same use-cases as REST and GraphQL."""
+
+from __future__ import annotations
+
+import time
+import uuid as uuidlib
+from typing import Any
+
+import grpc
+
+from weavebind.errors import ApiError, NotFound
+from weavebind.schema.batch import delete_matching, import_objects
+from weavebind.server.auth import Authenticator
+from weavebind.server.grpc import aggregate, convert, search
+from weavebind.server.grpc.calls import rpc
+from weavebind.server.grpc.filters import to_where
+from weavebind.server.grpc.proto import batch_delete_pb2, batch_pb2, weaviate_pb2_grpc
+from weavebind.server.http import blocking
+
+
+def import_batch(state: Any, objects: Any) -> batch_pb2.BatchObjectsReply:
+    """BatchObjects: every object that converts goes through the REST batch use-case; errors are per object."""
+    errors: dict[int, str] = {}
+    items: list[dict[str, Any]] = []
+    positions: list[int] = []
+    for index, obj in enumerate(objects):
+        try:
+            items.append(convert.batch_object(obj))
+            positions.append(index)
+        except ApiError as exc:
+            errors[index] = exc.message
+    for index, result in zip(positions, import_objects(state.objects, items), strict=True):
+        if result.error is not None:
+            errors[index] = result.error
+    return batch_pb2.BatchObjectsReply(errors=[batch_pb2.BatchObjectsReply.BatchError(index=i, error=errors[i])
+                                               for i in sorted(errors)])
+
+
+def delete_batch(state: Any, request: batch_delete_pb2.BatchDeleteRequest) -> batch_delete_pb2.BatchDeleteReply:
+    """BatchDelete: the Filters message becomes the REST `where`, then the REST batch-delete use-case runs."""
+    info = state.schema.get(request.collection) if request.collection else None
+    if info is None:
+        raise NotFound(f"collection '{request.collection}' not found in schema")
+    if request.tenant:
+        raise ApiError(f"tenant '{request.tenant}': multi-tenancy is not supported by weavebind", status=422)
+    where = to_where(request.filters, info, state.schema.get) if request.HasField("filters") else None
+    body = {"match": {"class": info.name, "where": where}, "dryRun": request.dry_run,
+            "output": "verbose" if request.verbose else "minimal"}
+    done = delete_matching(state.objects, body, state.settings.query_maximum_results)["results"]
+    objects = [batch_delete_pb2.BatchDeleteObject(uuid=uuidlib.UUID(o["id"]).bytes, successful=True)
+               for o in done["objects"]]
+    return batch_delete_pb2.BatchDeleteReply(matches=done["matches"], successful=done["successful"],
+                                             failed=done["failed"], objects=objects)
+
+
+class WeaviateService(weaviate_pb2_grpc.WeaviateServicer):
+    """One instance per server; `state` is the Starlette app's state (store, schema, objects, settings)."""
+
+    def __init__(self, state: Any, authenticator: Authenticator):
+        self.state = state
+        self.authenticator = authenticator
+
+    @rpc("BatchObjects", read=False)
+    async def BatchObjects(self, request: Any, context: grpc.aio.ServicerContext) -> Any:  # noqa: N802
+        started = time.perf_counter()
+        reply = await blocking(import_batch, self.state, request.objects)
+        reply.took = time.perf_counter() - started
+        return reply
+
+    @rpc("BatchDelete", read=False)
+    async def BatchDelete(self, request: Any, context: grpc.aio.ServicerContext) -> Any:  # noqa: N802
+        started = time.perf_counter()
+        reply = await blocking(delete_batch, self.state, request)
+        reply.took = time.perf_counter() - started
+        return reply
+
+    @rpc("Search", read=True)
+    async def Search(self, request: Any, context: grpc.aio.ServicerContext) -> Any:  # noqa: N802
+        started = time.perf_counter()
+        reply = await blocking(search.run, self.state, request)
+        reply.took = time.perf_counter() - started
+        return reply
+
+    @rpc("Aggregate", read=True)
+    async def Aggregate(self, request: Any, context: grpc.aio.ServicerContext) -> Any:  # noqa: N802
+        started = time.perf_counter()
+        reply = await blocking(aggregate.run, self.state, request)
+        reply.took = time.perf_counter() - started
+        return reply
+
+    @rpc("BatchReferences", read=False)
+    async def BatchReferences(self, request: Any, context: grpc.aio.ServicerContext) -> Any:  # noqa: N802
+        raise ApiError("BatchReferences is not available in weavebind; set references as properties", status=501)
+
+    @rpc("TenantsGet", read=True)
+    async def TenantsGet(self, request: Any, context: grpc.aio.ServicerContext) -> Any:  # noqa: N802
+        raise ApiError("multi-tenancy is not supported by weavebind", status=501)
+
+    async def BatchStream(self, request_iterator: Any, context: grpc.aio.ServicerContext) -> Any:  # noqa: N802
+        await context.abort(grpc.StatusCode.UNIMPLEMENTED, "BatchStream (server-side batching) is not available "
+                            "in weavebind; use dynamic or fixed-size batching")

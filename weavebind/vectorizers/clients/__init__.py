@@ -1,0 +1,1 @@
+"""Inference clients: `remote` speaks Weaviate's inference-container HTTP API."""
