@@ -18,8 +18,11 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q --no-deps imagebind-unofficial==0.1.1
 	touch $@
 
+# multi2vec-clip is on by default with the in-process model (sentence-transformers/clip-ViT-B-32, Weaviate's default
+# CLIP container's model), loaded on first use; set CLIP_INFERENCE_API to use a container instead.
 run: install
-	PERSISTENCE_DATA_PATH=$${PERSISTENCE_DATA_PATH:-$(DATA)} $(VENV)/bin/weavebind serve --host 0.0.0.0 --port 8080 --scheme http
+	PERSISTENCE_DATA_PATH=$${PERSISTENCE_DATA_PATH:-$(DATA)} ENABLE_MODULES=$${ENABLE_MODULES-multi2vec-clip} \
+		$(VENV)/bin/weavebind serve --host 0.0.0.0 --port 8080 --scheme http
 
 test: install compat-envs
 	$(PY) -m pytest -q $(PYTEST_ARGS)

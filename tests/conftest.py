@@ -12,6 +12,9 @@ from weavebind.server.app import create_app
 from weavebind.server.settings import load_settings
 
 BACKENDS = ["sqlite", "postgres"]
+# Modules without an inference URL use the in-process models, which fetch weights on first use: tests never go to
+# the hub (the tiny test models are built on disk), and the servers they start inherit this.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
 @pytest.fixture(scope="session")

@@ -120,14 +120,20 @@ def test_a_slow_container_times_out_with_504(make_local_client, module_env, clip
     assert stored_count(client, "Doc") == 0
 
 
-def test_module_without_inference_api_starts_and_answers_503(make_local_client):
-    client = make_local_client(ENABLE_MODULES="multi2vec-bind")
+def test_module_without_inference_api_uses_local_model_and_names_the_setting(make_local_client, tmp_path):
+    # No BIND_INFERENCE_API: the in-process model serves; without weights every vectorization is a 503 naming the
+    # setting, while the server and /v1/meta keep working (the model is not loaded just to answer meta).
+    missing = tmp_path / "imagebind_huge.pth"
+    client = make_local_client(ENABLE_MODULES="multi2vec-bind", WEAVEBIND_BIND_CHECKPOINT=str(missing))
+    assert expect(client.get("/v1/meta"))["modules"]["multi2vec-bind"] == {"inference": "in-process",
+                                                                            "loaded": False}
     expect(create(client, {"class": "Doc", "vectorizer": "multi2vec-bind",
                            "moduleConfig": {"multi2vec-bind": {"textFields": ["title"]}}}))
     response = client.post("/v1/objects", json={"class": "Doc", "properties": {"title": "x"}})
     assert response.status_code == 503
-    assert message(response) == "multi2vec-bind: required variable BIND_INFERENCE_API is not set"
-    assert expect(client.get("/v1/meta"))["modules"]["multi2vec-bind"] == {"error": message(response)}
+    assert message(response) == f"WEAVEBIND_BIND_CHECKPOINT={missing}: no such file"
+    assert stored_count(client, "Doc") == 0
+    assert expect(client.get("/v1/meta"))["modules"]["multi2vec-bind"]["error"] == message(response)
 
 
 # -- query vectors (what the GraphQL and gRPC front ends ask of the registry) --------------------------------------

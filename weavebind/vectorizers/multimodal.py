@@ -37,20 +37,38 @@ class ModuleSpec:
     wire: WireFormat
 
 
-def remote_client(spec: ModuleSpec, settings: Settings) -> InferenceClient | None:
-    """The client for the container named by the spec's variable; None when the variable is not set."""
-    url = getattr(settings, spec.url_variable.lower())
+def remote_client(spec: ModuleSpec, settings: Settings, url: str | None = None) -> InferenceClient | None:
+    """The client for the container named by the spec's variable (or `url`); None when neither is set."""
+    url = url or getattr(settings, spec.url_variable.lower())
     if not url:
         return None
     return RemoteInferenceClient(spec.name, url, spec.wire, settings.modules_client_timeout,
                                  settings.weavebind_inference_concurrency)
 
 
+def default_client(spec: ModuleSpec, settings: Settings) -> InferenceClient | None:
+    """The container when its variable is set; otherwise the model in this process (issue 5's rule), when torch
+    is installed (the `clip`/`bind` extras). None: neither, and every vectorization answers 503."""
+    remote = remote_client(spec, settings)
+    if remote is not None:
+        return remote
+    try:
+        from weavebind.vectorizers.models.local import create
+    except ImportError as exc:
+        log.warning("%s: %s is not set and the in-process models cannot be imported (%s); install the "
+                    "weavebind[clip] or [bind] extra", spec.name, spec.url_variable, exc)
+        return None
+    from weavebind.vectorizers.clients.local import LocalInferenceClient
+
+    return LocalInferenceClient(spec.name, create(spec.name, settings),
+                                lambda url: remote_client(spec, settings, url))
+
+
 class MultiModalModule:
     """Module + ClassConfigValidator + ObjectVectorizer + QueryVectorizer (see base.py)."""
 
     def __init__(self, spec: ModuleSpec,
-                 make_client: Callable[[ModuleSpec, Settings], InferenceClient | None] = remote_client):
+                 make_client: Callable[[ModuleSpec, Settings], InferenceClient | None] = default_client):
         self.spec = spec
         self.name = spec.name
         self.modalities = spec.modalities
@@ -67,8 +85,6 @@ class MultiModalModule:
         if self.client is None:
             # Weaviate refuses to start; weavebind starts, so a schema naming the module still loads, and every
             # vectorization answers 503 naming the variable.
-            log.warning("%s is enabled but %s is not set: objects and queries of its classes cannot be "
-                        "vectorized", self.name, self.spec.url_variable)
             return
         wait = self.spec.wait_variable is None or getattr(settings, self.spec.wait_variable.lower())
         if wait:
