@@ -40,5 +40,8 @@ def _configure_sqlite(dbapi_connection, synchronous: str) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute(f"PRAGMA synchronous={synchronous}")  # validated against SQLITE_SYNCHRONOUS by the settings
     cursor.execute("PRAGMA busy_timeout=30000")
+    # A 1,000-object batch of 512-d vectors is ~5 MB; the default checkpoint every 1,000 pages (4 MB) made nearly
+    # every commit copy and fsync the database file. Checkpointing every 64 MB amortises that.
+    cursor.execute("PRAGMA wal_autocheckpoint=16384")
     cursor.execute("PRAGMA cache_size=-65536")
     cursor.close()
