@@ -47,3 +47,18 @@ bench-quick: install
 
 clean:
 	rm -rf $(VENV) .pytest_cache
+
+# GraphQL nearVector queries vs raw FAISS and a `chroma run` server (installed into a throwaway venv under /tmp).
+.PHONY: bench-query bench-query-quick
+bench-query: install
+	$(PY) bench/query_bench.py --objects 100000 --dim 512 --queries 1000 --concurrency 1,8
+
+bench-query-quick: install
+	$(PY) bench/query_bench.py --objects 10000 --queries 1000 --concurrency 1,8
+
+# near_vector queries/s over gRPC (v4 client) against GraphQL (v3 client), same server, same run, 100k objects; the
+# clients run from their .compat environments. `make bench-grpc BENCH_GRPC_ARGS=--quick`: 10k objects, ~1 minute.
+.PHONY: bench-grpc
+BENCH_GRPC_ARGS ?=
+bench-grpc: install compat-envs
+	$(PY) bench/grpc_bench.py $(BENCH_GRPC_ARGS)

@@ -6,11 +6,13 @@ Everything here is deliberately plain: the benchmarks must measure weavebind, no
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -247,3 +249,49 @@ def open_store(data_dir: Path):
         yield store
     finally:
         store.close()
+
+
+# -- concurrent clients (query benchmarks) -----------------------------------------------------------------------
+def drive(n: int, workers: int, call, session=contextlib.nullcontext) -> tuple[np.ndarray, list, float]:
+    """`call(s, i)` for i in 0..n-1 from `workers` threads, each with its own `session()` (e.g. an HTTP client
+    holding one keep-alive connection). Each worker makes one untimed call first (it connects), then all start
+    together. Returns the seconds of each call, the calls' results (by i) and the wall clock of the whole run."""
+    counter, lat, out, failures = itertools.count(), np.zeros(n), [None] * n, []
+    gate = threading.Barrier(workers + 1, timeout=120)
+
+    def work() -> None:
+        try:
+            with session() as s:
+                call(s, 0)
+                gate.wait()
+                while (i := next(counter)) < n:  # next() on itertools.count is atomic under the GIL
+                    start = time.perf_counter()
+                    out[i] = call(s, i)
+                    lat[i] = time.perf_counter() - start
+        except Exception as exc:  # re-raised below; aborting the barrier keeps the others from hanging
+            failures.append(exc)
+            gate.abort()
+
+    threads = [threading.Thread(target=work, daemon=True) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    gate.wait()
+    start = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise RuntimeError(f"{len(failures)} of {workers} client threads failed") from failures[0]
+    return lat, out, time.perf_counter() - start
+
+
+def post_load(url: str, path: str, bodies: list[bytes], workers: int) -> tuple[np.ndarray, list, float]:
+    """POST each pre-serialised body once from `workers` threads, one keep-alive connection each. Results are
+    the raw response bytes (parsed later, untimed), or b"HTTP <status>" for a non-200 answer."""
+    def session() -> httpx.Client:
+        return httpx.Client(base_url=url, timeout=60, limits=httpx.Limits(max_connections=1))
+
+    def call(client: httpx.Client, i: int) -> bytes:
+        response = client.post(path, content=bodies[i], headers=JSON_HEADERS)
+        return response.content if response.status_code == 200 else b"HTTP %d" % response.status_code
+
+    return drive(len(bodies), workers, call, session)

@@ -1,19 +1,26 @@
-"""Real clients against a real weavebind: a `weavebind serve` subprocess on free HTTP and gRPC ports, and a runner
-that executes a client's scenario script in that client's own environment (`envs.py`)."""
+"""Real clients against a real weavebind: a `weavebind serve` subprocess on free HTTP and gRPC ports (for the module
+scenarios with fake inference containers behind multi2vec-clip and multi2vec-bind), and a runner that executes a
+client's scenario script in that client's own environment (`envs.py`)."""
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import subprocess
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
 
 from tests.compat.envs import ensure
 from tests.compat.server import Server, start_server
+from tests.fakes import FakeInference, FakeServer, build_app
 
 CLIENTS = Path(__file__).parent / "clients"
 SCRIPTS = {"v3": CLIENTS / "v3_scenarios.py", "v4": CLIENTS / "v4_scenarios.py", "ts": CLIENTS / "ts_scenarios.mjs"}
+MODULE_SCRIPTS = {"v3": CLIENTS / "v3_modules.py", "v4": CLIENTS / "v4_modules.py", "ts": CLIENTS / "ts_modules.mjs"}
 ADMIN_KEY = "compat-admin-key"
 # Clients may phone home (v4 asks PyPI for its latest version at connect); a dead proxy keeps the suite hermetic
 # while loopback traffic, the server under test, bypasses it.
@@ -37,14 +44,62 @@ def auth_server(tmp_path_factory):
     started.stop()
 
 
-def run_scenario(client: str, scenario: str, server: Server, api_key: str | None = None) -> str:
+def pinned_vectors() -> dict[tuple[str, str], list[float]]:
+    """(request key, input) → vector for every input the module scenarios send (clients/modules.json)."""
+    table = json.loads((CLIENTS / "modules.json").read_text())
+    names, dim = table["concepts"], table["dim"]
+    concepts = {name: [name] for name in names} | table["blends"]
+    pins = {}
+    for concept, parts in concepts.items():
+        vector = [1.0 if name in parts else 0.0 for name in names] + [0.0] * (dim - len(names))
+        pins["texts", concept] = vector
+        for modality, key in table["media"].items():
+            pins[key, base64.b64encode(f"{modality}:{concept}".encode()).decode()] = vector
+    return pins
+
+
+@contextmanager
+def serve_with_modules(data: Path) -> Iterator[Server]:
+    """A server with multi2vec-clip and multi2vec-bind enabled, each pointing at a fake inference container (a
+    real HTTP server on a free port) that answers the vectors of clients/modules.json."""
+    with ExitStack() as stack:
+        urls = {mode: stack.enter_context(FakeServer(build_app(FakeInference(mode, fixed=pinned_vectors())))).url
+                for mode in ("clip", "bind")}
+        started = start_server(data, ENABLE_MODULES="multi2vec-clip,multi2vec-bind", CLIP_INFERENCE_API=urls["clip"],
+                               BIND_INFERENCE_API=urls["bind"])
+        try:
+            yield started
+        finally:
+            started.stop()
+
+
+@pytest.fixture(scope="session")
+def module_server(tmp_path_factory):
+    """One module server for the module scenarios (each uses its own class names)."""
+    with serve_with_modules(tmp_path_factory.mktemp("compat-modules") / "data") as started:
+        yield started
+
+
+@pytest.fixture
+def empty_module_server(tmp_path):
+    """A module server of the test's own, for scenarios that depend on which classes exist (Explore)."""
+    with serve_with_modules(tmp_path / "data") as started:
+        yield started
+
+
+def run_module_scenario(client: str, scenario: str, server: Server) -> str:
+    return run_scenario(client, scenario, server, script=MODULE_SCRIPTS[client])
+
+
+def run_scenario(client: str, scenario: str, server: Server, api_key: str | None = None,
+                 script: Path | None = None) -> str:
     """Run one scenario of one client against `server`; fails the test with the client's own output."""
     env = ensure(client)
     variables = {**os.environ, **HERMETIC, "WB_HTTP_PORT": str(server.http_port),
                  "WB_GRPC_PORT": str(server.grpc_port), "WB_API_KEY": api_key or "",
                  "WB_TS_MODULES": str(env.path / "node_modules")}
-    done = subprocess.run([*env.command(SCRIPTS[client]), scenario], env=variables, capture_output=True, text=True,
-                          timeout=300)
+    done = subprocess.run([*env.command(script or SCRIPTS[client]), scenario], env=variables, capture_output=True,
+                          text=True, timeout=300)
     if done.returncode != 0:
         pytest.fail(f"{client} {scenario} failed ({done.returncode}):\n{done.stdout[-4000:]}\n{done.stderr[-6000:]}",
                     pytrace=False)
