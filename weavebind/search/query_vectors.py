@@ -52,20 +52,34 @@ def object_reference(near_id: str | None, beacon: str | None, class_name: str | 
     raise SearchError("empty id and beacon")
 
 
-def stored_vector(ctx: SearchContext, class_name: str | None, uid: str, target: str) -> np.ndarray:
+def stored_vector(ctx: SearchContext, class_name: str | None, uid: str, target: str,
+                  own_vector: bool = False) -> np.ndarray:
     """The object's vector for `target`; with class_name None the object is looked up in every class and the
-    vectors of all hits are averaged (Weaviate's crossClassFindVector)."""
+    vectors of all hits are averaged (Weaviate's crossClassFindVector). `own_vector` (Explore): an object that has
+    no `target` contributes its own single or legacy vector, since the target names a vector of the searched
+    class, not of the referenced one."""
     records = ctx.store.get_many(class_name, [uid], with_vectors=True)
     if not records:
         raise SearchError("vector not found")
-    found = [r.vectors[target] for r in records if target in r.vectors]
-    if not found and target == LEGACY_TARGET and class_name is None:
-        found = [next(iter(r.vectors.values())) for r in records if len(r.vectors) == 1]
+    found = [v for r in records if (v := _vector_of(r.vectors, target, own_vector or class_name is None)) is not None]
     if not found:
         if target == LEGACY_TARGET:
             raise SearchError(f"nearObject search-object with id {uid} has no vector")
         raise SearchError(f"vector not found for target: {target}")
+    if len({len(v) for v in found}) > 1:
+        raise SearchError(f"objects with id {uid} in several classes have vectors of different lengths; name the "
+                          "class in the beacon (weaviate://localhost/<Class>/<id>)")
     return found[0] if len(found) == 1 else mean_vector(found)
+
+
+def _vector_of(vectors: dict[str, np.ndarray], target: str, own_vector: bool) -> np.ndarray | None:
+    if target in vectors:
+        return vectors[target]
+    if not own_vector:
+        return None
+    if LEGACY_TARGET in vectors:
+        return vectors[LEGACY_TARGET]
+    return next(iter(vectors.values())) if len(vectors) == 1 else None
 
 
 def module_vector(ctx: SearchContext, info: ClassInfo, target: str, modality: str, inputs: Sequence[str]
@@ -95,7 +109,7 @@ def _movement_target(ctx: SearchContext, info: ClassInfo, target: str, move: Mov
                 raise
             cls, uid = (None if cross_class else info.name), last_id
         last_id = uid
-        parts.append(stored_vector(ctx, cls, uid, target))
+        parts.append(stored_vector(ctx, cls, uid, target, own_vector=cross_class))
     return mean_vector(parts)
 
 
@@ -129,7 +143,7 @@ def query_vector(ctx: SearchContext, info: ClassInfo, target: str, near: NearQue
     if near.argument == "nearObject":
         try:
             cls, uid = object_reference(near.object_id, near.beacon, None if cross_class else info.name)
-            return stored_vector(ctx, cls, uid, target)
+            return stored_vector(ctx, cls, uid, target, own_vector=cross_class)
         except SearchError as exc:
             raise SearchError(f"nearObject params: {exc.message}") from None
     modality = near.modality or "text"

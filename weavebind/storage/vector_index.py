@@ -40,6 +40,7 @@ import logging
 import pathlib
 import threading
 
+import faiss
 import numpy as np
 
 from weavebind.storage import faiss_factory as ff
@@ -54,6 +55,7 @@ log = logging.getLogger(__name__)
 COMPACT_MIN_TOMBSTONES = 64
 COMPACT_MIN_FRACTION = 0.10
 GPU_COMPACT_TOMBSTONES = 1024  # flat remove_ids is cheap; compacting early keeps searches on the GPU
+_CORES = faiss.omp_get_max_threads()  # read at import, before any thread lowers its own team size
 _SCAN_ROWS = 16384  # rows per chunk of exact scoring: bounds the float64 scratch memory
 
 
@@ -235,6 +237,9 @@ class VectorIndex:
         sel = ff.selector(cand) if cand is not None else self._tomb_selector()
         ef = self.config.search_ef(k) if cand is None else self._filtered_ef(k, cand.size)
         params = ff.search_params(self.config.storage, sel, ef)
+        # OpenMP team size is per calling thread. One query on HNSW gains nothing from a team, and IndexIDMap's
+        # label-mapping loop would start one per query (about 1 ms on 2 cores); flat scans do use every core.
+        faiss.omp_set_num_threads(1 if self.config.storage == "hnsw" else _CORES)
         _, ids = self._index.search(fq, k, params=params)
         return ids[0][ids[0] >= 0]
 

@@ -11,7 +11,8 @@ from weavebind.vectorizers.base import MODALITIES, MODALITY_BY_NAME
 
 # ruff: noqa: UP045
 
-# weaviate-ts-client 2.2.0 sends Aggregate's media arguments as `Image:`, `Audio:`, ... (its NearMediaType enum).
+# weaviate-ts-client 2.2.0 sends Aggregate's and Explore's media arguments as `Image:`, `Audio:`, ... (its
+# NearMediaType enum); accepted as a compatibility shim (docs/graphql.md).
 TS_CLIENT_ALIASES = {m.argument: m.argument[len("near"):] for m in MODALITIES if m.name != "text"}
 
 
@@ -37,16 +38,21 @@ def get_arguments(modalities: set[str]) -> list:
         argument("hybrid", Optional[i.HybridInp]), *module_arguments(modalities)]
 
 
+def ts_client_aliases(modalities: set[str]) -> list:
+    return [argument(TS_CLIENT_ALIASES[MODALITY_BY_NAME[m].argument],
+                     Optional[i.MEDIA_INPUTS[MODALITY_BY_NAME[m].argument]])
+            for m in sorted(modalities) if m != "text"]
+
+
 def explore_arguments(modalities: set[str]) -> list:
     return [argument("limit", Optional[int]), argument("offset", Optional[int]),
             argument("nearVector", Optional[i.ExploreNearVectorInp]),
-            argument("nearObject", Optional[i.ExploreNearObjectInp]), *module_arguments(modalities, explore=True)]
+            argument("nearObject", Optional[i.ExploreNearObjectInp]), *module_arguments(modalities, explore=True),
+            *ts_client_aliases(modalities)]
 
 
 def aggregate_arguments(modalities: set[str]) -> list:
-    aliases = [argument(TS_CLIENT_ALIASES[MODALITY_BY_NAME[m].argument],
-                        Optional[i.MEDIA_INPUTS[MODALITY_BY_NAME[m].argument]])
-               for m in sorted(modalities) if m != "text"]
+    aliases = ts_client_aliases(modalities)
     return [argument("where", Optional[i.WhereInp]), argument("groupBy", Optional[list[Optional[str]]]),
             argument("limit", Optional[int]), argument("objectLimit", Optional[int]),
             argument("nearVector", Optional[i.NearVectorInp]), argument("nearObject", Optional[i.NearObjectInp]),

@@ -10,6 +10,7 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 
+from weavebind.schema.graphql.lift import lift_vectors
 from weavebind.search.errors import SearchError
 
 log = logging.getLogger("weavebind.graphql")
@@ -55,6 +56,8 @@ def format_error(error: GraphQLError) -> dict[str, Any]:
 
 def nesting(query: str) -> int:
     """Deepest bracket nesting outside strings and comments."""
+    if sum(query.count(c) for c in "([{") <= MAX_NESTING:
+        return 0  # cannot be deeper than the number of brackets; counting is C-fast, the scan below is not
     depth = deepest = 0
     in_string = in_comment = escaped = False
     for char in query:
@@ -83,9 +86,12 @@ def run(schema: WeaviateSchema, query: str, variables: dict[str, Any] | None, op
     """Execute one request; never raises for anything the client sent."""
     if nesting(query) > MAX_NESTING:
         return error_body(f"the query is nested too deeply: at most {MAX_NESTING} levels of brackets are allowed")
+    lifted = lift_vectors(query, variables) if operation is None else None
     try:
-        result = schema.execute_sync(query, variable_values=variables, operation_name=operation,
-                                     context_value=context)
+        text, values = lifted or (query, variables)
+        result = schema.execute_sync(text, variable_values=values, operation_name=operation, context_value=context)
+        if lifted and result.errors:  # error locations must point into the text the client sent
+            result = schema.execute_sync(query, variable_values=variables, context_value=context)
     except RecursionError:
         return error_body("the query is nested too deeply")
     body: dict[str, Any] = {}

@@ -45,6 +45,9 @@ SCALARS = {
 }
 
 
+_NUMBERS = frozenset((int, float))
+
+
 def plain(value: Any) -> Any:
     """A Strawberry input value as plain data: input objects → dicts without unset fields, enums → values."""
     if value is UNSET:
@@ -52,6 +55,8 @@ def plain(value: Any) -> Any:
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, list | tuple):
+        if set(map(type, value)) <= _NUMBERS:  # a query vector: 512 numbers need no per-item recursion
+            return list(value)
         return [plain(v) for v in value]
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)

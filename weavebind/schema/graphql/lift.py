@@ -1,0 +1,90 @@
+"""Query vectors out of the query text: `vector: [0.1, 0.2, ...]` literals become `$__wbN` variables.
+
+graphql-core lexes, parses and validates a 512-number literal in Python, character by character and rule by rule
+(about 9 ms a query, measured with bench/query_bench.py); the numbers themselves take orjson microseconds. With the
+vectors lifted out, queries of one shape share one text, so Strawberry's parser and validation caches answer them.
+A document this module cannot rewrite with certainty (several operations, fragments, lists that are not plain JSON
+numbers) is left as it is: lifting is an optimisation, never a change of meaning.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import orjson
+
+MIN_NUMBERS = 8          # shorter lists cost nothing to parse
+PREFIX = "__wb"          # variable names no client uses
+_VECTOR = re.compile(r"\bvector(\s*:\s*)\[([-+0-9.eE,\s]*)\]")
+_HEADER = re.compile(r"\s*(?:query\b\s*(?:[_A-Za-z][_0-9A-Za-z]*)?\s*)?(?:\(([^()\"]*)\))?\s*\{")
+_OTHER_DEFINITIONS = re.compile(r"\b(?:fragment|mutation|subscription)\b")
+
+
+def lift_vectors(query: str, variables: dict[str, Any] | None) -> tuple[str, dict[str, Any]] | None:
+    """The rewritten query and its variables, or None when there is nothing (safe) to lift."""
+    if _OTHER_DEFINITIONS.search(query) or "\\" in query or '"""' in query:
+        return None  # escapes and block strings would defeat the quote count that keeps strings untouched
+    lifted: dict[str, Any] = {}
+    parts: list[str] = []
+    last = 0
+    for match in _VECTOR.finditer(query):
+        numbers = _numbers(match.group(2))
+        if numbers is None or query.count('"', 0, match.start()) % 2:  # not JSON numbers, or inside a string
+            continue
+        name = f"{PREFIX}{len(lifted)}"
+        lifted[name] = numbers
+        parts += [query[last:match.start()], "vector", match.group(1), "$", name]
+        last = match.end()
+    if not lifted:
+        return None
+    short = "".join(parts) + query[last:]
+    rewritten = _declare(short, lifted)
+    if rewritten is None:
+        return None
+    return rewritten, {**(variables or {}), **lifted}
+
+
+def _numbers(text: str) -> list[float] | None:
+    if text.count(",") + 1 < MIN_NUMBERS:
+        return None
+    try:
+        values = orjson.loads(f"[{text}]")
+    except orjson.JSONDecodeError:  # GraphQL allows commas to be left out; JSON does not
+        return None
+    return values if all(type(v) in (int, float) for v in values) else None
+
+
+def _declare(query: str, lifted: dict[str, Any]) -> str | None:
+    """Declare the variables on the document's one operation; None unless the document is exactly one operation."""
+    header = _HEADER.match(query)
+    if header is None or not _one_block(query, header.end() - 1):
+        return None
+    declarations = ", ".join(f"${name}: Vector!" for name in lifted)
+    existing = header.group(1)
+    if existing is not None and existing.strip():
+        declarations = f"{existing.strip()}, {declarations}"
+    return f"query ({declarations}) {{{query[header.end():]}"
+
+
+def _one_block(query: str, start: int) -> bool:
+    """True when the `{` at `start` closes at the end of the document (the lifted text is short: cheap to scan)."""
+    depth, in_string, escaped, in_comment = 0, False, False, False
+    for index in range(start, len(query)):
+        char = query[index]
+        if in_comment:
+            in_comment = char not in "\r\n"
+        elif in_string:
+            escaped, in_string = (not escaped and char == "\\"), (escaped or char != '"')
+        elif char == '"':
+            in_string = True
+        elif char == "#":
+            in_comment = True
+        elif char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+            if depth == 0:
+                return all(not line.strip() or line.lstrip().startswith("#")
+                           for line in query[index + 1:].splitlines())
+    return False
