@@ -11,6 +11,7 @@ import strawberry
 from graphql import GraphQLError
 
 from weavebind.schema.graphql.lift import lift_vectors
+from weavebind.schema.graphql.scan import brackets
 from weavebind.search.errors import SearchError
 
 log = logging.getLogger("weavebind.graphql")
@@ -58,23 +59,7 @@ def nesting(query: str) -> int:
     """Deepest bracket nesting outside strings and comments."""
     if sum(query.count(c) for c in "([{") <= MAX_NESTING:
         return 0  # cannot be deeper than the number of brackets; counting is C-fast, the scan below is not
-    depth = deepest = 0
-    in_string = in_comment = escaped = False
-    for char in query:
-        if in_comment:
-            in_comment = char not in "\r\n"
-        elif in_string:
-            escaped, in_string = (not escaped and char == "\\"), (escaped or char != '"')
-        elif char == '"':
-            in_string = True
-        elif char == "#":
-            in_comment = True
-        elif char in "([{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif char in ")]}":
-            depth -= 1
-    return deepest
+    return max((depth for _, _, depth in brackets(query)), default=0)
 
 
 def error_body(message: str) -> dict[str, Any]:

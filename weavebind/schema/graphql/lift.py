@@ -14,6 +14,8 @@ from typing import Any
 
 import orjson
 
+from weavebind.schema.graphql.scan import brackets
+
 MIN_NUMBERS = 8          # shorter lists cost nothing to parse
 PREFIX = "__wb"          # variable names no client uses
 _VECTOR = re.compile(r"\bvector(\s*:\s*)\[([-+0-9.eE,\s]*)\]")
@@ -69,22 +71,8 @@ def _declare(query: str, lifted: dict[str, Any]) -> str | None:
 
 def _one_block(query: str, start: int) -> bool:
     """True when the `{` at `start` closes at the end of the document (the lifted text is short: cheap to scan)."""
-    depth, in_string, escaped, in_comment = 0, False, False, False
-    for index in range(start, len(query)):
-        char = query[index]
-        if in_comment:
-            in_comment = char not in "\r\n"
-        elif in_string:
-            escaped, in_string = (not escaped and char == "\\"), (escaped or char != '"')
-        elif char == '"':
-            in_string = True
-        elif char == "#":
-            in_comment = True
-        elif char == "{":
-            depth += 1
-        elif char == "}":
-            depth -= 1
-            if depth == 0:
-                return all(not line.strip() or line.lstrip().startswith("#")
-                           for line in query[index + 1:].splitlines())
+    for index, _, depth in brackets(query, start):
+        if depth == 0:
+            return all(not line.strip() or line.lstrip().startswith("#")
+                       for line in query[index + 1:].splitlines())
     return False
