@@ -4,7 +4,6 @@ vectors equal the in-process ones."""
 from __future__ import annotations
 
 import base64
-import importlib.util
 import io
 import os
 import socket
@@ -19,8 +18,6 @@ import pytest
 from tests.vectorizers.models.conftest import options
 from weavebind import cli
 from weavebind.vectorizers.models.local import LocalInference
-
-MEDIA_PRESENT = importlib.util.find_spec("weavebind.vectorizers.media") is not None
 
 
 def free_port() -> int:
@@ -69,7 +66,6 @@ def test_the_process_serves_the_configured_checkpoint(bind_process):
     assert httpx.post(f"{bind_process}/vectorize", content=b"nope").status_code == 422
 
 
-@pytest.mark.skipif(not MEDIA_PRESENT, reason="weavebind.vectorizers.media (the preprocessing) is not there yet")
 def test_the_process_gives_the_in_process_vectors(bind_process, tiny_models):
     from PIL import Image
 
