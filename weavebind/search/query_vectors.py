@@ -27,8 +27,11 @@ MODULE_VERB = {"text": "keywords: remote client vectorize", "image": "image", "a
 def as_vector(value: Any, where: str) -> np.ndarray:
     if not isinstance(value, list | tuple) or not value:
         raise SearchError(f"{where}: a vector must be a non-empty list of numbers")
-    if any(isinstance(x, list | tuple) for x in value):
+    kinds = set(map(type, value))  # in C: a per-item isinstance loop cost more than the FAISS search
+    if kinds & {list, tuple}:
         raise SearchError(f"{where}: multi-vector (list of lists) search is not supported")
+    if not kinds <= {int, float}:
+        raise SearchError(f"{where}: a vector must be a non-empty list of numbers")
     array = np.asarray(value, dtype=np.float32)
     if not np.all(np.isfinite(array)):
         raise SearchError(f"{where}: the vector contains a value that is not a finite 32-bit float")

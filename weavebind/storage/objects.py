@@ -106,10 +106,27 @@ def _vectors_of(conn: Connection, rows) -> dict:
     found: dict = {}
     for class_name, uuids in by_class.items():
         for part in _chunks(uuids):
-            for v in conn.execute(select(vectors.c.uuid, vectors.c.target, vectors.c.data).where(
-                    and_(vectors.c.class_name == class_name, vectors.c.uuid.in_(part)))):
+            for v in _select_by_uuid(conn, vectors, ("uuid", "target", "data"), class_name, part):
                 found.setdefault((class_name, v.uuid), {})[v.target] = vector_from_bytes(v.data)
     return found
+
+
+def _select_by_uuid(conn: Connection, table, columns: Sequence[str], class_name: str | None, uuids: Sequence[str]):
+    """Rows of `table` with these uuids, through the driver: a query fetches a handful of objects, and compiling
+    SQLAlchemy's expanding IN each time cost more than the database (0.46 ms of a 2.3 ms GraphQL query)."""
+    mark = PLACEHOLDERS.get(conn.dialect.paramstyle)
+    if mark is None:  # another driver: SQLAlchemy's portable path
+        condition = table.c.uuid.in_(uuids)
+        if class_name is not None:
+            condition = and_(table.c.class_name == class_name, condition)
+        return conn.execute(select(*[table.c[c] for c in columns]).where(condition)
+                            .order_by(table.c.class_name)).all()
+    where = f"uuid IN ({', '.join([mark] * len(uuids))})"
+    params: tuple = tuple(uuids)
+    if class_name is not None:
+        where, params = f"class_name = {mark} AND {where}", (class_name, *params)
+    sql = f"SELECT {', '.join(columns)} FROM {table.name} WHERE {where} ORDER BY class_name"
+    return conn.exec_driver_sql(sql, params).all()
 
 
 def records_from_rows(conn: Connection, rows, with_vectors: bool) -> list[ObjectRecord]:
@@ -123,10 +140,7 @@ def get_objects(conn: Connection, class_name: str | None, uuids: Sequence[str],
     """Objects with the given ids; with class_name None, from every class (Weaviate's legacy id-only paths)."""
     rows: list = []
     for part in _chunks(uuids):
-        condition = objects.c.uuid.in_(part)
-        if class_name is not None:
-            condition = and_(objects.c.class_name == class_name, condition)
-        rows += conn.execute(select(objects).where(condition).order_by(objects.c.class_name)).all()
+        rows += _select_by_uuid(conn, objects, list(objects.c.keys()), class_name, part)
     return records_from_rows(conn, rows, with_vectors)
 
 

@@ -54,7 +54,7 @@ def _numbers(text: str) -> list[float] | None:
         values = orjson.loads(f"[{text}]")
     except orjson.JSONDecodeError:  # GraphQL allows commas to be left out; JSON does not
         return None
-    return values if all(type(v) in (int, float) for v in values) else None
+    return values if set(map(type, values)) <= {int, float} else None
 
 
 def _declare(query: str, lifted: dict[str, Any]) -> str | None:
