@@ -27,6 +27,10 @@ def test_v4_search_near_vector_bm25_hybrid_filters_sort(server):
     run_scenario("v4", "search", server)
 
 
+def test_v4_search_returns_cross_references(server):
+    run_scenario("v4", "references", server)
+
+
 def test_v4_aggregate(server):
     run_scenario("v4", "aggregate", server)
 

@@ -13,10 +13,10 @@ import uuid
 
 import weaviate
 from weaviate.classes.aggregate import GroupByAggregate
-from weaviate.classes.config import Configure, DataType, Property
+from weaviate.classes.config import Configure, DataType, Property, ReferenceProperty
 from weaviate.classes.data import DataObject
 from weaviate.classes.init import Auth
-from weaviate.classes.query import Filter, MetadataQuery, Metrics, Sort
+from weaviate.classes.query import Filter, MetadataQuery, Metrics, QueryReference, Sort
 
 PROPS = [Property(name="title", data_type=DataType.TEXT), Property(name="n", data_type=DataType.INT),
          Property(name="tags", data_type=DataType.TEXT_ARRAY)]
@@ -115,6 +115,24 @@ def search(client: weaviate.WeaviateClient) -> None:
     assert similar.objects[0].uuid == anchor and similar.objects[0].metadata.distance < 1e-6, similar.objects
     page = col.query.fetch_objects(limit=2, offset=1, sort=Sort.by_property("n"))
     assert [o.properties["n"] for o in page.objects] == [1, 2]
+
+
+def references(client: weaviate.WeaviateClient) -> None:
+    client.collections.delete("V4Book")
+    authors = fresh(client, "V4Author", named=True)
+    ann, bob = (authors.data.insert({"title": name, "n": i}, vector=[1.0]) for i, name in enumerate(["Ann", "Bob"]))
+    books = client.collections.create("V4Book", properties=PROPS, vectorizer_config=Configure.Vectorizer.none(),
+                                      references=[ReferenceProperty(name="writtenBy", target_collection="V4Author")])
+    books.data.insert({"title": "one"}, references={"writtenBy": [bob, ann]})
+    books.data.insert({"title": "two"})
+    wanted = QueryReference(link_on="writtenBy", return_properties=["title"])
+    found = books.query.fetch_objects(sort=Sort.by_property("title"), return_properties=["title"],
+                                      return_references=wanted)
+    one, two = found.objects
+    refs = one.references["writtenBy"].objects
+    assert [(o.uuid, o.collection, o.properties) for o in refs] == [
+        (bob, "V4Author", {"title": "Bob"}), (ann, "V4Author", {"title": "Ann"})], refs
+    assert two.references == {}, two.references
 
 
 def aggregate(client: weaviate.WeaviateClient) -> None:

@@ -17,7 +17,7 @@ from weavebind.search.context import SearchContext
 from weavebind.search.explore import run_explore
 from weavebind.search.get import run_get
 from weavebind.search.params import GetQuery, GroupBy, NearQuery, parse_bm25, parse_hybrid, parse_near
-from weavebind.search.query_vectors import BEACON
+from weavebind.search.references import referenced_records
 from weavebind.vectorizers.base import MODALITIES
 
 NEAR_ARGUMENTS = ("nearVector", "nearObject", *(m.argument for m in MODALITIES))
@@ -32,17 +32,7 @@ class RequestContext:
 
     def references(self, value: Any) -> list[dict[str, Any]]:
         """Rows of the objects a cross-reference property points to, in its order; dangling ones left out."""
-        wanted: list[tuple[str | None, str]] = []
-        for item in value if isinstance(value, list) else []:
-            match = BEACON.match(item.get("beacon", "")) if isinstance(item, dict) else None
-            if match:
-                wanted.append((match.group("cls"), match.group("id").lower()))
-        found = {}
-        for cls in {c for c, _ in wanted}:
-            uuids = [u for c, u in wanted if c == cls]
-            for record in self.search.store.get_many(cls, uuids, with_vectors=True):
-                found.setdefault((cls, record.uuid), record)
-        return [object_row(found[key]) for key in wanted if key in found]
+        return [object_row(record) for record in referenced_records(self.search.store, value)]
 
 
 def _plain_args(kwargs: dict[str, Any]) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from typing import Any
 from weavebind.search.context import SearchContext
 from weavebind.search.get import run_get
 from weavebind.server.grpc.proto import search_get_pb2
-from weavebind.server.grpc.search_reply import reply
+from weavebind.server.grpc.search_reply import References, reply, wants_vectors
 from weavebind.server.grpc.search_request import get_query
 
 
@@ -21,5 +21,5 @@ def run(state: Any, request: search_get_pb2.SearchRequest) -> search_get_pb2.Sea
     info = ctx.class_info(request.collection)  # SearchError(kind="missing") → NOT_FOUND
     query = get_query(request, info, state.schema.get, state.settings.query_defaults_limit)
     metadata = request.metadata if request.HasField("metadata") else None
-    with_vectors = metadata is not None and (metadata.vector or len(metadata.vectors) > 0)
-    return reply(request, info, run_get(ctx, query, with_vectors=with_vectors))
+    result = run_get(ctx, query, with_vectors=wants_vectors(metadata))
+    return reply(request, info, result, References(state.store, state.schema.get))

@@ -5,15 +5,18 @@ little-endian arrays (int64 / float64) for list properties."""
 from __future__ import annotations
 
 import uuid as uuidlib
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from weavebind.schema.models import ClassInfo
+from weavebind.search.references import referenced_records
 from weavebind.search.results import GetResult, Hit
 from weavebind.search.similarity import certainty
 from weavebind.server.grpc.proto import base_pb2, properties_pb2, search_get_pb2
-from weavebind.storage.records import LEGACY_TARGET, vector_to_bytes
+from weavebind.storage.records import LEGACY_TARGET, ObjectRecord, vector_to_bytes
 
 Value = properties_pb2.Value
 _UNRETURNED = ("blob",)  # Weaviate's "all properties" leaves blobs out (they can be megabytes each)
@@ -119,19 +122,60 @@ def _metadata(hit: Hit, metadata: Any) -> search_get_pb2.MetadataResult:
     return out
 
 
-def _result(hit: Hit, info: ClassInfo, names: list[str], metadata: Any) -> search_get_pb2.SearchResult:
-    props = _properties(hit.record.properties or {}, info.property_types(), names)
-    return search_get_pb2.SearchResult(
-        properties=search_get_pb2.PropertiesResult(non_ref_props=props, target_collection=info.name),
-        metadata=_metadata(hit, metadata))
+def wants_vectors(metadata: Any) -> bool:
+    return metadata is not None and bool(metadata.vector or len(metadata.vectors) > 0)
 
 
-def reply(request: Any, info: ClassInfo, result: GetResult) -> search_get_pb2.SearchReply:
-    names = returned_properties(request, info)
+@dataclass
+class References:
+    """Loads the objects a reference property points to (`search.references`, as GraphQL does) and the schema of
+    their class."""
+
+    store: Any
+    class_of: Callable[[str], ClassInfo | None]
+
+
+def _properties_result(record: ObjectRecord, info: ClassInfo, asked: Any, refs: References,
+                       names: list[str] | None = None) -> search_get_pb2.PropertiesResult:
+    """`asked` is the SearchRequest, or the RefPropertiesRequest of a reference: both carry `properties`
+    (non-ref and ref ones) and `metadata`."""
+    values = record.properties or {}
+    names = returned_properties(asked, info) if names is None else names
+    out = search_get_pb2.PropertiesResult(non_ref_props=_properties(values, info.property_types(), names),
+                                          target_collection=info.name)
+    ref_requests = asked.properties.ref_properties if asked.HasField("properties") else []
+    out.ref_props_requested = len(ref_requests) > 0
+    for ref in ref_requests:
+        if values.get(ref.reference_property) is None:
+            continue
+        metadata = ref.metadata if ref.HasField("metadata") else None
+        targets = referenced_records(refs.store, values[ref.reference_property], wants_vectors(metadata),
+                                     ref.target_collection or None)
+        out.ref_props.append(search_get_pb2.RefPropertiesResult(
+            prop_name=ref.reference_property, properties=[_referenced(r, ref, refs) for r in targets]))
+    return out
+
+
+def _referenced(record: ObjectRecord, ref: Any, refs: References) -> search_get_pb2.PropertiesResult:
+    """One referenced object: its properties (and references, recursively) with its metadata inside."""
+    info = refs.class_of(record.class_name) or ClassInfo(record.class_name, {}, {}, {})  # (class just deleted)
+    out = _properties_result(record, info, ref, refs)
+    out.metadata.CopyFrom(_metadata(Hit(record), ref.metadata if ref.HasField("metadata") else None))
+    return out
+
+
+def _result(hit: Hit, info: ClassInfo, request: Any, names: list[str], refs: References
+            ) -> search_get_pb2.SearchResult:
     metadata = request.metadata if request.HasField("metadata") else None
-    out = search_get_pb2.SearchReply(results=[_result(h, info, names, metadata) for h in result.hits])
+    return search_get_pb2.SearchResult(properties=_properties_result(hit.record, info, request, refs, names),
+                                       metadata=_metadata(hit, metadata))
+
+
+def reply(request: Any, info: ClassInfo, result: GetResult, refs: References) -> search_get_pb2.SearchReply:
+    names = returned_properties(request, info)
+    out = search_get_pb2.SearchReply(results=[_result(h, info, request, names, refs) for h in result.hits])
     for group in result.groups or []:
         out.group_by_results.append(search_get_pb2.GroupByResult(
             name=group.value, min_distance=group.min_distance, max_distance=group.max_distance,
-            number_of_objects=len(group.hits), objects=[_result(h, info, names, metadata) for h in group.hits]))
+            number_of_objects=len(group.hits), objects=[_result(h, info, request, names, refs) for h in group.hits]))
     return out
