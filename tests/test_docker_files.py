@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.dockerfile import parse_dockerfile
 from weavebind import cli
 from weavebind.server.routes import meta
 from weavebind.server.settings import SETTINGS, load_settings
@@ -36,20 +37,7 @@ def environment(service: dict) -> dict[str, str]:
 
 
 def dockerfile() -> list[tuple[str, str]]:
-    """(INSTRUCTION, arguments) pairs; comments dropped, backslash continuations joined."""
-    instructions, current = [], ""
-    for line in (DOCKER / "Dockerfile").read_text().splitlines():
-        stripped = line.strip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        if stripped.endswith("\\"):
-            current += stripped[:-1] + " "
-            continue
-        keyword, _, rest = (current + stripped).partition(" ")
-        instructions.append((keyword.upper(), rest.strip()))
-        current = ""
-    assert not current, "Dockerfile ends inside a continuation line"
-    return instructions
+    return parse_dockerfile(DOCKER / "Dockerfile")
 
 
 def instruction(name: str) -> list[str]:

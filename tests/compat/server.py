@@ -7,11 +7,10 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
+from tests.live_server import wait_until_ready
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -53,15 +52,9 @@ def start_server(data: Path, api_key: str | None = None, **env: str) -> Server:
     process = subprocess.Popen([sys.executable, "-m", "weavebind", "serve", "--host", "127.0.0.1", "--port",
                                 str(http_port)], cwd=ROOT, env={**os.environ, **settings}, stdout=log, stderr=log)
     server = Server(process, http_port, grpc_port, api_key, data)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"weavebind exited with {process.returncode}: {log.name}")
-        try:
-            if httpx.get(f"{server.url}/v1/.well-known/ready", timeout=1).status_code == 200:
-                return server
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    server.stop()
-    raise RuntimeError(f"weavebind did not get ready in 60 s: {log.name}")
+    try:
+        wait_until_ready(process, server.url, lambda: log.name)
+    except RuntimeError:
+        server.stop()
+        raise
+    return server

@@ -15,6 +15,7 @@ import httpx
 import numpy as np
 import pytest
 
+from tests.live_server import wait_until_ready
 from weavebind.storage.store import Store
 
 DIM = 32
@@ -27,21 +28,20 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _stderr(proc: subprocess.Popen) -> str:
+    """The server's last output; read only once it has exited (reading a live pipe would block)."""
+    return proc.stderr.read().decode()[-2000:] if proc.poll() is not None else "(still running)"
+
+
 def _start(env: dict[str, str], port: int) -> subprocess.Popen:
     proc = subprocess.Popen([sys.executable, "-m", "weavebind", "serve", "--host", "127.0.0.1", "--port", str(port)],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"server exited: {proc.stderr.read().decode()[-2000:]}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/v1/.well-known/ready", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    proc.kill()
-    raise AssertionError("server did not become ready")
+    try:
+        wait_until_ready(proc, f"http://127.0.0.1:{port}", lambda: _stderr(proc))
+    except RuntimeError:
+        proc.kill()
+        raise
+    return proc
 
 
 def _importer(base: str, acked: dict[str, np.ndarray], stop: threading.Event) -> None:

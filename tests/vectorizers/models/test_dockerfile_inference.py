@@ -8,6 +8,7 @@ import shlex
 import tomllib
 from pathlib import Path
 
+from tests.dockerfile import parse_dockerfile
 from weavebind import cli
 from weavebind.server.settings import SETTINGS
 
@@ -18,19 +19,7 @@ LIBRARY_VARIABLES = {"PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED", "PIP_NO_CACH
 
 
 def instructions() -> list[tuple[str, str]]:
-    found, current = [], ""
-    for line in DOCKERFILE.read_text().splitlines():
-        stripped = line.strip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        if stripped.endswith("\\"):
-            current += stripped[:-1] + " "
-            continue
-        keyword, _, rest = (current + stripped).partition(" ")
-        found.append((keyword.upper(), rest.strip()))
-        current = ""
-    assert not current
-    return found
+    return parse_dockerfile(DOCKERFILE)
 
 
 def args_of(name: str) -> list[str]:

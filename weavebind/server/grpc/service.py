@@ -62,31 +62,19 @@ class WeaviateService(weaviate_pb2_grpc.WeaviateServicer):
 
     @rpc("BatchObjects", read=False)
     async def BatchObjects(self, request: Any, context: grpc.aio.ServicerContext) -> Any:  # noqa: N802
-        started = time.perf_counter()
-        reply = await blocking(import_batch, self.state, request.objects)
-        reply.took = time.perf_counter() - started
-        return reply
+        return await _timed(import_batch, self.state, request.objects)
 
     @rpc("BatchDelete", read=False)
     async def BatchDelete(self, request: Any, context: grpc.aio.ServicerContext) -> Any:  # noqa: N802
-        started = time.perf_counter()
-        reply = await blocking(delete_batch, self.state, request)
-        reply.took = time.perf_counter() - started
-        return reply
+        return await _timed(delete_batch, self.state, request)
 
     @rpc("Search", read=True)
     async def Search(self, request: Any, context: grpc.aio.ServicerContext) -> Any:  # noqa: N802
-        started = time.perf_counter()
-        reply = await blocking(search.run, self.state, request)
-        reply.took = time.perf_counter() - started
-        return reply
+        return await _timed(search.run, self.state, request)
 
     @rpc("Aggregate", read=True)
     async def Aggregate(self, request: Any, context: grpc.aio.ServicerContext) -> Any:  # noqa: N802
-        started = time.perf_counter()
-        reply = await blocking(aggregate.run, self.state, request)
-        reply.took = time.perf_counter() - started
-        return reply
+        return await _timed(aggregate.run, self.state, request)
 
     @rpc("BatchReferences", read=False)
     async def BatchReferences(self, request: Any, context: grpc.aio.ServicerContext) -> Any:  # noqa: N802
@@ -99,3 +87,11 @@ class WeaviateService(weaviate_pb2_grpc.WeaviateServicer):
     async def BatchStream(self, request_iterator: Any, context: grpc.aio.ServicerContext) -> Any:  # noqa: N802
         await context.abort(grpc.StatusCode.UNIMPLEMENTED, "BatchStream (server-side batching) is not available "
                             "in weavebind; use dynamic or fixed-size batching")
+
+
+async def _timed(func: Any, state: Any, argument: Any) -> Any:
+    """Run a call off the event loop and report its duration in the reply's `took`, as Weaviate does."""
+    started = time.perf_counter()
+    reply = await blocking(func, state, argument)
+    reply.took = time.perf_counter() - started
+    return reply
