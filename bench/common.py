@@ -6,6 +6,7 @@ Everything here is deliberately plain: the benchmarks must measure weavebind, no
 from __future__ import annotations
 
 import contextlib
+import http.client
 import itertools
 import os
 import signal
@@ -14,6 +15,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import urllib.parse
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -284,14 +286,37 @@ def drive(n: int, workers: int, call, session=contextlib.nullcontext) -> tuple[n
     return lat, out, time.perf_counter() - start
 
 
+class LeanConnection:
+    """One keep-alive HTTP/1.1 connection through the standard library's `http.client`. A query benchmark times
+    every request from the client's side, so the client's own work counts as latency: httpx spends about 0.2 ms of
+    Python per request, http.client a few hundredths. Every server (weavebind, Chroma) is driven through this."""
+
+    def __init__(self, url: str, timeout: float = 60):
+        parts = urllib.parse.urlsplit(url)
+        self.conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+
+    def request(self, method: str, path: str, body: bytes | None = None) -> tuple[int, bytes]:
+        self.conn.request(method, path, body, JSON_HEADERS if body is not None else {})
+        response = self.conn.getresponse()
+        return response.status, response.read()
+
+    def __enter__(self) -> LeanConnection:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.conn.close()
+
+
 def post_load(url: str, path: str, bodies: list[bytes], workers: int) -> tuple[np.ndarray, list, float]:
     """POST each pre-serialised body once from `workers` threads, one keep-alive connection each. Results are
     the raw response bytes (parsed later, untimed), or b"HTTP <status>" for a non-200 answer."""
-    def session() -> httpx.Client:
-        return httpx.Client(base_url=url, timeout=60, limits=httpx.Limits(max_connections=1))
+    def call(conn: LeanConnection, i: int) -> bytes:
+        status, content = conn.request("POST", path, bodies[i])
+        return content if status == 200 else b"HTTP %d" % status
 
-    def call(client: httpx.Client, i: int) -> bytes:
-        response = client.post(path, content=bodies[i], headers=JSON_HEADERS)
-        return response.content if response.status_code == 200 else b"HTTP %d" % response.status_code
+    return drive(len(bodies), workers, call, lambda: LeanConnection(url))
 
-    return drive(len(bodies), workers, call, session)
+
+def get_load(url: str, path: str, n: int) -> tuple[np.ndarray, list, float]:
+    """`n` GETs of `path` from one connection (the HTTP floor: a request that does no work)."""
+    return drive(n, 1, lambda conn, _i: conn.request("GET", path)[1], lambda: LeanConnection(url))

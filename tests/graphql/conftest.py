@@ -11,8 +11,36 @@ from starlette.testclient import TestClient
 from tests.conftest import BACKENDS
 from tests.rest import make_local_client  # noqa: F401  (fixture)
 from tests.vectorizers.conftest import _fake_servers, bind_fake, clip_fake, module_env  # noqa: F401  (fixtures)
+from weavebind.schema.graphql import execute
+from weavebind.schema.graphql.fastpath import PlanCache
+from weavebind.schema.graphql.resolvers import RequestContext
 from weavebind.server.app import create_app
+from weavebind.server.routes import graphql as graphql_route
 from weavebind.server.settings import load_settings
+
+PLANNED: list[str] = []   # query texts some test answered through a compiled plan (test_fastpath.py reads it)
+
+
+@pytest.fixture(autouse=True)
+def plans_match_graphql_core(monkeypatch):
+    """Every GraphQL request in these tests runs twice: through graphql-core with an empty plan cache (which
+    compiles a plan when the query qualifies), then through that plan; the two answers must be identical. So the
+    whole suite checks compiled plans (fastpath.py) against graphql-core, not only the tests written for them."""
+    def checked(schema, request, context):
+        saved = schema.plans
+        schema.plans = PlanCache()  # the server's own cache stays empty, so nothing runs on the event loop
+        try:
+            full = execute.run_prepared(schema, request, RequestContext(context.search))
+            learned = dict(schema.plans._plans)
+            planned = execute.run_prepared(schema, request, RequestContext(context.search))
+        finally:
+            schema.plans = saved
+        if any(plan is not None for plan in learned.values()):
+            assert planned == full, f"compiled plan disagrees with graphql-core for {request.query[:300]}"
+            PLANNED.append(request.query)
+        return full
+
+    monkeypatch.setattr(graphql_route, "run_prepared", checked)
 
 
 def gql(client: TestClient, query: str, variables: dict | None = None) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from weavebind.search.results import GetResult, Hit, fetch, matching_records, wi
 from weavebind.search.similarity import check_certainty, keep_get
 from weavebind.search.sort import parse_sort, sort_records
 from weavebind.search.vector_search import search_targets
+from weavebind.storage.records import ObjectRecord
 
 
 def compile_where(info: ClassInfo, raw: dict | None) -> Clause | None:
@@ -121,8 +122,11 @@ def vector_get(ctx: SearchContext, info: ClassInfo, q: GetQuery, near: NearQuery
     if q.group_by is None:
         found = found[page.offset:]
     found = [(u, d) for u, d in found if keep_get(d, near.certainty, near.distance)]
-    records = fetch(ctx, info, [u for u, _ in found], with_vectors)
-    hits = [Hit(records[u], distance=d) for u, d in found if u in records]
+    if q.ids_only and q.group_by is None and not sort and not with_vectors:
+        hits = [Hit(ObjectRecord(info.name, u, {}, 0, 0), distance=d) for u, d in found]
+    else:
+        records = fetch(ctx, info, [u for u, _ in found], with_vectors)
+        hits = [Hit(records[u], distance=d) for u, d in found if u in records]
     if q.group_by is not None:
         return GetResult(hits=[], groups=group_hits(info, hits, q.group_by))
     if sort:

@@ -176,3 +176,6 @@ class GetQuery:
     sort: list[dict[str, Any]] | None = None
     group_by: GroupBy | None = None
     wants_certainty: bool = False
+    # Nothing but ids and distances selected: a vector search then answers from the index alone and skips
+    # reading the objects (as a covering index would); see search/get.py.
+    ids_only: bool = False

@@ -90,6 +90,11 @@ class SchemaHolder:
         with self._lock:
             self._version += 1
 
+    def current(self) -> WeaviateSchema | None:
+        """The schema if it is built and up to date, without building it (for the event loop)."""
+        built = self._built
+        return built[1] if built is not None and built[0] == self._version else None
+
     def get(self) -> WeaviateSchema | None:
         with self._lock:
             if self._built is None or self._built[0] != self._version:

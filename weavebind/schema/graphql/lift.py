@@ -20,12 +20,13 @@ MIN_NUMBERS = 8          # shorter lists cost nothing to parse
 PREFIX = "__wb"          # variable names no client uses
 _VECTOR = re.compile(r"\bvector(\s*:\s*)\[([-+0-9.eE,\s]*)\]")
 _HEADER = re.compile(r"\s*(?:query\b\s*(?:[_A-Za-z][_0-9A-Za-z]*)?\s*)?(?:\(([^()\"]*)\))?\s*\{")
+_OTHER_KEYWORDS = ("fragment", "mutation", "subscription")
 _OTHER_DEFINITIONS = re.compile(r"\b(?:fragment|mutation|subscription)\b")
 
 
 def lift_vectors(query: str, variables: dict[str, Any] | None) -> tuple[str, dict[str, Any]] | None:
     """The rewritten query and its variables, or None when there is nothing (safe) to lift."""
-    if _OTHER_DEFINITIONS.search(query) or "\\" in query or '"""' in query:
+    if _other_definitions(query) or "\\" in query or '"""' in query:
         return None  # escapes and block strings would defeat the quote count that keeps strings untouched
     lifted: dict[str, Any] = {}
     parts: list[str] = []
@@ -45,6 +46,12 @@ def lift_vectors(query: str, variables: dict[str, Any] | None) -> tuple[str, dic
     if rewritten is None:
         return None
     return rewritten, {**(variables or {}), **lifted}
+
+
+def _other_definitions(query: str) -> bool:
+    # The plain substring test is C-fast; the regex alone scans a 512-number query in ~0.1 ms (alternation and
+    # word boundaries are tried at every position), so it only confirms a hit.
+    return any(word in query for word in _OTHER_KEYWORDS) and _OTHER_DEFINITIONS.search(query) is not None
 
 
 def _numbers(text: str) -> list[float] | None:

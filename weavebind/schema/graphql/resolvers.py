@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import strawberry
@@ -20,6 +21,8 @@ from weavebind.search.params import GetQuery, GroupBy, NearQuery, parse_bm25, pa
 from weavebind.search.references import referenced_records
 from weavebind.vectorizers.base import MODALITIES
 
+# `_additional` fields a vector search can answer from its index alone (GetQuery.ids_only).
+INDEX_ONLY = frozenset(("id", "distance", "certainty"))
 NEAR_ARGUMENTS = ("nearVector", "nearObject", *(m.argument for m in MODALITIES))
 ALIAS_TO_ARGUMENT = {alias: name for name, alias in TS_CLIENT_ALIASES.items()}
 
@@ -29,6 +32,9 @@ class RequestContext:
     """`info.context` of one GraphQL request."""
 
     search: SearchContext
+    # Set to a list by execute.run when it wants to compile a plan (fastpath.py) from this request: the Get
+    # resolver then records (class name, plain arguments, `_additional` names) here.
+    captured: list | None = field(default=None)
 
     def references(self, value: Any) -> list[dict[str, Any]]:
         """Rows of the objects a cross-reference property points to, in its order; dangling ones left out."""
@@ -59,7 +65,8 @@ def _nears(args: dict[str, Any]) -> list[NearQuery]:
     return [parse_near(name, args[name]) for name in NEAR_ARGUMENTS if name in args]
 
 
-def get_query(class_name: str, args: dict[str, Any], additional: set[str]) -> GetQuery:
+def get_query(class_name: str, args: dict[str, Any], additional: set[str], properties: bool = True) -> GetQuery:
+    """`properties`: whether any property (or anything but `_additional`) is selected."""
     group_by = args.get("groupBy")
     return GetQuery(
         class_name=class_name, limit=args.get("limit"), offset=args.get("offset"), autocut=args.get("autocut"),
@@ -67,18 +74,30 @@ def get_query(class_name: str, args: dict[str, Any], additional: set[str]) -> Ge
         bm25=parse_bm25(args["bm25"]) if "bm25" in args else None,
         hybrid=parse_hybrid(args["hybrid"]) if "hybrid" in args else None,
         sort=args.get("sort"), wants_certainty="certainty" in additional,
+        ids_only=not properties and additional <= INDEX_ONLY,
         group_by=GroupBy(list(group_by["path"]), group_by["groups"], group_by["objectsPerGroup"])
         if group_by else None)
+
+
+def resolve_get(ctx: SearchContext, class_name: str, args: dict[str, Any], additional: set[str],
+                properties: bool) -> list[dict[str, Any]]:
+    """Rows of one `Get { Class }`; shared by the resolver and compiled plans (fastpath.py)."""
+    query = get_query(class_name, args, additional, properties)
+    result = run_get(ctx, query, with_vectors=bool({"vector", "vectors"} & additional))
+    if result.groups is not None:
+        return grouped_rows(result.groups)
+    return [object_row(hit.record, hit) for hit in result.hits]
 
 
 def get_resolver(class_name: str) -> Callable:
     def resolve(root: Any, info: strawberry.Info, **kwargs: Any) -> list[dict[str, Any]]:
         additional = _names_under(info.selected_fields)
-        query = get_query(class_name, _plain_args(kwargs), additional)
-        result = run_get(info.context.search, query, with_vectors=bool({"vector", "vectors"} & additional))
-        if result.groups is not None:
-            return grouped_rows(result.groups)
-        return [object_row(hit.record, hit) for hit in result.hits]
+        args = _plain_args(kwargs)
+        if info.context.captured is not None:
+            info.context.captured.append((class_name, copy.deepcopy(args), frozenset(additional)))
+        properties = any(not isinstance(s, SelectedField) or s.name != "_additional"
+                         for f in info.selected_fields for s in f.selections)
+        return resolve_get(info.context.search, class_name, args, additional, properties)
     return resolve
 
 

@@ -17,7 +17,7 @@ from starlette.routing import Route
 
 from weavebind.errors import NotFound, Unprocessable
 from weavebind.schema.graphql.builder import SchemaHolder
-from weavebind.schema.graphql.execute import run
+from weavebind.schema.graphql.execute import Prepared, prepare, run_on_loop, run_prepared
 from weavebind.schema.graphql.resolvers import RequestContext
 from weavebind.schema.models import ClassInfo
 from weavebind.search.context import SearchContext
@@ -50,11 +50,22 @@ class GraphQLService:
                                             state.settings))
 
     def execute(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Run one request (in a worker thread: it may scan, call an inference container, ...)."""
+        return self.execute_prepared(self.prepare(request))
+
+    def prepare(self, request: dict[str, Any]) -> Prepared:
+        return prepare(request["query"], request.get("variables"), request.get("operationName"))
+
+    def execute_prepared(self, request: Prepared) -> dict[str, Any]:
         schema = self.holder.get()
         if schema is None:
             raise Unprocessable(NO_SCHEMA)
-        return run(schema, request["query"], request.get("variables"), request.get("operationName"),
-                   self.context())
+        return run_prepared(schema, request, self.context())
+
+    def execute_on_loop(self, request: Prepared) -> dict[str, Any] | None:
+        """The answer when a cheap compiled plan can give it right here on the event loop; None otherwise."""
+        schema = self.holder.current()
+        return run_on_loop(schema, request, self.context()) if schema is not None else None
 
 
 def install(app: Starlette) -> None:
@@ -75,8 +86,10 @@ def _check(body: Any) -> dict[str, Any]:
 
 
 async def graphql(request: Request) -> Response:
-    body = _check(await read_json(request))
-    return JSON(await blocking(request.app.state.graphql.execute, body))
+    service: GraphQLService = request.app.state.graphql
+    prepared = service.prepare(_check(await read_json(request)))
+    answer = service.execute_on_loop(prepared)
+    return JSON(answer if answer is not None else await blocking(service.execute_prepared, prepared))
 
 
 def _batch_item(service: GraphQLService, item: Any) -> dict[str, Any]:

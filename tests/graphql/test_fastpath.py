@@ -1,0 +1,162 @@
+"""Compiled plans for plain Get queries (weavebind/schema/graphql/fastpath.py): which shapes get one, that a plan
+answers like graphql-core (the autouse fixture in conftest.py compares the two on every query of this package),
+that failures fall back to graphql-core's errors, and that plans never serve stale data or outlive the schema."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.graphql.conftest import add_class, add_objects, data, gql
+from weavebind.schema.graphql import fastpath
+
+DIM = 8  # lift.MIN_NUMBERS: shorter vector literals are left in the text
+VECTORS = [[float(i == j) + 0.1 * j for j in range(DIM)] for i in range(DIM)]
+QUERY = [0.9] + [0.1] * (DIM - 1)
+
+
+@pytest.fixture
+def plans_match_graphql_core():
+    """This module inspects the server's real plan cache, so the cross-check of conftest.py is off here."""
+
+
+@pytest.fixture
+def server(module_server):
+    client = module_server()
+    add_class(client, "Item", {"title": "text", "tags": "text[]", "n": "int", "score": "number", "ok": "boolean",
+                               "when": "date", "ref_id": "uuid", "spot": "geoCoordinates"})
+    add_objects(client, "Item", [
+        {"id": f"00000000-0000-4000-8000-00000000000{i}", "vector": VECTORS[i], "title": f"item {i}",
+         "tags": ["a", f"t{i}"], "n": i, "score": i / 2, "ok": i % 2 == 0, "when": "2024-01-02T03:04:05Z",
+         "ref_id": "00000000-0000-4000-8000-00000000000a", "spot": {"latitude": 1.0, "longitude": 2.0}}
+        for i in range(DIM)])
+    yield client
+    assert client.delete("/v1/schema/Item").status_code == 200
+
+
+def plans(client):
+    return client.app.state.graphql.holder.get().plans
+
+
+def near(vector, fields: str, extra: str = "limit: 3") -> str:
+    return f"{{ Get {{ Item(nearVector: {{vector: {vector}}}, {extra}) {{ {fields} }} }} }}"
+
+
+def lifted_text(client, query: str) -> fastpath.GetPlan | None:
+    """The plan compiled for `query` (sent twice: the first compiles it, the second uses it)."""
+    first, second = gql(client, query), gql(client, query)
+    assert first == second
+    cache = plans(client)
+    compiled = [plan for text, plan in cache._plans.items() if plan is not None and "Item" in text]
+    return compiled[-1] if compiled else None
+
+
+@pytest.mark.parametrize("fields", [
+    "title n _additional { id distance }",
+    "renamed: title tags score ok when ref_id _additional { certainty vector creationTimeUnix lastUpdateTimeUnix }",
+    "_additional { id } title",
+])
+def test_plain_shapes_get_a_plan_and_answer_like_graphql_core(server, fields):
+    query = near(QUERY, fields)
+    plan = lifted_text(server, query)
+    assert plan is not None and plan.class_name == "Item"
+    rows = data(server, query)["Get"]["Item"]
+    assert len(rows) == 3
+    if "title" in fields:
+        assert rows[0].get("title", rows[0].get("renamed")) == "item 0"
+
+
+@pytest.mark.parametrize("fields", [
+    "title ... on Item { n }",                                   # inline fragment
+    "title @include(if: true)",                                  # directive
+    "__typename title",                                          # introspection field
+    "title title",                                               # repeated response key (graphql-core merges)
+    "spot { latitude }",                                         # object-valued property
+    "_additional { id group { id } }",                           # group hits
+])
+def test_other_shapes_get_no_plan(server, fields):
+    query = near(QUERY, fields)
+    gql(server, query)
+    gql(server, query)
+    assert not any(plan is not None for plan in plans(server)._plans.values())
+
+
+def test_client_variables_and_operation_names_get_no_plan(server):
+    query = "query Q($v: Vector) { Get { Item(nearVector: {vector: $v}, limit: 2) { title } } }"
+    for _ in range(2):
+        body = server.post("/v1/graphql", json={"query": query, "variables": {"v": QUERY},
+                                                "operationName": "Q"}).json()
+        assert [r["title"] for r in body["data"]["Get"]["Item"]] == ["item 0", "item 1"]
+    assert not any(plan is not None for plan in plans(server)._plans.values())
+
+
+def test_a_plan_that_fails_falls_back_to_graphql_core_errors(server):
+    good = near(QUERY, "title")
+    assert lifted_text(server, good) is not None
+    # The same text once lifted (the vector is a variable), so the compiled plan runs first and must fail over.
+    body = gql(server, near(QUERY + [0.5], "title"))
+    assert body["data"]["Get"]["Item"] is None
+    assert "vector lengths don't match: 9 vs 8" in body["errors"][0]["message"]
+    assert body["errors"][0]["locations"] == [{"column": 9, "line": 1}]  # located in the text the client sent
+    assert [r["title"] for r in data(server, good)["Get"]["Item"]] == ["item 0", "item 1", "item 2"]
+
+
+def test_plans_see_every_write(server):
+    query = near(QUERY, "title _additional { id }", "limit: 20")
+    assert lifted_text(server, query) is not None
+    before = data(server, query)["Get"]["Item"]
+    add_objects(server, "Item", [{"id": "00000000-0000-4000-8000-0000000000ff", "vector": QUERY, "title": "new"}])
+    after = data(server, query)["Get"]["Item"]
+    assert len(after) == len(before) + 1 and after[0]["title"] == "new"
+    assert server.delete("/v1/objects/Item/00000000-0000-4000-8000-0000000000ff").status_code == 204
+    assert data(server, query)["Get"]["Item"] == before
+
+
+def test_a_schema_change_starts_with_no_plans(server):
+    query = near(QUERY, "title")
+    assert lifted_text(server, query) is not None
+    old = plans(server)
+    response = server.post("/v1/schema/Item/properties", json={"name": "extra", "dataType": ["text"]})
+    assert response.status_code == 200, response.text
+    assert plans(server) is not old and not plans(server)._plans
+    assert [r["extra"] for r in data(server, near(QUERY, "title extra"))["Get"]["Item"]] == [None] * 3
+
+
+def test_the_plan_cache_is_bounded(monkeypatch):
+    monkeypatch.setattr(fastpath, "MAX_PLANS", 2)
+    cache = fastpath.PlanCache()
+    for text in ("a", "b", "c"):
+        cache.put(text, None)
+    assert "a" in cache and "b" in cache and "c" not in cache
+
+
+@pytest.mark.parametrize(("extra", "on_loop"), [
+    ("limit: 3", True),
+    ("limit: 3, offset: 2, autocut: 1", True),
+    ("limit: 101", False),                                                      # k beyond ON_LOOP_MAX_K
+    ("offset: 2", False),                                                       # no limit: k is the default
+    ('limit: 3, where: {path: ["n"], operator: GreaterThan, valueInt: 2}', False),  # a filter scans objects
+    ('limit: 3, sort: [{path: ["n"]}]', False),
+])
+def test_only_cheap_plans_run_on_the_event_loop(server, extra, on_loop):
+    query = near(QUERY, "title", extra)
+    assert lifted_text(server, query) is not None
+    service = server.app.state.graphql
+    answer = service.execute_on_loop(service.prepare({"query": query}))
+    assert (answer is not None) == on_loop
+    if on_loop:
+        assert answer == gql(server, query)
+
+
+def test_flat_indexes_and_indexing_backlogs_keep_plans_off_the_event_loop(server, monkeypatch):
+    add_class(server, "FlatItem", {"title": "text"}, vectorIndexType="flat")
+    add_objects(server, "FlatItem", [{"vector": v, "title": "x"} for v in VECTORS])
+    service = server.app.state.graphql
+    flat = near(QUERY, "title").replace("Item(", "FlatItem(")
+    assert data(server, flat) == data(server, flat)
+    assert service.execute_on_loop(service.prepare({"query": flat})) is None
+    hnsw = service.prepare({"query": near(QUERY, "title")})
+    gql(server, hnsw.query), gql(server, hnsw.query)
+    assert service.execute_on_loop(hnsw) is not None
+    monkeypatch.setattr(fastpath, "ON_LOOP_MAX_PENDING", -1)   # as if vectors were waiting for the indexer
+    assert service.execute_on_loop(hnsw) is None
+    assert server.delete("/v1/schema/FlatItem").status_code == 200
