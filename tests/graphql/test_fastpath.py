@@ -4,6 +4,7 @@ that failures fall back to graphql-core's errors, and that plans never serve sta
 
 from __future__ import annotations
 
+import orjson
 import pytest
 
 from tests.graphql.conftest import add_class, add_objects, data, gql
@@ -44,7 +45,7 @@ def near(vector, fields: str, extra: str = "limit: 3") -> str:
 def lifted_text(client, query: str) -> fastpath.GetPlan | None:
     """The plan compiled for `query` (sent twice: the first compiles it, the second uses it)."""
     first, second = gql(client, query), gql(client, query)
-    assert first == second
+    assert first == second, orjson.dumps([first, second]).decode()
     cache = plans(client)
     compiled = [plan for text, plan in cache._plans.items() if plan is not None and "Item" in text]
     return compiled[-1] if compiled else None
@@ -160,3 +161,26 @@ def test_flat_indexes_and_indexing_backlogs_keep_plans_off_the_event_loop(server
     monkeypatch.setattr(fastpath, "ON_LOOP_MAX_PENDING", -1)   # as if vectors were waiting for the indexer
     assert service.execute_on_loop(hnsw) is None
     assert server.delete("/v1/schema/FlatItem").status_code == 200
+
+
+def test_ids_and_distances_alone_come_from_the_index(server, monkeypatch):
+    with_title = data(server, near(QUERY, "title _additional { id distance }", "limit: 5"))["Get"]["Item"]
+    store = server.app.state.store
+    reads: list = []
+    get_many = store.get_many
+    monkeypatch.setattr(store, "get_many", lambda *a, **k: reads.append(a) or get_many(*a, **k))
+    for _ in range(2):  # graphql-core, then the compiled plan
+        ids_only = data(server, near(QUERY, "_additional { id distance certainty }", "limit: 5"))["Get"]["Item"]
+        assert reads == []
+        assert [r["_additional"]["id"] for r in ids_only] == [r["_additional"]["id"] for r in with_title]
+        assert [r["_additional"]["distance"] for r in ids_only] == [r["_additional"]["distance"] for r in with_title]
+    data(server, near(QUERY, "_additional { id creationTimeUnix }"))
+    assert reads  # anything beyond ids and distances reads the objects
+
+
+def test_ids_only_searches_never_return_deleted_objects(server):
+    query = near(QUERY, "_additional { id }", "limit: 20")
+    before = [r["_additional"]["id"] for r in data(server, query)["Get"]["Item"]]
+    assert server.delete(f"/v1/objects/Item/{before[0]}").status_code == 204
+    after = [r["_additional"]["id"] for r in data(server, query)["Get"]["Item"]]
+    assert after == before[1:]

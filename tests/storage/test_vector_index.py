@@ -335,3 +335,23 @@ def test_searches_and_writes_while_compacting():
     assert len(index) == 2000 + len(late)
     assert set(late.tolist()) <= set(index.labels().tolist())
     assert not index.needs_compaction
+
+
+@pytest.mark.parametrize("metric", METRICS)
+@pytest.mark.parametrize("index_type", ["hnsw", "flat"])
+def test_a_vector_scores_the_same_waiting_for_the_indexer_and_inside_the_index(metric, index_type):
+    """Searches scan pending vectors exactly until the background indexer moves them into FAISS; the distance a
+    client sees must not change in its last digit when that happens (cosine stores unit vectors)."""
+    from weavebind.storage.pending import PendingVectors
+
+    rng = np.random.default_rng(3)
+    data = (rng.normal(size=(200, 48)) * rng.uniform(0.01, 50, size=(200, 1))).astype(np.float32)
+    labels = np.arange(1, 201, dtype=np.int64)
+    pending = PendingVectors(metric)
+    pending.put(labels, data)
+    index = VectorIndex(IndexConfig(index_type=index_type, distance=metric))
+    index.add(labels, data)
+    for query in rng.normal(size=(20, 48)).astype(np.float32):
+        waiting = dict(zip(*(a.tolist() for a in pending.search(query, 200, None)), strict=True))
+        indexed = dict(zip(*(a.tolist() for a in index.search(query, 10, None)), strict=True))
+        assert indexed and all(waiting[label] == dist for label, dist in indexed.items())

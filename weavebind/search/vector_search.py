@@ -26,7 +26,9 @@ def search_one(ctx: SearchContext, info: ClassInfo, target: str, vector: np.ndar
     if metric(info, target) == "cosine":
         # Weaviate computes `1 - similarity` in float32, so parallel vectors come out at exactly 0 (spec 1.8);
         # rounding the similarity to float32 first reproduces that from the float64 re-scoring.
-        found = [(u, float(np.float32(1) - np.float32(1 - d))) for u, d in found]
+        if found:
+            near = np.float32(1) - (1 - np.asarray([d for _, d in found], dtype=np.float64)).astype(np.float32)
+            found = [(u, d) for (u, _), d in zip(found, near.tolist(), strict=True)]
     return found
 
 

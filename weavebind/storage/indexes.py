@@ -242,6 +242,11 @@ class IndexManager:
 def _merge(uuid_by_label: dict[int, str], results: list[tuple[np.ndarray, np.ndarray]],
            k: int) -> list[tuple[str, float]]:
     """Merge pending and FAISS results; drop labels replaced or deleted while the search ran."""
+    found = [r for r in results if r[0].size]
+    if len(found) == 1:  # the usual case (nothing pending): one list, already in (distance, label) order
+        labels, dists = found[0]
+        return [(uuid_by_label[label], dist) for label, dist in zip(labels.tolist()[:k], dists.tolist()[:k],
+                                                                   strict=True) if label in uuid_by_label]
     best: dict[int, float] = {}
     for labels, dists in results:
         for label, dist in zip(labels.tolist(), dists.tolist(), strict=True):

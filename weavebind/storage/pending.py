@@ -13,13 +13,23 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from weavebind.storage.distances import distances
+from weavebind.storage.distances import distances, normalize
 
 
 @dataclass
 class _Chunk:
     labels: np.ndarray   # int64
     vectors: np.ndarray  # float32 (n, d), raw
+    stored: np.ndarray | None = None  # cosine: the rows as the index will store them (normalised), made lazily
+
+    def searchable(self, metric: str) -> np.ndarray:
+        """The rows a search scores: for cosine the unit vectors FAISS will hold (VectorIndex.add normalises the
+        same way), so a vector gets the same distance, to the last bit, before and after the indexer moves it."""
+        if metric != "cosine":
+            return self.vectors
+        if self.stored is None:
+            self.stored = normalize(self.vectors)
+        return self.stored
 
 
 def _live_mask(labels: np.ndarray, live: set[int]) -> np.ndarray:
@@ -81,7 +91,7 @@ class PendingVectors:
             if not mask.any():
                 continue
             found_labels.append(chunk.labels[mask])
-            found_dists.append(distances(self.metric, query, chunk.vectors[mask]))
+            found_dists.append(distances(self.metric, query, chunk.searchable(self.metric)[mask]))
         if not found_labels:
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
         labels, dists = np.concatenate(found_labels), np.concatenate(found_dists)

@@ -9,6 +9,7 @@ numbers) is left as it is: lifting is an optimisation, never a change of meaning
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -42,7 +43,7 @@ def lift_vectors(query: str, variables: dict[str, Any] | None) -> tuple[str, dic
     if not lifted:
         return None
     short = "".join(parts) + query[last:]
-    rewritten = _declare(short, lifted)
+    rewritten = _declare(short, tuple(lifted))
     if rewritten is None:
         return None
     return rewritten, {**(variables or {}), **lifted}
@@ -64,12 +65,14 @@ def _numbers(text: str) -> list[float] | None:
     return values if set(map(type, values)) <= {int, float} else None
 
 
-def _declare(query: str, lifted: dict[str, Any]) -> str | None:
-    """Declare the variables on the document's one operation; None unless the document is exactly one operation."""
+@functools.lru_cache(maxsize=256)
+def _declare(query: str, names: tuple[str, ...]) -> str | None:
+    """Declare the variables on the document's one operation; None unless the document is exactly one operation.
+    Cached: every query of one shape has the same text once its vectors are lifted out."""
     header = _HEADER.match(query)
     if header is None or not _one_block(query, header.end() - 1):
         return None
-    declarations = ", ".join(f"${name}: Vector!" for name in lifted)
+    declarations = ", ".join(f"${name}: Vector!" for name in names)
     existing = header.group(1)
     if existing is not None and existing.strip():
         declarations = f"{existing.strip()}, {declarations}"
