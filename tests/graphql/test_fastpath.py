@@ -130,19 +130,26 @@ def test_the_plan_cache_is_bounded(monkeypatch):
     assert "a" in cache and "b" in cache and "c" not in cache
 
 
-@pytest.mark.parametrize(("extra", "on_loop"), [
-    ("limit: 3", True),
-    ("limit: 3, offset: 2, autocut: 1", True),
-    ("limit: 101", False),                                                      # k beyond ON_LOOP_MAX_K
-    ("offset: 2", False),                                                       # no limit: k is the default
-    ('limit: 3, where: {path: ["n"], operator: GreaterThan, valueInt: 2}', False),  # a filter scans objects
-    ('limit: 3, sort: [{path: ["n"]}]', False),
+IDS = "_additional { id distance }"
+
+
+@pytest.mark.parametrize(("fields", "extra", "on_loop"), [
+    (IDS, "limit: 3", True),
+    (IDS, "limit: 3, offset: 2, autocut: 1", True),
+    ("_additional { certainty }", "limit: 3", True),
+    ("title _additional { id }", "limit: 3", "local reads"),   # reads objects: only where reads never wait
+    ("_additional { id creationTimeUnix }", "limit: 3", "local reads"),
+    (IDS, "limit: 101", False),                                                  # k beyond ON_LOOP_MAX_K
+    (IDS, "offset: 2", False),                                                   # no limit: k is the default
+    (IDS, 'limit: 3, where: {path: ["n"], operator: GreaterThan, valueInt: 2}', False),  # a filter scans objects
 ])
-def test_only_cheap_plans_run_on_the_event_loop(server, extra, on_loop):
-    query = near(QUERY, "title", extra)
+def test_only_cheap_plans_run_on_the_event_loop(server, fields, extra, on_loop):
+    query = near(QUERY, fields, extra)
     assert lifted_text(server, query) is not None
     service = server.app.state.graphql
     answer = service.execute_on_loop(service.prepare({"query": query}))
+    if on_loop == "local reads":
+        on_loop = server.app.state.store.local_reads  # SQLite: a connection per thread; PostgreSQL: no
     assert (answer is not None) == on_loop
     if on_loop:
         assert answer == gql(server, query)
@@ -152,10 +159,10 @@ def test_flat_indexes_and_indexing_backlogs_keep_plans_off_the_event_loop(server
     add_class(server, "FlatItem", {"title": "text"}, vectorIndexType="flat")
     add_objects(server, "FlatItem", [{"vector": v, "title": "x"} for v in VECTORS])
     service = server.app.state.graphql
-    flat = near(QUERY, "title").replace("Item(", "FlatItem(")
+    flat = near(QUERY, IDS).replace("Item(", "FlatItem(")
     assert data(server, flat) == data(server, flat)
     assert service.execute_on_loop(service.prepare({"query": flat})) is None
-    hnsw = service.prepare({"query": near(QUERY, "title")})
+    hnsw = service.prepare({"query": near(QUERY, IDS)})
     gql(server, hnsw.query), gql(server, hnsw.query)
     assert service.execute_on_loop(hnsw) is not None
     monkeypatch.setattr(fastpath, "ON_LOOP_MAX_PENDING", -1)   # as if vectors were waiting for the indexer

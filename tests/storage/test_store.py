@@ -163,3 +163,23 @@ def test_deletions_are_compacted_in_the_background(database_url, tmp_path):
     assert len(index) == 200
     assert store.search("C", "", vectors[300], 1)[0][0] == _ids(400)[300]
     store.close()
+
+
+def test_reads_by_id_from_many_threads_see_every_committed_write(database_url, tmp_path):
+    """On SQLite files, reads by id use a connection per thread (`local_reads`), so the event loop may make them
+    without waiting for the pool; each read must still see everything committed before it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    store = _open(database_url, tmp_path)
+    assert store.local_reads == database_url.startswith("sqlite")
+    vectors = _clustered(40)
+    ids = _ids(40)
+
+    def write_then_read(i: int) -> bool:
+        store.put(_records(vectors[i:i + 1], offset=i))
+        return [r.uuid for r in store.get_many("C", [ids[i]])] == [ids[i]]
+
+    with ThreadPoolExecutor(8) as pool:
+        assert all(pool.map(write_then_read, range(40)))
+    assert {r.uuid for r in store.get_many("C", ids)} == set(ids)
+    store.close()

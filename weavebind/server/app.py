@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -21,6 +23,10 @@ from weavebind.storage.store import Store
 from weavebind.vectorizers.registry import ModuleRegistry
 
 log = logging.getLogger("weavebind")
+# Threads for request work that must not run on the event loop (SQL writes, filters, inference calls; see
+# server/http.py `blocking`). More than the cores, because much of that work waits on I/O. A plain executor
+# hands work over in about half the time of anyio's thread pool (bench/query_bench.py, threaded GraphQL path).
+WORKER_THREADS = 32
 
 
 def _open_services(app: Starlette, settings: Settings, modules: ModuleRegistry) -> None:
@@ -57,6 +63,8 @@ def create_app(settings: Settings | None = None, port: int = 8080, host: str = "
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        workers = ThreadPoolExecutor(max_workers=WORKER_THREADS, thread_name_prefix="weavebind-worker")
+        asyncio.get_running_loop().set_default_executor(workers)
         modules = ModuleRegistry(settings)
         app.state.modules = modules
         try:
@@ -67,6 +75,7 @@ def create_app(settings: Settings | None = None, port: int = 8080, host: str = "
             grpc_server = await _start_grpc(app, authenticator, host, settings.grpc_port)
         except BaseException:
             modules.close()
+            workers.shutdown(wait=False)
             raise
         app.state.ready = True
         log.info("weavebind ready: %d classes, database %s", len(app.state.schema.all()),
@@ -78,6 +87,7 @@ def create_app(settings: Settings | None = None, port: int = 8080, host: str = "
             await stop_grpc(grpc_server)  # drain gRPC calls while storage is still open
             await run_in_threadpool(app.state.store.close)
             modules.close()
+            workers.shutdown(wait=False)
 
     app = Starlette(
         routes=[*meta.routes, *schema.routes, *objects.routes, *batch.routes, *graphql.routes],

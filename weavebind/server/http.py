@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import orjson
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -75,4 +75,4 @@ def include_vector(request: Request) -> bool:
 
 async def blocking(func: Callable[..., T], *args: Any) -> T:
     """Run SQL/FAISS work off the event loop."""
-    return await run_in_threadpool(func, *args)
+    return await asyncio.get_running_loop().run_in_executor(None, func, *args)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, insert, select
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import SingletonThreadPool
 
 from weavebind.storage.tables import kv, metadata
 
@@ -13,6 +14,7 @@ SEQUENCE_KEY = "seq"
 
 
 SQLITE_SYNCHRONOUS = ("OFF", "NORMAL", "FULL", "EXTRA")
+READ_THREADS = 64  # threads that may hold a read connection at once: above the worker threads (app.py) + the loop
 
 
 def create_db_engine(url: str, sqlite_synchronous: str = "NORMAL") -> Engine:
@@ -32,6 +34,20 @@ def create_db_engine(url: str, sqlite_synchronous: str = "NORMAL") -> Engine:
     with engine.begin() as conn:
         if conn.execute(select(kv.c.value).where(kv.c.key == SEQUENCE_KEY)).first() is None:
             conn.execute(insert(kv).values(key=SEQUENCE_KEY, value=0))
+    return engine
+
+
+def create_read_engine(url: str, sqlite_synchronous: str = "NORMAL") -> Engine | None:
+    """For a SQLite file: an engine for object reads that keeps one connection per thread, so a read never waits
+    for a pooled connection (which lets the event loop run small reads itself, see schema/graphql/fastpath.py). In
+    WAL mode readers never wait for the writer. None for other databases (and in-memory SQLite, where every
+    connection would be a different database)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    engine = create_engine(url, poolclass=SingletonThreadPool, pool_size=READ_THREADS,
+                           connect_args={"check_same_thread": False, "timeout": 30})
+    event.listen(engine, "connect", lambda conn, _record: _configure_sqlite(conn, sqlite_synchronous))
     return engine
 
 

@@ -40,6 +40,21 @@ def _unit64(v: np.ndarray) -> np.ndarray:
     return np.divide(v, norms, out=np.zeros_like(v), where=norms > 0)
 
 
+def _norms(v: np.ndarray) -> np.ndarray:
+    # np.linalg.norm(v, axis=-1, keepdims=True) computes exactly this; calling it costs more than the arithmetic
+    # on a search's handful of rows.
+    return np.sqrt(np.add.reduce(v * v, axis=-1, keepdims=True))
+
+
+def _cosine(q64: np.ndarray, v64: np.ndarray) -> np.ndarray:
+    q_norm, v_norms = _norms(q64), _norms(v64)
+    if q_norm[0] > 0 and (v_norms > 0).all():
+        similarity = (v64 / v_norms) @ (q64 / q_norm)
+    else:  # a zero vector normalises to zero
+        similarity = _unit64(v64) @ _unit64(q64)
+    return np.minimum(np.maximum(1.0 - similarity, 0.0), 2.0)
+
+
 def distances(metric: str, query: np.ndarray, vectors: np.ndarray) -> np.ndarray:
     """Weaviate distance between ``query`` (d,) and every row of ``vectors`` (n, d), as float32 (n,)."""
     check_metric(metric)
@@ -53,7 +68,7 @@ def distances(metric: str, query: np.ndarray, vectors: np.ndarray) -> np.ndarray
     q64 = q.astype(np.float64)
     v64 = v.astype(np.float64)
     if metric == "cosine":
-        out = np.clip(1.0 - _unit64(v64) @ _unit64(q64), 0.0, 2.0)
+        out = _cosine(q64, v64)
     elif metric == "dot":
         out = 0.0 - (v64 @ q64)  # not -(...): a zero product must read 0, not -0, on the wire
     elif metric == "l2-squared":

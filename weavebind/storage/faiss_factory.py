@@ -125,6 +125,14 @@ def new_index(config: IndexConfig, dim: int) -> faiss.Index:
     return faiss.IndexIDMap2(inner)
 
 
+def memory_buffers(index: faiss.Index) -> list[tuple[int, int]]:
+    """(address, bytes) of the big buffers a search reads: the stored vectors, and HNSW's neighbour lists."""
+    inner = faiss.downcast_index(index.index)
+    flat = faiss.downcast_index(inner.storage) if isinstance(inner, faiss.IndexHNSW) else inner
+    vectors = [flat.codes, inner.hnsw.neighbors] if isinstance(inner, faiss.IndexHNSW) else [flat.codes]
+    return [(int(v.data()), int(v.byte_size())) for v in vectors if v.size()]
+
+
 def stored_ids(index: faiss.Index) -> np.ndarray:
     """Labels in FAISS's internal order (row i of the inner index has label ``stored_ids(index)[i]``)."""
     return faiss.vector_to_array(index.id_map).astype(np.int64, copy=False)

@@ -63,6 +63,7 @@ class Indexer:
                     pass
                 if not self.stopping:
                     self.compact_idle()
+                    self.huge_pages_idle()
             except Exception:  # never let the thread die: pending vectors stay searchable by exact scan
                 log.exception("background indexing failed; will retry on the next write")
 
@@ -95,6 +96,12 @@ class Indexer:
         for target_index in candidates:
             target_index.index.compact()
             target_index.dirty = True
+
+    def huge_pages_idle(self) -> None:
+        with self.manager.lock:
+            indexes = [t.index for t in self.manager.indexes.values()]
+        for index in indexes:
+            index.use_huge_pages()
 
     def drain(self, timeout: float = 600) -> bool:
         """Wait until nothing is pending (tests and benchmarks); True when drained."""

@@ -17,7 +17,7 @@ import orjson
 from sqlalchemy import delete, func, insert, select, update
 
 from weavebind.storage import objects as sql
-from weavebind.storage.db import create_db_engine
+from weavebind.storage.db import create_db_engine, create_read_engine
 from weavebind.storage.indexes import IndexManager
 from weavebind.storage.records import ObjectRecord
 from weavebind.storage.tables import classes
@@ -31,6 +31,10 @@ class Store:
     def __init__(self, url: str, data_path: Path, use_gpu: bool = False, snapshot_seconds: float = 30,
                  sqlite_synchronous: str = "NORMAL"):
         self.engine = create_db_engine(url, sqlite_synchronous)
+        read_engine = create_read_engine(url, sqlite_synchronous)
+        # Object reads by id go through a connection per thread where the database allows it (SQLite files).
+        self.local_reads = read_engine is not None
+        self.read_engine = read_engine or self.engine
         self.indexes = IndexManager(data_path / "indexes", use_gpu=use_gpu)
         self.write_lock = threading.RLock()
         self.snapshot_seconds = snapshot_seconds
@@ -53,6 +57,8 @@ class Store:
             self._snapshotter.join(timeout=60)
         self.indexes.close()
         self.snapshot()
+        if self.local_reads:
+            self.read_engine.dispose()
         self.engine.dispose()
 
     def snapshot(self) -> None:
@@ -117,12 +123,12 @@ class Store:
             return existed
 
     def get(self, class_name: str, uuid: str, with_vectors: bool = False) -> ObjectRecord | None:
-        with self.engine.connect() as conn:
+        with self.read_engine.connect() as conn:
             found = sql.get_objects(conn, class_name, [uuid], with_vectors)
         return found[0] if found else None
 
     def get_many(self, class_name: str | None, uuids: Sequence[str], with_vectors: bool = False) -> list[ObjectRecord]:
-        with self.engine.connect() as conn:
+        with self.read_engine.connect() as conn:
             return sql.get_objects(conn, class_name, uuids, with_vectors)
 
     def list(self, class_name: str | None, limit: int, offset: int = 0, after: str | None = None,

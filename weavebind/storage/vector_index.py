@@ -46,6 +46,7 @@ import numpy as np
 from weavebind.storage import faiss_factory as ff
 from weavebind.storage.distances import distances, normalize
 from weavebind.storage.faiss_factory import IndexConfig
+from weavebind.storage.hugepages import back_with_huge_pages
 from weavebind.storage.rwlock import RWLock
 
 __all__ = ["DimensionMismatchError", "IndexConfig", "VectorIndex"]
@@ -98,6 +99,7 @@ class VectorIndex:
         self._tombs_cache: np.ndarray | None = None  # sorted tombstones
         self._ids_cache: np.ndarray | None = None  # sorted stored labels, live and tombstoned
         self._sel_cache = None  # (tombstone array it was built from, selector hiding them)
+        self._huge: list[tuple[int, int]] = []  # buffers last backed with huge pages (hugepages.py)
         if dim is not None:
             self._create(dim)
 
@@ -106,6 +108,18 @@ class VectorIndex:
             raise ValueError(f"vector length must be positive, got {dim}")
         self._index = ff.new_index(self.config, dim)
         self._dim = dim
+
+    def use_huge_pages(self) -> int:
+        """Back the index's memory with huge pages where it moved or grew since the last call (the indexer calls
+        this when it goes idle). Returns the bytes advised."""
+        with self._rw.read():  # the buffers cannot be freed meanwhile; searches go on
+            if self._index is None or self._gpu is not None:
+                return 0
+            buffers = ff.memory_buffers(self._index)
+            if all(any(a == b and size <= done for b, done in self._huge) for a, size in buffers):
+                return 0
+            self._huge = [(a, 2 * size) for a, size in buffers]  # what hugepages.py covers: up to twice the size
+            return back_with_huge_pages(buffers)
 
     @property
     def dim(self) -> int | None:

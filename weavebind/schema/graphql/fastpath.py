@@ -31,7 +31,7 @@ from graphql import (
     parse,
 )
 
-from weavebind.schema.graphql.resolvers import RequestContext, resolve_get
+from weavebind.schema.graphql.resolvers import INDEX_ONLY, RequestContext, resolve_get
 from weavebind.search.context import SearchContext
 
 # `_additional` fields a plan can answer: plain values computed from the hit (rows.Additional).
@@ -39,8 +39,9 @@ ADDITIONAL = frozenset(("id", "distance", "certainty", "score", "explainScore", 
                         "lastUpdateTimeUnix", "isConsistent"))
 MAX_PLANS = 512
 # What may run on the event loop instead of a worker thread (the hop costs more than a small HNSW search): a
-# vector search with a small k on HNSW indexes, with no filter to scan, no inference to wait for and few vectors
-# waiting for the indexer (those are scanned exactly).
+# vector search with a small k on HNSW indexes, with no filter to scan, no inference to wait for, few vectors
+# waiting for the indexer (those are scanned exactly) and one target; it may read its objects by id only where
+# reads never wait for a pooled connection or a network round trip (SQLite, Store.local_reads).
 ON_LOOP_ARGUMENTS = frozenset(("nearVector", "limit", "offset", "autocut"))
 ON_LOOP_NEAR_VECTOR = frozenset(("vector", "distance", "certainty", "targetVectors"))
 ON_LOOP_MAX_K = 100
@@ -78,9 +79,13 @@ class GetPlan:
     def cheap(self, ctx: SearchContext) -> bool:
         """Whether this plan may run on the event loop (see ON_LOOP_ARGUMENTS)."""
         args = self.arguments
+        if (self.properties or not self.additional_names <= INDEX_ONLY) and not ctx.store.local_reads:
+            return False
         if not (args.keys() <= ON_LOOP_ARGUMENTS and isinstance(args.get("nearVector"), dict)
                 and args["nearVector"].keys() <= ON_LOOP_NEAR_VECTOR and isinstance(args.get("limit"), int)):
             return False
+        if len(args["nearVector"].get("targetVectors") or ()) > 1:
+            return False  # several targets are re-scored exactly on vectors read from SQL
         if not 0 <= args["limit"] + (args.get("offset") or 0) <= ON_LOOP_MAX_K:
             return False
         info = ctx.schema.get(self.class_name)
