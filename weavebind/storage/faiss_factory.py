@@ -126,8 +126,9 @@ def new_index(config: IndexConfig, dim: int) -> faiss.Index:
 
 
 def memory_buffers(index: faiss.Index) -> list[tuple[int, int]]:
-    """(address, bytes) of the big buffers a search reads: the stored vectors, and HNSW's neighbour lists."""
-    inner = faiss.downcast_index(index.index)
+    """(address, bytes) of the big buffers a search reads: the stored vectors, and HNSW's neighbour lists
+    (`index` is an IndexIDMap2 around them, or the inner index itself)."""
+    inner = faiss.downcast_index(index.index if isinstance(index, faiss.IndexIDMap2) else index)
     flat = faiss.downcast_index(inner.storage) if isinstance(inner, faiss.IndexHNSW) else inner
     vectors = [flat.codes, inner.hnsw.neighbors] if isinstance(inner, faiss.IndexHNSW) else [flat.codes]
     return [(int(v.data()), int(v.byte_size())) for v in vectors if v.size()]
