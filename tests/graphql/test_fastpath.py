@@ -191,3 +191,50 @@ def test_ids_only_searches_never_return_deleted_objects(server):
     assert server.delete(f"/v1/objects/Item/{before[0]}").status_code == 204
     after = [r["_additional"]["id"] for r in data(server, query)["Get"]["Item"]]
     assert after == before[1:]
+
+
+def test_cheap_plans_are_answered_by_the_lane_without_a_worker_thread(server, monkeypatch):
+    from weavebind.server.routes import graphql as route
+
+    query = near(QUERY, IDS)
+    expected = lifted_text(server, query)  # compiled (through a thread) and cached
+    assert expected is not None
+    answer = gql(server, query)
+
+    async def no_threads(*_args):
+        raise AssertionError("a cheap compiled plan went to a worker thread")
+
+    monkeypatch.setattr(route, "blocking", no_threads)
+    assert gql(server, query) == answer
+    with pytest.raises(AssertionError, match="worker thread"):  # not cheap: the route takes it to a thread
+        gql(server, "{ Get { Item { title } } }")
+
+
+@pytest.mark.parametrize(("body", "status", "message"), [
+    (b"{not json", 400, "parsing body from request failed"),
+    (b'{"query": ""}', 422, "query cannot be empty"),
+    (b'{"query": "{ Get { Item { title } } }", "variables": [1]}', 422, "variables must be a JSON object"),
+])
+def test_bodies_the_lane_cannot_take_get_the_routes_errors(server, body, status, message):
+    response = server.post("/v1/graphql", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == status and message in response.json()["error"][0]["message"]
+
+
+def test_a_body_over_the_limit_is_refused_after_the_lane(module_server):
+    client = module_server(WEAVEBIND_MAX_REQUEST_BYTES=200)
+    add_class(client, "Small", {"title": "text"})
+    query = near([0.5] * 40, IDS).replace("Item(", "Small(")
+    response = client.post("/v1/graphql", json={"query": query})
+    assert response.status_code == 413 and "WEAVEBIND_MAX_REQUEST_BYTES" in response.json()["error"][0]["message"]
+
+
+def test_the_lane_sits_behind_authentication(module_server):
+    client = module_server(AUTHENTICATION_APIKEY_ENABLED="true", AUTHENTICATION_APIKEY_ALLOWED_KEYS="secret",
+                           AUTHENTICATION_APIKEY_USERS="me", AUTHENTICATION_ANONYMOUS_ACCESS_ENABLED="false")
+    headers = {"authorization": "Bearer secret"}
+    add = client.post("/v1/schema", json={"class": "Guarded", "vectorizer": "none"}, headers=headers)
+    assert add.status_code == 200, add.text
+    query = {"query": near(QUERY, IDS).replace("Item(", "Guarded(")}
+    for _ in range(3):  # the plan is compiled, then cheap: still refused without a key
+        assert client.post("/v1/graphql", json=query, headers=headers).status_code == 200
+        assert client.post("/v1/graphql", json=query).status_code == 401

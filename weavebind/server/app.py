@@ -16,6 +16,7 @@ from weavebind.schema.objects import ObjectOptions, ObjectService
 from weavebind.schema.service import SchemaOptions, SchemaService
 from weavebind.server.auth import Authenticator, AuthMiddleware
 from weavebind.server.errors import EXCEPTION_HANDLERS
+from weavebind.server.graphql_lane import GraphQLLane
 from weavebind.server.grpc.server import start_grpc, stop_grpc
 from weavebind.server.routes import batch, graphql, meta, objects, schema
 from weavebind.server.settings import Settings, load_settings
@@ -92,7 +93,7 @@ def create_app(settings: Settings | None = None, port: int = 8080, host: str = "
     app = Starlette(
         routes=[*meta.routes, *schema.routes, *objects.routes, *batch.routes, *graphql.routes],
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[Middleware(AuthMiddleware, authenticator=authenticator)],
+        middleware=[Middleware(AuthMiddleware, authenticator=authenticator), Middleware(GraphQLLane)],
         lifespan=lifespan,
     )
     app.state.settings = settings
