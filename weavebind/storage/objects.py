@@ -133,6 +133,10 @@ def _select_by_uuid(conn: Connection, table, columns: Sequence[str], class_name:
     if class_name is not None:
         where, params = f"class_name = {mark} AND {where}", (class_name, *params)
     sql = f"SELECT {', '.join(columns)} FROM {table.name} WHERE {where} ORDER BY class_name"
+    return _driver_rows(conn, sql, params)
+
+
+def _driver_rows(conn: Connection, sql: str, params: tuple) -> list[tuple]:
     cursor = conn.connection.dbapi_connection.cursor()
     try:
         cursor.execute(sql, params)
@@ -178,13 +182,19 @@ def count_objects(conn: Connection, class_name: str | None) -> int:
 def iter_class(conn: Connection, class_name: str, batch: int = 2000) -> Iterator[ObjectRecord]:
     """Every object of a class, without vectors, in uuid order; keyset pagination keeps memory flat."""
     last = ""
+    mark = PLACEHOLDERS.get(conn.dialect.paramstyle)
+    # Through the driver where it can: filters and Aggregate scan whole classes, and SQLAlchemy's result rows cost
+    # more than SQLite's own reading (about 40 % of a 20,000-object scan).
+    sql = (f"SELECT {', '.join(objects.c.keys())} FROM {objects.name} WHERE class_name = {mark} AND uuid > {mark} "
+           f"ORDER BY uuid LIMIT {int(batch)}") if mark else None
     while True:
-        rows = conn.execute(select(objects).where(and_(objects.c.class_name == class_name, objects.c.uuid > last))
-                            .order_by(objects.c.uuid).limit(batch)).all()
+        rows = _driver_rows(conn, sql, (class_name, last)) if sql else conn.execute(
+            select(objects).where(and_(objects.c.class_name == class_name, objects.c.uuid > last))
+            .order_by(objects.c.uuid).limit(batch)).all()
         if not rows:
             return
         yield from records_from_rows(conn, rows, with_vectors=False)
-        last = rows[-1].uuid
+        last = rows[-1][_UUID]
 
 
 def live_labels(conn: Connection, class_name: str, target: str) -> dict[int, str]:
