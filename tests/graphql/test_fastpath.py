@@ -122,12 +122,15 @@ def test_a_schema_change_starts_with_no_plans(server):
     assert [r["extra"] for r in data(server, near(QUERY, "title extra"))["Get"]["Item"]] == [None] * 3
 
 
-def test_the_plan_cache_is_bounded(monkeypatch):
+def test_the_plan_cache_keeps_the_texts_used_last(monkeypatch):
     monkeypatch.setattr(fastpath, "MAX_PLANS", 2)
     cache = fastpath.PlanCache()
-    for text in ("a", "b", "c"):
-        cache.put(text, None)
-    assert "a" in cache and "b" in cache and "c" not in cache
+    plan = object()
+    cache.put("a", plan)
+    cache.put("b", None)
+    assert cache.get("a") is plan  # used: now the most recent
+    cache.put("c", None)
+    assert "a" in cache and "c" in cache and "b" not in cache
 
 
 IDS = "_additional { id distance }"

@@ -13,6 +13,7 @@ the full path, which produces the error Weaviate's way.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -111,22 +112,31 @@ class GetPlan:
 
 
 class PlanCache:
-    """Plans by query text; None remembers a text that has no plan. Bounded: a full cache stops learning."""
+    """Plans by query text; None remembers a text that has no plan. Least recently used texts make room for new
+    ones, so a stream of one-off texts (each nearText concept is its own text) cannot crowd out the shapes that
+    recur."""
 
     def __init__(self) -> None:
-        self._plans: dict[str, GetPlan | None] = {}
+        self._plans: OrderedDict[str, GetPlan | None] = OrderedDict()
         self._lock = threading.Lock()
 
     def __contains__(self, text: str) -> bool:
         return text in self._plans
 
     def get(self, text: str) -> GetPlan | None:
-        return self._plans.get(text)
+        plan = self._plans.get(text)
+        if plan is not None:
+            with self._lock:
+                if text in self._plans:
+                    self._plans.move_to_end(text)
+        return plan
 
     def put(self, text: str, plan: GetPlan | None) -> None:
         with self._lock:
-            if len(self._plans) < MAX_PLANS:
-                self._plans[text] = plan
+            self._plans[text] = plan
+            self._plans.move_to_end(text)
+            while len(self._plans) > MAX_PLANS:
+                self._plans.popitem(last=False)
 
 
 def compile_plan(schema: Any, text: str, variables: dict[str, Any], captured: list) -> GetPlan | None:
