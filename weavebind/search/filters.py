@@ -20,6 +20,7 @@ Semantics, and where they differ from Weaviate on purpose:
 - `len(prop)` counts characters of a text or elements of an array; absent or null is 0.
 - valueInt directly on a cross-reference property counts its references, as in Weaviate.
 - WithinGeoRange: haversine distance on a 6371 km sphere, `distance.max` in metres, inclusive.
+- Speed: whole-class scans; `Clause.prefilter()` gives SQL what it can test beforehand (storage/prefilter.py).
 - Not yet supported: reference paths `[refProp, TargetClass, prop]`, nested object paths, filtering on
   blob / phoneNumber / object properties (IsNull works on them).
 """
@@ -46,6 +47,8 @@ from weavebind.search.filters_eval import (
     to_epoch_ms,
 )
 from weavebind.search.filters_parse import TEXT_TYPES, FilterError, Leaf, Logical, length_target, parse_tree, value_name
+from weavebind.storage.prefilter import OPERATORS as SQL_OPERATORS
+from weavebind.storage.prefilter import Compare
 
 __all__ = ["Clause", "FilterError", "FilterableObject", "parse_where"]
 
@@ -150,7 +153,10 @@ def _timestamp_clause(leaf: Leaf, name: str) -> Clause:
                            f"the epoch, but the given value is '{item}'")
         return int(item)
 
-    return CompareClause(leaf.operator, timestamp_reader(_TIMESTAMPS[name]), _map(leaf.value, to_ms))
+    value = _map(leaf.value, to_ms)
+    sql = Compare(_TIMESTAMPS[name], leaf.operator, value, column=True) \
+        if leaf.operator in SQL_OPERATORS and not isinstance(value, tuple) else None
+    return CompareClause(leaf.operator, timestamp_reader(_TIMESTAMPS[name]), value, sql)
 
 
 def _length_clause(leaf: Leaf, prop: str) -> Clause:
@@ -178,7 +184,24 @@ def _property_clause(leaf: Leaf, prop: str, dtype: str) -> Clause:
         expected = "text" if base == "string" else base
         raise _invalid(f'data type filter cannot use "{value_name(leaf.vtype)}" on type "{dtype}", '
                        f'use "{value_name(expected)}" instead')
-    return _compare(leaf, property_reader(prop, domain), leaf.value)
+    clause = _compare(leaf, property_reader(prop, domain), leaf.value)
+    return CompareClause(clause.operator, clause.read, clause.value, _sql_compare(leaf, prop, dtype, domain))
+
+
+def _sql_compare(leaf: Leaf, prop: str, dtype: str, domain: str) -> Compare | None:
+    """The SQL pre-filter of a comparison on a scalar property, where SQL keeps every object it matches: numbers
+    (up to 2^52, where SQLite's integer/real comparison is exact), and equality of booleans and of whole texts
+    (both compare exactly). Arrays, dates, Like and the negative operators are left to the exact filter."""
+    value = leaf.value
+    if dtype.endswith("[]") or leaf.operator not in SQL_OPERATORS or isinstance(value, tuple):
+        return None
+    if domain == "number" and isinstance(value, int | float) and not isinstance(value, bool) \
+            and abs(value) <= 2 ** 52:
+        return Compare(prop, leaf.operator, value)
+    if leaf.operator == "Equal" and (domain == "boolean" and isinstance(value, bool)
+                                     or domain == "text" and isinstance(value, str)):
+        return Compare(prop, "Equal", value)
+    return None
 
 
 def _uuid_clause(leaf: Leaf, prop: str) -> Clause:

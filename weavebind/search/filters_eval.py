@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from weavebind.storage.prefilter import AllOf, AnyOf, Prefilter
+
 EARTH_RADIUS_M = 6_371_000.0
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Go's time.RFC3339 layout: a zone is mandatory, fractional seconds optional.
@@ -184,6 +186,11 @@ class Clause:
     def matches(self, obj: FilterableObject) -> bool:
         raise NotImplementedError
 
+    def prefilter(self) -> Prefilter | None:
+        """What SQL can test of this clause beforehand, keeping every object that matches (storage/prefilter.py);
+        None: nothing."""
+        return None
+
 
 @dataclass(frozen=True)
 class AndClause(Clause):
@@ -192,6 +199,10 @@ class AndClause(Clause):
     def matches(self, obj: FilterableObject) -> bool:
         return all(operand.matches(obj) for operand in self.operands)
 
+    def prefilter(self) -> Prefilter | None:
+        parts = tuple(p for p in (operand.prefilter() for operand in self.operands) if p is not None)
+        return AllOf(parts) if len(parts) > 1 else parts[0] if parts else None  # dropping a part only keeps more
+
 
 @dataclass(frozen=True)
 class OrClause(Clause):
@@ -199,6 +210,10 @@ class OrClause(Clause):
 
     def matches(self, obj: FilterableObject) -> bool:
         return any(operand.matches(obj) for operand in self.operands)
+
+    def prefilter(self) -> Prefilter | None:
+        parts = tuple(operand.prefilter() for operand in self.operands)
+        return AnyOf(parts) if parts and None not in parts else None
 
 
 @dataclass(frozen=True)
@@ -216,9 +231,13 @@ class CompareClause(Clause):
     operator: str
     read: Callable[[FilterableObject], list]
     value: Any
+    sql: Prefilter | None = None  # set by filters.py where SQL's comparison keeps every match
 
     def matches(self, obj: FilterableObject) -> bool:
         return OPERATIONS[self.operator](self.read(obj), self.value)
+
+    def prefilter(self) -> Prefilter | None:
+        return self.sql
 
 
 @dataclass(frozen=True)

@@ -37,9 +37,9 @@ class GetResult:
 
 def matching_records(ctx: SearchContext, info: ClassInfo, clause: Clause | None) -> list[ObjectRecord]:
     """Every object of the class that passes the filter, in uuid order (without vectors)."""
-    records = ctx.store.iter_class(info.name)
     if clause is None:
-        return list(records)
+        return list(ctx.store.iter_class(info.name))
+    records = ctx.store.iter_class(info.name, clause.prefilter())
     return [r for r in records
             if clause.matches(FilterableObject(r.uuid, r.properties, r.created_ms, r.updated_ms))]
 

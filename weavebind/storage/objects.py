@@ -8,6 +8,7 @@ import orjson
 from sqlalchemy import Connection, and_, delete, func, insert, select, update
 
 from weavebind.storage.db import SEQUENCE_KEY
+from weavebind.storage.prefilter import Prefilter, render
 from weavebind.storage.records import ObjectRecord, vector_from_bytes, vector_to_bytes
 from weavebind.storage.tables import kv, objects, vectors
 
@@ -179,16 +180,19 @@ def count_objects(conn: Connection, class_name: str | None) -> int:
     return conn.execute(query).scalar_one()
 
 
-def iter_class(conn: Connection, class_name: str, batch: int = 2000) -> Iterator[ObjectRecord]:
-    """Every object of a class, without vectors, in uuid order; keyset pagination keeps memory flat."""
+def iter_class(conn: Connection, class_name: str, batch: int = 2000,
+               prefilter: Prefilter | None = None) -> Iterator[ObjectRecord]:
+    """Every object of a class, without vectors, in uuid order; keyset pagination keeps memory flat. With a
+    `prefilter` (prefilter.py) rows SQL can tell do not match are skipped: the caller still filters exactly."""
     last = ""
     mark = PLACEHOLDERS.get(conn.dialect.paramstyle)
     # Through the driver where it can: filters and Aggregate scan whole classes, and SQLAlchemy's result rows cost
     # more than SQLite's own reading (about 40 % of a 20,000-object scan).
-    sql = (f"SELECT {', '.join(objects.c.keys())} FROM {objects.name} WHERE class_name = {mark} AND uuid > {mark} "
-           f"ORDER BY uuid LIMIT {int(batch)}") if mark else None
+    narrow, params = render(prefilter, conn.dialect.name, mark) if prefilter is not None and mark else ("", [])
+    sql = (f"SELECT {', '.join(objects.c.keys())} FROM {objects.name} WHERE class_name = {mark} AND uuid > {mark}"
+           f"{' AND ' + narrow if narrow else ''} ORDER BY uuid LIMIT {int(batch)}") if mark else None
     while True:
-        rows = _driver_rows(conn, sql, (class_name, last)) if sql else conn.execute(
+        rows = _driver_rows(conn, sql, (class_name, last, *params)) if sql else conn.execute(
             select(objects).where(and_(objects.c.class_name == class_name, objects.c.uuid > last))
             .order_by(objects.c.uuid).limit(batch)).all()
         if not rows:

@@ -19,6 +19,7 @@ from sqlalchemy import delete, func, insert, select, update
 from weavebind.storage import objects as sql
 from weavebind.storage.db import create_db_engine, create_read_engine
 from weavebind.storage.indexes import IndexManager
+from weavebind.storage.prefilter import Prefilter
 from weavebind.storage.records import ObjectRecord
 from weavebind.storage.tables import classes
 
@@ -140,9 +141,10 @@ class Store:
         with self.engine.connect() as conn:
             return sql.count_objects(conn, class_name)
 
-    def iter_class(self, class_name: str) -> Iterator[ObjectRecord]:
+    def iter_class(self, class_name: str, prefilter: Prefilter | None = None) -> Iterator[ObjectRecord]:
+        """Every object of the class; `prefilter` may skip rows that cannot match (prefilter.py)."""
         with self.engine.connect() as conn:
-            yield from sql.iter_class(conn, class_name)
+            yield from sql.iter_class(conn, class_name, prefilter=prefilter)
 
     def search(self, class_name: str, target: str, vector: np.ndarray, k: int,
                allowed: Sequence[str] | None = None) -> list[tuple[str, float]]:
