@@ -122,7 +122,7 @@ def delete_matching(objects: ObjectService, body: Any, limit: int) -> dict[str, 
     """Delete (or, with dryRun, count) the objects the `where` matches, at most `limit`; Weaviate's REST reply."""
     match = parse_delete(objects, body)
     store = objects.store
-    matches = [r.uuid for r in store.iter_class(match.info.name)
+    matches = [r.uuid for r in store.iter_class(match.info.name, match.clause.prefilter())
                if match.clause.matches(FilterableObject(r.uuid, r.properties, r.created_ms, r.updated_ms))]
     matches = matches[:limit]
     if not match.dry_run:
