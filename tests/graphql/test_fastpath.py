@@ -241,3 +241,16 @@ def test_the_lane_sits_behind_authentication(module_server):
     for _ in range(3):  # the plan is compiled, then cheap: still refused without a key
         assert client.post("/v1/graphql", json=query, headers=headers).status_code == 200
         assert client.post("/v1/graphql", json=query).status_code == 401
+
+
+def test_long_texts_are_answered_but_never_cached(server):
+    from strawberry.extensions.parser_cache import _get_parse_cache
+
+    parse_cache = _get_parse_cache(256)
+    long_text = "x" * (fastpath.MAX_CACHED_TEXT + 10)
+    query = near(QUERY, "title", f'limit: 3, where: {{path: ["title"], operator: NotEqual, valueText: "{long_text}"}}')
+    before = parse_cache.cache_info().currsize
+    for _ in range(2):
+        assert [r["title"] for r in data(server, query)["Get"]["Item"]] == ["item 0", "item 1", "item 2"]
+    assert parse_cache.cache_info().currsize == before
+    assert not any(len(text) > fastpath.MAX_CACHED_TEXT for text in plans(server)._plans)

@@ -6,7 +6,7 @@ Built when first needed after a schema change (`SchemaHolder`), never per reques
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, Optional
 
 import strawberry
@@ -18,6 +18,7 @@ from weavebind.schema.graphql.aggregate_types import AggregateShared, aggregate_
 from weavebind.schema.graphql.arguments import aggregate_arguments, explore_arguments, get_arguments
 from weavebind.schema.graphql.dynamic import default_resolver, field, object_type
 from weavebind.schema.graphql.execute import WeaviateSchema
+from weavebind.schema.graphql.fastpath import MAX_CACHED_TEXT
 from weavebind.schema.graphql.resolvers import aggregate_resolver, explore_resolver, get_resolver, ref_resolver
 from weavebind.schema.graphql.scalars import SCALARS
 from weavebind.schema.graphql.types import Shared, add_references, build_class_types
@@ -39,6 +40,26 @@ _DEPTH_RULE = create_validator(MAX_DEPTH, None)
 
 def _depth_limiter() -> AddValidationRules:
     return AddValidationRules([_DEPTH_RULE])
+
+
+# Longer query texts (fastpath.MAX_CACHED_TEXT) are parsed, validated and planned afresh each time instead of being
+# cached: they carry media (nearImage's base64, long nearText) and rarely repeat, and 256 cached megabyte-sized
+# documents would be a lot of memory for nothing. Query vectors are lifted out before this is measured (lift.py).
+
+class TextParserCache(ParserCache):
+    def on_parse(self) -> Iterator[None]:
+        if len(self.execution_context.query or "") > MAX_CACHED_TEXT:
+            yield  # Strawberry parses it itself
+            return
+        yield from super().on_parse()
+
+
+class TextValidationCache(ValidationCache):
+    def on_validate(self) -> Iterator[None]:
+        if len(self.execution_context.query or "") > MAX_CACHED_TEXT:
+            yield  # Strawberry validates it itself
+            return
+        yield from super().on_validate()
 
 
 def _namespace(root: Any, info: strawberry.Info) -> dict:
@@ -72,8 +93,8 @@ def build_schema(classes: list[ClassInfo], modalities: Modalities) -> WeaviateSc
     # The caches key on the query text: with query vectors lifted into variables (lift.py), every query of one
     # shape hits them, and parsing plus validation drop from milliseconds to a dictionary lookup.
     return WeaviateSchema(query=root, config=config,
-                          extensions=[_depth_limiter, lambda: ParserCache(maxsize=256),
-                                      lambda: ValidationCache(maxsize=256)])
+                          extensions=[_depth_limiter, lambda: TextParserCache(maxsize=256),
+                                      lambda: TextValidationCache(maxsize=256)])
 
 
 class SchemaHolder:

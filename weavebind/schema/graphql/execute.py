@@ -11,7 +11,7 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 
-from weavebind.schema.graphql.fastpath import GetPlan, PlanCache, compile_plan
+from weavebind.schema.graphql.fastpath import MAX_CACHED_TEXT, GetPlan, PlanCache, compile_plan
 from weavebind.schema.graphql.lift import lift_vectors
 from weavebind.schema.graphql.scan import brackets
 from weavebind.search.errors import SearchError
@@ -122,7 +122,7 @@ def run_prepared(schema: WeaviateSchema, request: Prepared, context: Any) -> dic
         answer = _planned(plan, request, context) if plan is not None else None
         if answer is not None:
             return answer
-        if request.text not in schema.plans:
+        if request.text not in schema.plans and len(request.text) <= MAX_CACHED_TEXT:
             context.captured = []
     try:
         result = schema.execute_sync(request.text, variable_values=request.values, operation_name=request.operation,

@@ -39,6 +39,8 @@ from weavebind.search.context import SearchContext
 ADDITIONAL = frozenset(("id", "distance", "certainty", "score", "explainScore", "vector", "creationTimeUnix",
                         "lastUpdateTimeUnix", "isConsistent"))
 MAX_PLANS = 512
+# Longer texts get no plan (nor cached parsing, see builder.py): they carry media and rarely repeat.
+MAX_CACHED_TEXT = 64 * 1024
 # What may run on the event loop instead of a worker thread (the hop costs more than a small HNSW search): a
 # vector search with a small k on HNSW indexes, with no filter to scan, no inference to wait for, few vectors
 # waiting for the indexer (those are scanned exactly) and one target; it may read its objects by id only where
