@@ -9,6 +9,7 @@ import pytest
 
 from tests.graphql.conftest import add_class, add_objects, data, gql
 from weavebind.schema.graphql import fastpath
+from weavebind.search import inline
 
 DIM = 8  # lift.MIN_NUMBERS: shorter vector literals are left in the text
 VECTORS = [[float(i == j) + 0.1 * j for j in range(DIM)] for i in range(DIM)]
@@ -142,7 +143,7 @@ IDS = "_additional { id distance }"
     ("_additional { certainty }", "limit: 3", True),
     ("title _additional { id }", "limit: 3", "local reads"),   # reads objects: only where reads never wait
     ("_additional { id creationTimeUnix }", "limit: 3", "local reads"),
-    (IDS, "limit: 101", False),                                                  # k beyond ON_LOOP_MAX_K
+    (IDS, "limit: 101", False),                                                  # k beyond inline.MAX_K
     (IDS, "offset: 2", False),                                                   # no limit: k is the default
     (IDS, 'limit: 3, where: {path: ["n"], operator: GreaterThan, valueInt: 2}', False),  # a filter scans objects
 ])
@@ -168,7 +169,7 @@ def test_flat_indexes_and_indexing_backlogs_keep_plans_off_the_event_loop(server
     hnsw = service.prepare({"query": near(QUERY, IDS)})
     gql(server, hnsw.query), gql(server, hnsw.query)
     assert service.execute_on_loop(hnsw) is not None
-    monkeypatch.setattr(fastpath, "ON_LOOP_MAX_PENDING", -1)   # as if vectors were waiting for the indexer
+    monkeypatch.setattr(inline, "MAX_PENDING", -1)   # as if vectors were waiting for the indexer
     assert service.execute_on_loop(hnsw) is None
     assert server.delete("/v1/schema/FlatItem").status_code == 200
 

@@ -135,3 +135,28 @@ def test_without_a_limit_search_returns_query_defaults_limit_and_sort_refuses_a_
         path=["n"])]))
     assert refused.code() == grpc.StatusCode.INVALID_ARGUMENT and refused.details() == \
         "sorting cannot be combined with search"
+
+
+def test_cheap_vector_searches_skip_the_worker_thread_where_reads_never_wait(client, rpc, monkeypatch):
+    """search/inline.py: a plain nearVector with a small limit runs on the event loop when object reads never
+    wait (SQLite); a filtered search, and every search on PostgreSQL, goes to a worker thread."""
+    from weavebind.server.grpc import service
+
+    _setup(client)
+    threaded: list[str] = []
+    original = service.blocking
+
+    async def counting(func, *args):
+        threaded.append(func.__name__)
+        return await original(func, *args)
+
+    monkeypatch.setattr(service, "blocking", counting)
+    near = base_search_pb2.NearVector(vectors=[base_pb2.Vectors(vector_bytes=f32(0.1, 1))])
+    reply = rpc.Search(Request(collection="Doc", near_vector=near, limit=2, uses_127_api=True,
+                               metadata=search_get_pb2.MetadataRequest(uuid=True, distance=True)))
+    assert [uuid.UUID(bytes=r.metadata.id_as_bytes) for r in reply.results] == [uuid.UUID(ID2), uuid.UUID(ID1)]
+    assert reply.took > 0
+    assert threaded == ([] if client.app.state.store.local_reads else ["run"])
+    filtered = rpc.Search(Request(collection="Doc", near_vector=near, limit=2, filters=by_id(ID1),
+                                  uses_127_api=True))
+    assert len(filtered.results) == 1 and threaded[-1] == "run"

@@ -34,6 +34,7 @@ from graphql import (
 
 from weavebind.schema.graphql.resolvers import INDEX_ONLY, RequestContext, resolve_get
 from weavebind.search.context import SearchContext
+from weavebind.search.inline import small_vector_search
 
 # `_additional` fields a plan can answer: plain values computed from the hit (rows.Additional).
 ADDITIONAL = frozenset(("id", "distance", "certainty", "score", "explainScore", "vector", "creationTimeUnix",
@@ -41,14 +42,9 @@ ADDITIONAL = frozenset(("id", "distance", "certainty", "score", "explainScore", 
 MAX_PLANS = 512
 # Longer texts get no plan (nor cached parsing, see builder.py): they carry media and rarely repeat.
 MAX_CACHED_TEXT = 64 * 1024
-# What may run on the event loop instead of a worker thread (the hop costs more than a small HNSW search): a
-# vector search with a small k on HNSW indexes, with no filter to scan, no inference to wait for, few vectors
-# waiting for the indexer (those are scanned exactly) and one target; it may read its objects by id only where
-# reads never wait for a pooled connection or a network round trip (SQLite, Store.local_reads).
+# Arguments a plan may have to run on the event loop (search/inline.py says why and decides the rest).
 ON_LOOP_ARGUMENTS = frozenset(("nearVector", "limit", "offset", "autocut"))
 ON_LOOP_NEAR_VECTOR = frozenset(("vector", "distance", "certainty", "targetVectors"))
-ON_LOOP_MAX_K = 100
-ON_LOOP_MAX_PENDING = 4096
 Serialize = Callable[[Any], Any]
 
 
@@ -80,20 +76,14 @@ class GetPlan:
     additional: tuple[Leaf, ...]
 
     def cheap(self, ctx: SearchContext) -> bool:
-        """Whether this plan may run on the event loop (see ON_LOOP_ARGUMENTS)."""
+        """Whether this plan may run on the event loop (search/inline.py)."""
         args = self.arguments
-        if (self.properties or not self.additional_names <= INDEX_ONLY) and not ctx.store.local_reads:
-            return False
         if not (args.keys() <= ON_LOOP_ARGUMENTS and isinstance(args.get("nearVector"), dict)
-                and args["nearVector"].keys() <= ON_LOOP_NEAR_VECTOR and isinstance(args.get("limit"), int)):
+                and args["nearVector"].keys() <= ON_LOOP_NEAR_VECTOR and isinstance(args.get("limit"), int)
+                and len(args["nearVector"].get("targetVectors") or ()) <= 1):
             return False
-        if len(args["nearVector"].get("targetVectors") or ()) > 1:
-            return False  # several targets are re-scored exactly on vectors read from SQL
-        if not 0 <= args["limit"] + (args.get("offset") or 0) <= ON_LOOP_MAX_K:
-            return False
-        info = ctx.schema.get(self.class_name)
-        return info is not None and all(t.index_type == "hnsw" for t in info.targets.values()) \
-            and ctx.store.indexes.pending_count() <= ON_LOOP_MAX_PENDING
+        reads = bool(self.properties) or not self.additional_names <= INDEX_ONLY
+        return small_vector_search(ctx, self.class_name, args["limit"] + (args.get("offset") or 0), reads)
 
     def execute(self, context: RequestContext, variables: dict[str, Any]) -> dict[str, Any]:
         args = _copy(self.arguments)

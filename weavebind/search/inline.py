@@ -1,0 +1,38 @@
+"""Which searches may run on the server's event loop instead of a worker thread.
+
+Handing a request to a thread and back costs more than a small HNSW search (0.1-0.25 ms against ~0.3 ms on the
+benchmark machine, bench/query_bench.py), but whatever runs on the loop holds up every other request and the gRPC
+server meanwhile. So only searches that are small by construction qualify: one vector search with a small k on
+HNSW indexes, with no filter to scan, no inference to wait for, few vectors waiting for the indexer (those are
+scanned exactly), one target, and object reads only where they never wait for a pooled connection or a network
+round trip (Store.local_reads: SQLite). Shared by GraphQL's compiled plans and gRPC Search.
+"""
+
+from __future__ import annotations
+
+from weavebind.search.context import SearchContext
+from weavebind.search.params import GetQuery
+
+MAX_K = 100
+MAX_PENDING = 4096
+
+
+def small_vector_search(ctx: SearchContext, class_name: str, k: int, reads_objects: bool) -> bool:
+    """The run-time half: a k-nearest search on `class_name` that is cheap right now."""
+    if not 0 <= k <= MAX_K or (reads_objects and not ctx.store.local_reads):
+        return False
+    info = ctx.schema.get(class_name)
+    return info is not None and all(t.index_type == "hnsw" for t in info.targets.values()) \
+        and ctx.store.indexes.pending_count() <= MAX_PENDING
+
+
+def cheap_get(ctx: SearchContext, q: GetQuery, reads_objects: bool) -> bool:
+    """A Get that is one `nearVector` search with a limit, and nothing else to scan, sort, group or call."""
+    if q.where is not None or q.bm25 is not None or q.hybrid is not None or q.sort or q.group_by is not None \
+            or q.after is not None or q.limit is None or len(q.near) != 1:
+        return False
+    near = q.near[0]
+    if near.argument != "nearVector" or near.vector_per_target or len(near.target_vectors or ()) > 1 \
+            or near.move_to is not None or near.move_away is not None:
+        return False
+    return small_vector_search(ctx, q.class_name, q.limit + (q.offset or 0), reads_objects)
