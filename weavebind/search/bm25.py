@@ -2,7 +2,8 @@
 `tf = f / (f + k1·(1 − b + b·L/avgL))` without BM25's (k1 + 1) factor, property boosts multiplying term
 frequencies, and the lengths of the properties a term occurs in adding up to L.
 
-Objects are scanned, not looked up in an inverted index: the cost is linear in the class size.
+This module scores objects it is given (a filtered search's objects); an unfiltered search looks its objects up
+in keyword_index.py's inverted index instead, with the same helpers and the same results.
 """
 
 from __future__ import annotations
@@ -50,10 +51,43 @@ def searched_properties(info: ClassInfo, requested: list[str] | None) -> list[tu
     return out
 
 
+@dataclass
+class Group:
+    """Searched properties sharing one tokenization: the query is tokenized once for them."""
+
+    tokenization: str
+    props: list[tuple[str, float]]
+
+
+def bm25_parameters(info: ClassInfo) -> tuple[float, float]:
+    bm25 = (info.config.get("invertedIndexConfig") or {}).get("bm25") or {}
+    return float(bm25.get("k1", 1.2)), float(bm25.get("b", 0.75))
+
+
+def explain_term(term: str, freq: float, length: float) -> str:
+    return f", BM25F_{term}_frequency:{_num(freq)}, BM25F_{term}_propLength:{_num(length)}"
+
+
+def query_groups(info: ClassInfo, query: str, properties: list[str] | None, operator: str,
+                 minimum_match: int) -> list[tuple[Group, Counter, int]]:
+    """(group, query terms, how many terms an object must match) per tokenization, in property order."""
+    props = searched_properties(info, properties)
+    stop = stopwords(info.config.get("invertedIndexConfig"))
+    groups: dict[str, Group] = {}
+    for name, boost in props:
+        method = info.properties[name].get("tokenization") or "word"
+        groups.setdefault(method, Group(method, [])).props.append((name, boost))
+    out = []
+    for method, group in groups.items():
+        terms = Counter(t for t in tokenize(query, method) if method != "word" or t not in stop)
+        if terms:
+            out.append((group, terms, len(terms) if operator == "And" else max(1, minimum_match)))
+    return out
+
+
 def _group_scores(info: ClassInfo, records: list[ObjectRecord], props: list[tuple[str, float]], terms: Counter,
                   total: int, need: int) -> dict[str, tuple[float, list[str]]]:
-    bm25 = (info.config.get("invertedIndexConfig") or {}).get("bm25") or {}
-    k1, b = float(bm25.get("k1", 1.2)), float(bm25.get("b", 0.75))
+    k1, b = bm25_parameters(info)
     docs = []  # per record: {prop: (Counter of tokens, length)}
     for record in records:
         docs.append({name: _counted(record.properties.get(name), info, name) for name, _ in props})
@@ -75,7 +109,7 @@ def _group_scores(info: ClassInfo, records: list[ObjectRecord], props: list[tupl
             length = sum(doc[p][1] for p, _ in props if doc[p][0][term])
             matched += 1
             score += repeats * idf[term] * freq / (freq + k1 * (1 - b + b * length / avg))
-            explain.append(f", BM25F_{term}_frequency:{_num(freq)}, BM25F_{term}_propLength:{_num(length)}")
+            explain.append(explain_term(term, freq, length))
         if matched >= need:
             out[record.uuid] = (score, explain)
     return out
@@ -94,18 +128,9 @@ def bm25_search(info: ClassInfo, records: list[ObjectRecord], total: int, query:
                 properties: list[str] | None = None, operator: str = "Or", minimum_match: int = 1) -> list[Scored]:
     """Score `records` (already filtered) against `query`; best first, ties by uuid. `total` is N, the number of
     objects in the class."""
-    props = searched_properties(info, properties)
-    stop = stopwords(info.config.get("invertedIndexConfig"))
-    groups: dict[str, list[tuple[str, float]]] = {}
-    for name, boost in props:
-        groups.setdefault(info.properties[name].get("tokenization") or "word", []).append((name, boost))
     combined: dict[str, tuple[float, list[str]]] = {}
-    for method, members in groups.items():
-        terms = Counter(t for t in tokenize(query, method) if method != "word" or t not in stop)
-        if not terms:
-            continue
-        need = len(terms) if operator == "And" else max(1, minimum_match)
-        for uid, (score, explain) in _group_scores(info, records, members, terms, total, need).items():
+    for group, terms, need in query_groups(info, query, properties, operator, minimum_match):
+        for uid, (score, explain) in _group_scores(info, records, group.props, terms, total, need).items():
             before = combined.get(uid, (0.0, []))
             combined[uid] = (before[0] + score, before[1] + explain)
     by_id = {r.uuid: r for r in records}

@@ -12,6 +12,7 @@ from weavebind.search.errors import SearchError
 from weavebind.search.filters import Clause
 from weavebind.search.fusion import explain, fuse
 from weavebind.search.grouping import group_hits
+from weavebind.search.keyword_index import keyword_index
 from weavebind.search.limits import resolve_page
 from weavebind.search.near import choose_targets
 from weavebind.search.params import GetQuery, HybridQuery, parse_near
@@ -26,6 +27,8 @@ def keyword_get(ctx: SearchContext, info: ClassInfo, q: GetQuery, clause: Clause
     if not bm25.query:
         raise SearchError("keyword search (bm25) must have query set")
     page = resolve_page(q.limit, q.offset, q.autocut, ctx.settings)
+    if clause is None and q.group_by is None:
+        return _indexed_keyword_get(ctx, info, q, page, with_vectors)
     records = matching_records(ctx, info, clause)
     scored = bm25_search(info, records, ctx.store.count(info.name), bm25.query, bm25.properties, bm25.operator,
                          bm25.minimum_match)
@@ -39,6 +42,23 @@ def keyword_get(ctx: SearchContext, info: ClassInfo, q: GetQuery, clause: Clause
         for hit, record in zip(hits, with_vectors_of(ctx, info, [h.record for h in hits]), strict=True):
             hit.record = record
     return GetResult(hits)
+
+
+def _indexed_bm25(ctx: SearchContext, info: ClassInfo, query: str, properties: list[str] | None, operator: str,
+                  minimum_match: int) -> list[tuple[str, float, str]]:
+    """bm25 over the whole class through the inverted index: (uuid, score, explanation), best first."""
+    return keyword_index(ctx.store).search(info, ctx.store.count(info.name), query, properties, operator,
+                                           minimum_match)
+
+
+def _indexed_keyword_get(ctx: SearchContext, info: ClassInfo, q: GetQuery, page, with_vectors: bool) -> GetResult:
+    bm25 = q.bm25
+    ranked = _indexed_bm25(ctx, info, bm25.query, bm25.properties, bm25.operator, bm25.minimum_match)
+    ranked = ranked[page.offset:page.offset + page.limit]
+    if q.autocut:
+        ranked = ranked[:autocut([score for _, score, _ in ranked], q.autocut)]
+    found = fetch(ctx, info, [uid for uid, _, _ in ranked], with_vectors)
+    return GetResult([Hit(found[uid], score=score, explain=text) for uid, score, text in ranked if uid in found])
 
 
 def _vector_leg_queries(ctx: SearchContext, info: ClassInfo, h: HybridQuery) -> dict[str, np.ndarray]:
@@ -64,8 +84,9 @@ def _vector_leg_queries(ctx: SearchContext, info: ClassInfo, h: HybridQuery) -> 
     return {t: module_vector(ctx, info, t, "text", [h.query or ""]) for t in targets}
 
 
-def _legs(ctx: SearchContext, info: ClassInfo, h: HybridQuery, records: list, allowed: list | None,
+def _legs(ctx: SearchContext, info: ClassInfo, h: HybridQuery, records: list | None, allowed: list | None,
           size: int) -> tuple[list, dict[str, float]]:
+    """The fusion inputs; `records` are the filtered objects, None without a filter."""
     sets: list = []
     distances: dict[str, float] = {}
     if h.alpha > 0:
@@ -74,11 +95,17 @@ def _legs(ctx: SearchContext, info: ClassInfo, h: HybridQuery, records: list, al
             found = [(u, d) for u, d in found if d <= h.max_vector_distance]
         distances = dict(found)
     if 1 - h.alpha > 0:
-        scored = bm25_search(info, records, ctx.store.count(info.name), h.query, h.properties, h.operator,
-                             h.minimum_match)[:size] if h.query else []
+        if not h.query:
+            scored = []
+        elif records is None:  # no filter: the inverted index
+            scored = [(uid, score) for uid, score, _ in _indexed_bm25(ctx, info, h.query, h.properties, h.operator,
+                                                                      h.minimum_match)[:size]]
+        else:
+            scored = [(s.record.uuid, s.score) for s in bm25_search(
+                info, records, ctx.store.count(info.name), h.query, h.properties, h.operator, h.minimum_match)[:size]]
         if h.max_vector_distance is not None and h.alpha > 0:
-            scored = [s for s in scored if s.record.uuid in distances]
-        sets.append(("keyword,bm25", 1 - h.alpha, [(s.record.uuid, s.score) for s in scored]))
+            scored = [(uid, score) for uid, score in scored if uid in distances]
+        sets.append(("keyword,bm25", 1 - h.alpha, scored))
     if h.alpha > 0:
         sets.append(("vector,hybridVector", h.alpha, [(u, 1 - d) for u, d in distances.items()]))
     return sets, distances
@@ -89,8 +116,8 @@ def hybrid_get(ctx: SearchContext, info: ClassInfo, q: GetQuery, clause: Clause 
     h = q.hybrid
     page = resolve_page(q.limit, q.offset, q.autocut, ctx.settings)
     size = max(ctx.settings.query_hybrid_maximum_results, page.offset + page.limit)
-    records = matching_records(ctx, info, clause)
-    allowed = [r.uuid for r in records] if clause is not None else None
+    records = matching_records(ctx, info, clause) if clause is not None else None
+    allowed = [r.uuid for r in records] if records is not None else None
     sets, distances = _legs(ctx, info, h, records, allowed, size)
     fused = fuse(sets, h.fusion)
     if q.group_by is None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +26,8 @@ from weavebind.storage.tables import classes
 log = logging.getLogger("weavebind.store")
 
 TargetSpec = dict[str, tuple[str, dict]]  # target name → (vectorIndexType, vectorIndexConfig)
+# (class name, objects written, uuids deleted, class dropped): called after each commit, under the write lock.
+WriteListener = Callable[[str, Sequence[ObjectRecord], Sequence[str], bool], None]
 
 
 class Store:
@@ -41,6 +43,7 @@ class Store:
         self.snapshot_seconds = snapshot_seconds
         self._stop = threading.Event()
         self._snapshotter: threading.Thread | None = None
+        self._write_listeners: list[WriteListener] = []
 
     # -- lifecycle -------------------------------------------------------------------------------------------
     def open(self, class_targets: dict[str, TargetSpec]) -> None:
@@ -99,6 +102,17 @@ class Store:
                 conn.execute(delete(classes).where(classes.c.name == name))
                 sql.delete_class_rows(conn, name)
             self.indexes.drop_class(name)
+            self._notify(name, (), (), dropped=True)
+
+    def add_write_listener(self, listener: WriteListener) -> None:
+        """Call `listener` after every committed write (in-memory structures kept beside SQL, e.g. search's
+        keyword index); it runs under the write lock, so it sees writes one at a time and in order."""
+        self._write_listeners.append(listener)
+
+    def _notify(self, class_name: str, upserted: Sequence[ObjectRecord], deleted: Sequence[str],
+                dropped: bool = False) -> None:
+        for listener in self._write_listeners:
+            listener(class_name, upserted, deleted, dropped)
 
     # -- objects ---------------------------------------------------------------------------------------------
     def put(self, records: Sequence[ObjectRecord], keep_created: bool = True) -> None:
@@ -115,12 +129,14 @@ class Store:
                 first_seq = sql.allocate_sequence(conn, len(records))
                 sql.write_objects(conn, records, first_seq, replacing=list(created))
             self.indexes.apply_write(records, first_seq)
+            self._notify(records[0].class_name, records, ())
 
     def delete(self, class_name: str, uuids: Sequence[str]) -> list[str]:
         with self.write_lock:
             with self.engine.begin() as conn:
                 existed = sql.delete_objects(conn, class_name, uuids)
             self.indexes.apply_delete(class_name, existed)
+            self._notify(class_name, (), existed)
             return existed
 
     def get(self, class_name: str, uuid: str, with_vectors: bool = False) -> ObjectRecord | None:
