@@ -255,3 +255,12 @@ def test_long_texts_are_answered_but_never_cached(server):
         assert [r["title"] for r in data(server, query)["Get"]["Item"]] == ["item 0", "item 1", "item 2"]
     assert parse_cache.cache_info().currsize == before
     assert not any(len(text) > fastpath.MAX_CACHED_TEXT for text in plans(server)._plans)
+
+
+def test_bodies_over_the_lane_size_reach_the_route_whole(server, monkeypatch):
+    from weavebind.server import graphql_lane
+
+    monkeypatch.setattr(graphql_lane, "MAX_BODY", 64)  # every body is "large": read in part, handed over
+    query = near(QUERY, IDS)
+    expected = gql(server, query)
+    assert gql(server, query) == expected and len(expected["data"]["Get"]["Item"]) == 3

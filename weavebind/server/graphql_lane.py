@@ -3,7 +3,7 @@ query's compiled plan is cheap (schema/graphql/fastpath.py), without Starlette's
 request and response objects (about 25 us of a 0.8 ms vector query, bench/query_bench.py).
 
 Everything else goes on to the app unchanged, with the body handed over again: other paths and methods, bodies
-over the size limit or not valid JSON, queries without a cheap plan, a plan that fails. The GraphQL route
+over MAX_BODY or not valid JSON, queries without a cheap plan, a plan that fails. The GraphQL route
 (routes/graphql.py) thus stays the one place that answers errors, and it reuses the request this lane prepared.
 Authentication has already run: the lane sits inside AuthMiddleware.
 """
@@ -20,6 +20,9 @@ from weavebind.server.routes.graphql import PREPARED, valid_request
 
 PATH = "/v1/graphql"
 HEADERS = [(b"content-type", b"application/json")]
+# Larger bodies go straight to the route, which prepares them in a worker thread: checking and lifting a query
+# is linear in its length, and a multi-megabyte one must not hold up the event loop. A 512-d query is ~6 KB.
+MAX_BODY = 128 * 1024
 
 
 class GraphQLLane:
@@ -31,9 +34,9 @@ class GraphQLLane:
         if service is None or scope["type"] != "http" or scope["method"] != "POST" or scope["path"] != PATH:
             await self.app(scope, receive, send)
             return
-        limit = scope["app"].state.settings.weavebind_max_request_bytes
+        limit = min(scope["app"].state.settings.weavebind_max_request_bytes, MAX_BODY)
         body, complete = await _read(receive, limit)
-        answer = _answer(scope, service, body) if complete else None
+        answer = _answer(scope, service, body) if complete and len(body) <= limit else None
         if answer is None:
             await self.app(scope, _replay(body, complete, receive), send)
             return
@@ -49,8 +52,8 @@ def _service(scope: Scope) -> Any:
 
 
 async def _read(receive: Receive, limit: int) -> tuple[bytes, bool]:
-    """The body, and whether it is complete (False: over `limit`, or the client went away; the rest is left for
-    the app, which answers it)."""
+    """The body read so far, and whether that is all of it. Reading stops past `limit` (or if the client went
+    away); the rest is left for the app, which reads and answers it."""
     chunks, size = [], 0
     while True:
         message = await receive()
@@ -59,10 +62,10 @@ async def _read(receive: Receive, limit: int) -> tuple[bytes, bool]:
         chunk = message.get("body", b"")
         chunks.append(chunk)
         size += len(chunk)
-        if size > limit:
-            return b"".join(chunks), False
         if not message.get("more_body", False):
             return b"".join(chunks), True
+        if size > limit:
+            return b"".join(chunks), False
 
 
 def _replay(body: bytes, complete: bool, receive: Receive) -> Receive:

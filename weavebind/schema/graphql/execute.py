@@ -108,13 +108,8 @@ def run_on_loop(schema: WeaviateSchema, request: Prepared, context: Any) -> dict
     return _planned(plan, request, context)
 
 
-def run(schema: WeaviateSchema, query: str, variables: dict[str, Any] | None, operation: str | None,
-        context: Any) -> dict[str, Any]:
-    """Execute one request; never raises for anything the client sent."""
-    return run_prepared(schema, prepare(query, variables, operation), context)
-
-
 def run_prepared(schema: WeaviateSchema, request: Prepared, context: Any) -> dict[str, Any]:
+    """Execute one request (its compiled plan if it has one); never raises for anything the client sent."""
     if request.too_deep:
         return error_body(f"the query is nested too deeply: at most {MAX_NESTING} levels of brackets are allowed")
     if request.plannable:

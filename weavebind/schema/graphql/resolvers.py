@@ -32,7 +32,7 @@ class RequestContext:
     """`info.context` of one GraphQL request."""
 
     search: SearchContext
-    # Set to a list by execute.run when it wants to compile a plan (fastpath.py) from this request: the Get
+    # Set to a list by execute.run_prepared when it wants to compile a plan (fastpath.py) from this request: the Get
     # resolver then records (class name, plain arguments, `_additional` names) here.
     captured: list | None = field(default=None)
 

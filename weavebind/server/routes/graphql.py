@@ -90,9 +90,9 @@ async def graphql(request: Request) -> Response:
     """Requests the GraphQL lane passed on (it answers cheap compiled plans on the event loop itself)."""
     service: GraphQLService = request.app.state.graphql
     prepared = request.scope.get("state", {}).get(PREPARED)
-    if prepared is None:
-        prepared = service.prepare(valid_request(await read_json(request)))
-    return JSON(await blocking(service.execute_prepared, prepared))
+    if prepared is not None:
+        return JSON(await blocking(service.execute_prepared, prepared))
+    return JSON(await blocking(service.execute, valid_request(await read_json(request))))  # prepared in the thread
 
 
 def _batch_item(service: GraphQLService, item: Any) -> dict[str, Any]:
