@@ -58,3 +58,18 @@ def test_group_by_where_and_near(server):
     assert aggregate(server, "nearVector:{vector:[1,0,0], distance:0.01}", "meta{count}") == [{"meta": {"count": 1}}]
     hybrid = aggregate(server, 'hybrid:{query:"Dune", alpha:0}, objectLimit:5', "meta{count}")
     assert hybrid == [{"meta": {"count": 1}}]
+
+
+def test_a_count_alone_is_one_sql_count_and_equals_the_scanned_count(server, monkeypatch):
+    scanned = aggregate(server, "", "meta{count} pages{count}")[0]["meta"]["count"]
+    filtered = aggregate(server, 'where:{path:["pages"], operator:GreaterThan, valueInt:0}', "meta{count}")
+    store = server.app.state.store
+
+    def no_scan(*_args, **_kwargs):
+        raise AssertionError("a count-only Aggregate read the objects")
+
+    monkeypatch.setattr(store, "iter_class", no_scan)
+    assert aggregate(server, "", "meta{count}") == [{"meta": {"count": scanned}}] and scanned == len(BOOKS)
+    assert aggregate(server, "", "n: meta{c: count}") == [{"n": {"c": scanned}}]
+    monkeypatch.undo()
+    assert filtered[0]["meta"]["count"] <= scanned  # with a filter the objects are still read (and counted)

@@ -28,6 +28,7 @@ class AggregateQuery:
     object_limit: int | None = None
     near: list[NearQuery] = field(default_factory=list)
     hybrid: HybridQuery | None = None
+    count_only: bool = False  # nothing but `meta { count }` is asked for: objects need not be read
 
 
 @dataclass
@@ -36,6 +37,11 @@ class AggregateGroup:
     records: list[ObjectRecord]
     path: list[str] | None = None
     value: str | None = None
+    stored_count: int | None = None  # set instead of records when only the count was asked for
+
+    @property
+    def count(self) -> int:
+        return self.stored_count if self.stored_count is not None else len(self.records)
 
 
 def _near_records(ctx: SearchContext, info: ClassInfo, q: AggregateQuery, allowed: list[str] | None
@@ -68,6 +74,8 @@ def run_aggregate(ctx: SearchContext, q: AggregateQuery) -> list[AggregateGroup]
     """One group for the whole selection, or one per value of the groupBy property (largest groups first,
     at most `limit` of them)."""
     info = ctx.class_info(q.class_name)
+    if q.count_only and not q.group_by and q.where is None and not q.near and q.hybrid is None:
+        return [AggregateGroup(info, [], stored_count=ctx.store.count(info.name))]  # one SQL count, no scan
     records = _records(ctx, info, q)
     if not q.group_by:
         return [AggregateGroup(info, records)]

@@ -160,3 +160,15 @@ def test_cheap_vector_searches_skip_the_worker_thread_where_reads_never_wait(cli
     filtered = rpc.Search(Request(collection="Doc", near_vector=near, limit=2, filters=by_id(ID1),
                                   uses_127_api=True))
     assert len(filtered.results) == 1 and threaded[-1] == "run"
+
+
+def test_the_v4_total_count_is_one_sql_count(client, rpc, monkeypatch):
+    _setup(client)
+    store = client.app.state.store
+
+    def no_scan(*_args, **_kwargs):
+        raise AssertionError("a count-only Aggregate read the objects")
+
+    monkeypatch.setattr(store, "iter_class", no_scan)
+    reply = rpc.Aggregate(aggregate_pb2.AggregateRequest(collection="Doc", objects_count=True))
+    assert reply.single_result.objects_count == 2

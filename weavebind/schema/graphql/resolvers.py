@@ -109,12 +109,23 @@ def explore_resolver(root: Any, info: strawberry.Info, **kwargs: Any) -> list[di
     return [explore_row(hit) for hit in hits]
 
 
+def _count_only(selected: Iterable) -> bool:
+    """Whether an Aggregate selection asks for nothing but `meta { count }` (fragments count as more)."""
+    for field_ in selected:
+        for selection in field_.selections:
+            if not isinstance(selection, SelectedField) or selection.name != "meta" or any(
+                    not isinstance(s, SelectedField) or s.name != "count" for s in selection.selections):
+                return False
+    return True
+
+
 def aggregate_resolver(class_name: str) -> Callable:
     def resolve(root: Any, info: strawberry.Info, **kwargs: Any) -> list[AggregateRow]:
         args = _plain_args(kwargs)
         query = AggregateQuery(class_name, where=args.get("where"), group_by=args.get("groupBy"),
                                limit=args.get("limit"), object_limit=args.get("objectLimit"), near=_nears(args),
-                               hybrid=parse_hybrid(args["hybrid"]) if "hybrid" in args else None)
+                               hybrid=parse_hybrid(args["hybrid"]) if "hybrid" in args else None,
+                               count_only=_count_only(info.selected_fields))
         return [AggregateRow(group) for group in run_aggregate(info.context.search, query)]
     return resolve
 

@@ -89,7 +89,7 @@ class AggregateRow(LazyRow):
     def field(self, name: str) -> Any:
         group = self.group
         if name == "meta":
-            return {"count": len(group.records)}
+            return {"count": group.count}
         if name == "groupedBy":
             return None if group.path is None else {"path": group.path, "value": group.value}
         prop = group.info.properties.get(name)

@@ -33,6 +33,7 @@ def query(request: Any, info: ClassInfo, class_of: Any) -> AggregateQuery:
         q.where = to_where(request.filters, info, class_of)
     if request.HasField("group_by"):
         q.group_by = [request.group_by.property]
+    q.count_only = not request.aggregations  # the v4 client's `total_count=True`: nothing else to read
     if request.HasField("hybrid"):
         q.hybrid = parse_hybrid(hybrid(request.hybrid))
     return q
@@ -96,8 +97,8 @@ def run(state: Any, request: aggregate_pb2.AggregateRequest) -> Reply:
     if not request.HasField("group_by"):
         single = Reply.Single(aggregations=_aggregations(request, groups[0]))
         if request.objects_count:
-            single.objects_count = len(groups[0].records)
+            single.objects_count = groups[0].count
         return Reply(single_result=single)
-    grouped = [Reply.Group(objects_count=len(g.records), aggregations=_aggregations(request, g),
+    grouped = [Reply.Group(objects_count=g.count, aggregations=_aggregations(request, g),
                            grouped_by=_grouped_by(g)) for g in groups]
     return Reply(grouped_results=Reply.Grouped(groups=grouped))
