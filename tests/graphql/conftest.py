@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from tests.conftest import BACKENDS
+from tests.conftest import BACKENDS, open_clients
 from tests.rest import make_local_client  # noqa: F401  (fixture)
 from tests.vectorizers.conftest import _fake_servers, bind_fake, clip_fake, module_env  # noqa: F401  (fixtures)
 from weavebind.schema.graphql import execute
@@ -101,21 +101,14 @@ def add_objects(client: TestClient, cls: str, objects: list[dict[str, Any]]) -> 
 @pytest.fixture(scope="module", params=BACKENDS)
 def module_server(request, tmp_path_factory):
     """A factory for servers that live for the whole test module, on each SQL backend."""
-    opened: list[TestClient] = []
-
-    def factory(**env: Any) -> TestClient:
+    def settings(**env: Any):
         tmp = tmp_path_factory.mktemp("graphql")
         url = f"sqlite:///{tmp / 'weavebind.sqlite3'}" if request.param == "sqlite" \
             else request.getfixturevalue("postgres").new_database()
         values = {"PERSISTENCE_DATA_PATH": str(tmp / "data"), "GRPC_PORT": "0", "WEAVEBIND_DATABASE_URL": url}
-        client = TestClient(create_app(load_settings({**values, **{k: str(v) for k, v in env.items()}})))
-        client.__enter__()
-        opened.append(client)
-        return client
+        return load_settings({**values, **{k: str(v) for k, v in env.items()}})
 
-    yield factory
-    for client in reversed(opened):
-        client.__exit__(None, None, None)
+    yield from open_clients(settings, {})
 
 
 @pytest.fixture(scope="module")
