@@ -64,7 +64,7 @@ NAMED_FIELD = [
      ["indexFilterable must be true or false"]),
     ({"class": "Car", "properties": "title"}, ["properties must be a list"]),
     ({"class": "Car", "properties": ["title"]}, ["a property must be a JSON object"]),
-    ({"class": "Car", "multiTenancyConfig": {"enabled": True}}, ["multiTenancyConfig.enabled"]),
+    ({"class": "Car", "multiTenancyConfig": {"enabled": 1}}, ["multiTenancyConfig.enabled"]),
     ({"class": "Car", "replicationConfig": {"factor": 3}}, ["replicationConfig.factor"]),
     ({"class": "Car", "invertedIndexConfig": {"bm25": {"k1": "high"}}}, ["invertedIndexConfig.bm25.k1"]),
     ({"class": "Car", "description": 5}, ["description must be a string"]),

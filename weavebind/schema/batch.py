@@ -6,6 +6,7 @@ outcome in their own wire format, so import and delete semantics exist once.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,7 +34,7 @@ def _check_dims(store: Store, records: list[ObjectRecord]) -> dict[int, str]:
     errors: dict[int, str] = {}
     for position, record in enumerate(records):
         for target, vector in record.vectors.items():
-            key = (record.class_name, target)
+            key = (record.key, target)
             if key not in expected:
                 expected[key] = store.indexes.dimension(*key) or len(vector)
             if len(vector) != expected[key]:
@@ -43,9 +44,10 @@ def _check_dims(store: Store, records: list[ObjectRecord]) -> dict[int, str]:
 
 
 def _build(objects: ObjectService, items: list[Any], results: list[ImportResult]
-           ) -> dict[str, dict[str, tuple[int, ObjectRecord]]]:
-    """Validate every item; returns class → uuid → (position, record), the last occurrence of a uuid winning."""
-    groups: dict[str, dict[str, tuple[int, ObjectRecord]]] = {}
+           ) -> dict[str, tuple[ClassInfo, dict[str, tuple[int, ObjectRecord]]]]:
+    """Validate every item; returns storage key (class, or class and tenant) → (class bound to its tenant,
+    uuid → (position, record)), the last occurrence of a uuid winning."""
+    groups: dict[str, tuple[ClassInfo, dict[str, tuple[int, ObjectRecord]]]] = {}
     for position, item in enumerate(items):
         if isinstance(item, dict) and not item.get("class"):  # Weaviate checks this before auto-schema
             results[position].error = "object has an empty class"
@@ -55,15 +57,16 @@ def _build(objects: ObjectService, items: list[Any], results: list[ImportResult]
         except ApiError as exc:
             results[position].error = exc.message
             continue
-        groups.setdefault(info.name, {})[record.uuid] = (position, record)
+        groups.setdefault(info.key, (info, {}))[1][record.uuid] = (position, record)
     return groups
 
 
 def import_objects(objects: ObjectService, items: list[Any]) -> list[ImportResult]:
     """Upsert a batch (Weaviate's batch is an upsert); one bad object never fails the others."""
     results = [ImportResult() for _ in items]
-    for class_name, by_uuid in _build(objects, items, results).items():
-        info = objects.schema.get(class_name)
+    for built, by_uuid in _build(objects, items, results).values():
+        # Auto-schema may have added properties after this group's first object was built.
+        info = dataclasses.replace(objects.schema.get(built.name) or built, tenant=built.tenant)
         entries = list(by_uuid.values())
         failures = objects.vectorize(info, [record for _, record in entries])
         for index, error in failures.items():  # one object the module could not vectorize fails alone
@@ -93,7 +96,7 @@ class DeleteMatch:
     dry_run: bool
 
 
-def parse_delete(objects: ObjectService, body: Any) -> DeleteMatch:
+def parse_delete(objects: ObjectService, body: Any, tenant: str | None = None) -> DeleteMatch:
     """Check a REST batch-delete body (`{"match": {"class", "where"}, "output", "dryRun"}`), Weaviate's texts."""
     if not isinstance(body, dict) or not isinstance(body.get("match"), dict):
         raise Unprocessable("empty match clause")
@@ -105,6 +108,7 @@ def parse_delete(objects: ObjectService, body: Any) -> DeleteMatch:
     info = objects.schema.get(match["class"])
     if info is None:
         raise Unprocessable(f"failed to get class: {match['class']}")
+    info = objects.schema.tenants.scope(info, tenant)
     output = body.get("output", "minimal")
     if output not in ("minimal", "verbose"):
         raise Unprocessable(f"invalid output '{output}': use minimal or verbose")
@@ -118,15 +122,16 @@ def parse_delete(objects: ObjectService, body: Any) -> DeleteMatch:
     return DeleteMatch(info, clause, output == "verbose", dry_run)
 
 
-def delete_matching(objects: ObjectService, body: Any, limit: int) -> dict[str, Any]:
-    """Delete (or, with dryRun, count) the objects the `where` matches, at most `limit`; Weaviate's REST reply."""
-    match = parse_delete(objects, body)
+def delete_matching(objects: ObjectService, body: Any, limit: int, tenant: str | None = None) -> dict[str, Any]:
+    """Delete (or, with dryRun, count) the objects the `where` matches, at most `limit`, of one class (and one
+    tenant of a multi-tenant class); Weaviate's REST reply."""
+    match = parse_delete(objects, body, tenant)
     store = objects.store
-    matches = [r.uuid for r in store.iter_class(match.info.name, match.clause.prefilter())
+    matches = [r.uuid for r in store.iter_class(match.info.key, match.clause.prefilter())
                if match.clause.matches(FilterableObject(r.uuid, r.properties, r.created_ms, r.updated_ms))]
     matches = matches[:limit]
     if not match.dry_run:
-        store.delete(match.info.name, matches)
+        store.delete(match.info.key, matches)
     status = "DRYRUN" if match.dry_run else "SUCCESS"
     output = "verbose" if match.verbose else "minimal"
     return {

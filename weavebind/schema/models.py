@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from weavebind.storage.records import LEGACY_TARGET
+from weavebind.storage.records import LEGACY_TARGET, storage_key
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,17 @@ class ClassInfo:
     config: dict[str, Any]       # the full, defaulted class JSON as returned by GET /v1/schema
     properties: dict[str, dict[str, Any]]
     targets: dict[str, VectorTarget]
+    # The tenant a request addresses, for a multi-tenant class (set by TenantRegistry.scope, never stored).
+    tenant: str | None = None
+
+    @property
+    def key(self) -> str:
+        """Where this class's (or this tenant's) objects and indexes are stored."""
+        return storage_key(self.name, self.tenant)
+
+    @property
+    def multi_tenant(self) -> bool:
+        return bool((self.config.get("multiTenancyConfig") or {}).get("enabled"))
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> ClassInfo:

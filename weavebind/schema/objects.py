@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 import uuid as uuidlib
 from collections.abc import Callable, Mapping, Sequence
@@ -74,7 +75,9 @@ class ObjectService:
         """Validate an object body (auto-schema may add properties) into a record ready to store."""
         if not isinstance(body, dict):
             raise Unprocessable("invalid object: the object must be a JSON object")
-        info = info or self.resolve_class(body.get("class"), create)
+        if info is None:
+            info = self.resolve_class(body.get("class"), create)
+            info = self.schema.tenants.scope(info, _tenant_of(body), create=create)
         raw_id = object_id if object_id is not None else body.get("id")
         uid = parse_uuid(raw_id, "id") if raw_id not in (None, "") else str(uuidlib.uuid4())
         props = body.get("properties") or {}
@@ -84,7 +87,7 @@ class ObjectService:
         clean = self._check_properties(info, props)
         vectors = self._vectors(info, body)
         stamp = now_ms()
-        return info, ObjectRecord(info.name, uid, clean, stamp, stamp, vectors)
+        return info, ObjectRecord(info.name, uid, clean, stamp, stamp, vectors, tenant=info.tenant)
 
     def _autoschema(self, info: ClassInfo, props: dict[str, Any]) -> ClassInfo:
         missing = {lower_first(k): v for k, v in props.items() if lower_first(k) not in info.properties}
@@ -102,7 +105,8 @@ class ObjectService:
             current = self.schema.get(info.name)
             if current is not None and name not in current.properties:
                 self.schema.add_property(current, {"name": name, "dataType": data_type})
-        return self.schema.get(info.name) or info
+        current = self.schema.get(info.name)
+        return dataclasses.replace(current, tenant=info.tenant) if current is not None else info
 
     def _check_properties(self, info: ClassInfo, props: dict[str, Any]) -> dict[str, Any]:
         clean: dict[str, Any] = {}
@@ -180,7 +184,7 @@ class ObjectService:
 
     def create(self, body: Any) -> ObjectRecord:
         info, record = self.build_record(body)
-        if self.store.get(info.name, record.uuid) is not None:
+        if self.store.get(info.key, record.uuid) is not None:
             raise Unprocessable(f"id '{record.uuid}' already exists")
         self._vectorize_one(info, record)
         self.put([record], keep_created=False)
@@ -191,7 +195,7 @@ class ObjectService:
             raise Unprocessable("invalid object: the object must be a JSON object")
         if str(body.get("id", "")).lower() != uid:
             raise Unprocessable("invalid update: field 'id' is immutable")
-        old = self.store.get(info.name, uid, with_vectors=True)
+        old = self.store.get(info.key, uid, with_vectors=True)
         if old is None:
             raise NotFound(f"no object with id '{uid}' in class '{info.name}'")
         info, record = self.build_record({**body, "class": info.name}, info, uid, create=False)
@@ -203,7 +207,7 @@ class ObjectService:
     def merge(self, info: ClassInfo, uid: str, body: Any) -> ObjectRecord:
         if not isinstance(body, dict):
             raise Unprocessable("invalid object: the object must be a JSON object")
-        old = self.store.get(info.name, uid, with_vectors=True)
+        old = self.store.get(info.key, uid, with_vectors=True)
         if old is None:
             raise NotFound(f"no object with id '{uid}' in class '{info.name}'")
         patch = body.get("properties") or {}
@@ -224,6 +228,13 @@ class ObjectService:
 NUMBER_TYPES = frozenset((int, float))
 
 
+def _tenant_of(body: dict[str, Any]) -> str | None:
+    tenant = body.get("tenant")
+    if tenant is not None and not isinstance(tenant, str):
+        raise Unprocessable("invalid object: tenant must be a string")
+    return tenant or None
+
+
 def _as_vector(value: Any, where: str) -> np.ndarray:
     # set(map(type, ...)) runs in C: a per-element isinstance loop cost more than the rest of an import.
     if not isinstance(value, list) or not set(map(type, value)) <= NUMBER_TYPES:
@@ -240,6 +251,8 @@ def render(record: ObjectRecord, info: ClassInfo, include_vector: bool) -> dict[
     shortest float32 form, as Weaviate does, and far faster than lists of Python floats."""
     out: dict[str, Any] = {"class": record.class_name, "id": record.uuid, "properties": record.properties,
                            "creationTimeUnix": record.created_ms, "lastUpdateTimeUnix": record.updated_ms}
+    if record.tenant:
+        out["tenant"] = record.tenant
     if include_vector:
         if LEGACY_TARGET in record.vectors:
             out["vector"] = record.vectors[LEGACY_TARGET]

@@ -9,8 +9,9 @@ from typing import Any
 
 from weavebind.errors import RestrictionViolation
 from weavebind.schema import validation as v
-from weavebind.schema.defaults import class_with_defaults, property_with_defaults
+from weavebind.schema.defaults import MULTI_TENANCY_DEFAULTS, class_with_defaults, property_with_defaults
 from weavebind.schema.models import ClassInfo
+from weavebind.schema.tenants import TenantRegistry
 from weavebind.storage.store import Store
 
 # Validates one vectorizer's moduleConfig for a class: (module, module_config, class_config) → raises on error.
@@ -33,13 +34,20 @@ class SchemaService:
         self.options = options
         self.classes: dict[str, ClassInfo] = {}
         self.lock = threading.RLock()
+        self.tenants = TenantRegistry(store, self.get)
 
     def load(self) -> dict[str, dict]:
-        """Read the stored classes; returns their index specs for `Store.open`."""
+        """Read the stored classes and tenants; returns the index specs of every storage key for `Store.open` (a
+        class's own, or its active tenants' for a multi-tenant class)."""
         with self.lock:
             for config in self.store.load_classes():
                 self.classes[config["class"]] = ClassInfo.from_config(config)
-            return {name: info.index_specs() for name, info in self.classes.items()}
+            active = self.tenants.load()
+            specs = {}
+            for name, info in self.classes.items():
+                for key in active.get(name, []) if info.multi_tenant else [name]:
+                    specs[key] = info.index_specs()
+            return specs
 
     def get(self, name: str) -> ClassInfo | None:
         return self.classes.get(v.capitalize_class(name)) if isinstance(name, str) else None
@@ -49,7 +57,8 @@ class SchemaService:
 
     def _save(self, config: dict[str, Any]) -> ClassInfo:
         info = ClassInfo.from_config(config)
-        self.store.save_class(info.name, config, info.index_specs())
+        keys = self.tenants.active_keys(info) if info.multi_tenant else None
+        self.store.save_class(info.name, config, info.index_specs(), keys)
         self.classes[info.name] = info
         for listener in self.options.listeners:
             listener()
@@ -112,9 +121,12 @@ class SchemaService:
                 raise RestrictionViolation(f'target vector "{name}": vectorIndexConfig must be a JSON object')
         if "description" in body and not isinstance(body["description"], str | None):
             raise RestrictionViolation(f"class '{body['class']}': description must be a string")
-        if (body.get("multiTenancyConfig") or {}).get("enabled"):
-            raise RestrictionViolation("multi-tenancy is not supported by weavebind yet; "
-                                       "set multiTenancyConfig.enabled to false")
+        for key, value in (body.get("multiTenancyConfig") or {}).items():
+            if key not in MULTI_TENANCY_DEFAULTS:
+                raise RestrictionViolation(f"multiTenancyConfig.{key} is not a multi-tenancy setting; known: "
+                                           f"{', '.join(MULTI_TENANCY_DEFAULTS)}")
+            if not isinstance(value, bool):
+                raise RestrictionViolation(f"multiTenancyConfig.{key} must be true or false, got {value!r}")
         factor = (body.get("replicationConfig") or {}).get("factor", 1)
         if factor not in (0, 1):
             raise RestrictionViolation(f"replicationConfig.factor {factor!r} is not supported: weavebind keeps one "
@@ -202,6 +214,11 @@ class SchemaService:
 
     @staticmethod
     def _check_immutables(old: dict[str, Any], new: dict[str, Any]) -> None:
+        enabled = [(c.get("multiTenancyConfig") or {}).get("enabled", False) for c in (old, new)]
+        if enabled[0] != enabled[1]:
+            raise RestrictionViolation(f"enabling multi-tenancy for an existing class is not supported: "
+                                       f'multiTenancyConfig.enabled is immutable (attempted change from '
+                                       f'{str(enabled[0]).lower()} to {str(enabled[1]).lower()})')
         for key in ("vectorizer", "vectorIndexType"):
             if old.get(key) != new.get(key):
                 raise RestrictionViolation(f'{key} is immutable: attempted change from "{old.get(key)}" to '
@@ -228,6 +245,7 @@ class SchemaService:
                 return
             self.store.delete_class(info.name)
             del self.classes[info.name]
+            self.tenants.forget_class(info.name)
             for listener in self.options.listeners:
                 listener()
 

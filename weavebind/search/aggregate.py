@@ -22,6 +22,7 @@ from weavebind.storage.records import ObjectRecord
 @dataclass
 class AggregateQuery:
     class_name: str
+    tenant: str | None = None
     where: dict | None = None
     group_by: list[str] | None = None
     limit: int | None = None
@@ -73,9 +74,9 @@ def _records(ctx: SearchContext, info: ClassInfo, q: AggregateQuery) -> list[Obj
 def run_aggregate(ctx: SearchContext, q: AggregateQuery) -> list[AggregateGroup]:
     """One group for the whole selection, or one per value of the groupBy property (largest groups first,
     at most `limit` of them)."""
-    info = ctx.class_info(q.class_name)
+    info = ctx.class_info(q.class_name, q.tenant)
     if q.count_only and not q.group_by and q.where is None and not q.near and q.hybrid is None:
-        return [AggregateGroup(info, [], stored_count=ctx.store.count(info.name))]  # one SQL count, no scan
+        return [AggregateGroup(info, [], stored_count=ctx.store.count(info.key))]  # one SQL count, no scan
     records = _records(ctx, info, q)
     if not q.group_by:
         return [AggregateGroup(info, records)]

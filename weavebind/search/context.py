@@ -21,8 +21,9 @@ class SearchContext:
     modules: ModuleRegistry | None
     settings: Any   # weavebind.server.settings.Settings (not imported: search/ must not depend on server/)
 
-    def class_info(self, name: str) -> ClassInfo:
+    def class_info(self, name: str, tenant: str | None = None) -> ClassInfo:
+        """The class a query reads, bound to its tenant (Weaviate's multi-tenancy checks raise ApiError 422)."""
         info = self.schema.get(name)
         if info is None:
             raise SearchError(f'class "{name}" does not exist in schema', kind="missing")
-        return info
+        return self.schema.tenants.scope(info, tenant) if tenant or info.multi_tenant else info

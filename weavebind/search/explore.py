@@ -41,6 +41,8 @@ def _searchable(ctx: SearchContext, near: NearQuery) -> list[tuple[ClassInfo, st
     for a module argument, whose vectorizer offers that modality."""
     pairs = []
     for info in ctx.schema.all():
+        if info.multi_tenant:
+            continue  # Explore takes no tenant, as in Weaviate: its classes' objects are out of its reach
         try:
             target = choose_targets(info, near.target_vectors[:1] if near.target_vectors else None)[0]
         except SearchError:

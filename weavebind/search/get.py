@@ -53,7 +53,7 @@ def _check_certainty(info: ClassInfo, q: GetQuery) -> None:
 
 def run_get(ctx: SearchContext, q: GetQuery, with_vectors: bool = False) -> GetResult:
     """Run one Get. `with_vectors` loads the objects' vectors (for `_additional { vector vectors }`)."""
-    info = ctx.class_info(q.class_name)
+    info = ctx.class_info(q.class_name, q.tenant)
     clause = compile_where(info, q.where)
     sort = parse_sort(info, q.sort) if q.sort else None
     if sort and q.bm25 is not None:
@@ -82,9 +82,9 @@ def list_get(ctx: SearchContext, info: ClassInfo, q: GetQuery, clause: Clause | 
              with_vectors: bool) -> GetResult:
     page = resolve_page(q.limit, q.offset, q.autocut, ctx.settings, plain_list=True)
     if q.after is not None:
-        records = ctx.store.list(info.name, page.limit, 0, after=q.after.lower(), with_vectors=with_vectors)
+        records = ctx.store.list(info.key, page.limit, 0, after=q.after.lower(), with_vectors=with_vectors)
     elif clause is None and sort is None:
-        records = ctx.store.list(info.name, page.limit, page.offset, with_vectors=with_vectors)
+        records = ctx.store.list(info.key, page.limit, page.offset, with_vectors=with_vectors)
     else:
         records = matching_records(ctx, info, clause)
         if sort:

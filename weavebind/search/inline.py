@@ -12,18 +12,24 @@ from __future__ import annotations
 
 from weavebind.search.context import SearchContext
 from weavebind.search.params import GetQuery
+from weavebind.storage.records import storage_key
 
 MAX_K = 100
 MAX_PENDING = 4096
 
 
-def small_vector_search(ctx: SearchContext, class_name: str, k: int, reads_objects: bool) -> bool:
-    """The run-time half: a k-nearest search on `class_name` that is cheap right now."""
+def small_vector_search(ctx: SearchContext, class_name: str, k: int, reads_objects: bool,
+                        tenant: str | None = None) -> bool:
+    """The run-time half: a k-nearest search on `class_name` (`tenant`) that is cheap right now. A tenant must be
+    active already: creating or activating one is work for a thread, and so is answering a bad one."""
     if not 0 <= k <= MAX_K or (reads_objects and not ctx.store.local_reads):
         return False
     info = ctx.schema.get(class_name)
-    return info is not None and all(t.index_type == "hnsw" for t in info.targets.values()) \
-        and ctx.store.indexes.pending_count() <= MAX_PENDING
+    if info is None or info.multi_tenant != bool(tenant) \
+            or (tenant and ctx.schema.tenants.statuses.get(info.name, {}).get(tenant) != "HOT"):
+        return False
+    return all(t.index_type == "hnsw" for t in info.targets.values()) \
+        and ctx.store.indexes.pending_count(storage_key(info.name, tenant)) <= MAX_PENDING
 
 
 def cheap_get(ctx: SearchContext, q: GetQuery, reads_objects: bool) -> bool:
@@ -35,4 +41,4 @@ def cheap_get(ctx: SearchContext, q: GetQuery, reads_objects: bool) -> bool:
     if near.argument != "nearVector" or near.vector_per_target or len(near.target_vectors or ()) > 1 \
             or near.move_to is not None or near.move_away is not None:
         return False
-    return small_vector_search(ctx, q.class_name, q.limit + (q.offset or 0), reads_objects)
+    return small_vector_search(ctx, q.class_name, q.limit + (q.offset or 0), reads_objects, q.tenant)

@@ -30,7 +30,7 @@ def keyword_get(ctx: SearchContext, info: ClassInfo, q: GetQuery, clause: Clause
     if clause is None and q.group_by is None:
         return _indexed_keyword_get(ctx, info, q, page, with_vectors)
     records = matching_records(ctx, info, clause)
-    scored = bm25_search(info, records, ctx.store.count(info.name), bm25.query, bm25.properties, bm25.operator,
+    scored = bm25_search(info, records, ctx.store.count(info.key), bm25.query, bm25.properties, bm25.operator,
                          bm25.minimum_match)
     hits = [Hit(s.record, score=s.score, explain=s.explain) for s in scored]
     if q.group_by is not None:
@@ -47,7 +47,7 @@ def keyword_get(ctx: SearchContext, info: ClassInfo, q: GetQuery, clause: Clause
 def _indexed_bm25(ctx: SearchContext, info: ClassInfo, query: str, properties: list[str] | None, operator: str,
                   minimum_match: int) -> list[tuple[str, float, str]]:
     """bm25 over the whole class through the inverted index: (uuid, score, explanation), best first."""
-    return keyword_index(ctx.store).search(info, ctx.store.count(info.name), query, properties, operator,
+    return keyword_index(ctx.store).search(info, ctx.store.count(info.key), query, properties, operator,
                                            minimum_match)
 
 
@@ -102,7 +102,7 @@ def _legs(ctx: SearchContext, info: ClassInfo, h: HybridQuery, records: list | N
                                                                       h.minimum_match)[:size]]
         else:
             scored = [(s.record.uuid, s.score) for s in bm25_search(
-                info, records, ctx.store.count(info.name), h.query, h.properties, h.operator, h.minimum_match)[:size]]
+                info, records, ctx.store.count(info.key), h.query, h.properties, h.operator, h.minimum_match)[:size]]
         if h.max_vector_distance is not None and h.alpha > 0:
             scored = [(uid, score) for uid, score in scored if uid in distances]
         sets.append(("keyword,bm25", 1 - h.alpha, scored))

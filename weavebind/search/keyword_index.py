@@ -106,7 +106,7 @@ class KeywordIndex:
         """(uuid, score, explanation), best first, ties by uuid: bm25_search's answer over the whole class."""
         combined: dict[str, tuple[float, list[str]]] = {}
         for members, terms, need in query_groups(info, query, properties, operator, minimum_match):
-            indexed = [(self._property(info.name, name, members.tokenization), boost)
+            indexed = [(self._property(info.key, name, members.tokenization), boost)
                        for name, boost in members.props]
             with self._lock:
                 scores = _group_scores(info, indexed, terms, total, need)

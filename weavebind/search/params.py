@@ -165,6 +165,7 @@ class GetQuery:
     """Everything one `Get { Class(...) }` asks for."""
 
     class_name: str
+    tenant: str | None = None
     limit: int | None = None
     offset: int | None = None
     autocut: int | None = None

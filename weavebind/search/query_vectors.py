@@ -111,6 +111,7 @@ def _movement_target(ctx: SearchContext, info: ClassInfo, target: str, move: Mov
             if last_id is None:
                 raise
             cls, uid = (None if cross_class else info.name), last_id
+        cls = info.key if cls == info.name else cls
         last_id = uid
         parts.append(stored_vector(ctx, cls, uid, target, own_vector=cross_class))
     return mean_vector(parts)
@@ -146,6 +147,7 @@ def query_vector(ctx: SearchContext, info: ClassInfo, target: str, near: NearQue
     if near.argument == "nearObject":
         try:
             cls, uid = object_reference(near.object_id, near.beacon, None if cross_class else info.name)
+            cls = info.key if info is not None and cls == info.name else cls
             return stored_vector(ctx, cls, uid, target, own_vector=cross_class)
         except SearchError as exc:
             raise SearchError(f"nearObject params: {exc.message}") from None

@@ -38,8 +38,8 @@ class GetResult:
 def matching_records(ctx: SearchContext, info: ClassInfo, clause: Clause | None) -> list[ObjectRecord]:
     """Every object of the class that passes the filter, in uuid order (without vectors)."""
     if clause is None:
-        return list(ctx.store.iter_class(info.name))
-    records = ctx.store.iter_class(info.name, clause.prefilter())
+        return list(ctx.store.iter_class(info.key))
+    records = ctx.store.iter_class(info.key, clause.prefilter())
     return [r for r in records
             if clause.matches(FilterableObject(r.uuid, r.properties, r.created_ms, r.updated_ms))]
 
@@ -47,7 +47,7 @@ def matching_records(ctx: SearchContext, info: ClassInfo, clause: Clause | None)
 def fetch(ctx: SearchContext, info: ClassInfo, uuids: Sequence[str], with_vectors: bool) -> dict[str, ObjectRecord]:
     if not uuids:
         return {}
-    return {r.uuid: r for r in ctx.store.get_many(info.name, list(uuids), with_vectors=with_vectors)}
+    return {r.uuid: r for r in ctx.store.get_many(info.key, list(uuids), with_vectors=with_vectors)}
 
 
 def with_vectors_of(ctx: SearchContext, info: ClassInfo, records: list[ObjectRecord]) -> list[ObjectRecord]:

@@ -16,11 +16,11 @@ from weavebind.storage.vector_index import DimensionMismatchError
 
 def search_one(ctx: SearchContext, info: ClassInfo, target: str, vector: np.ndarray, k: int,
                allowed: Sequence[str] | None) -> list[tuple[str, float]]:
-    dim = ctx.store.indexes.dimension(info.name, target)
+    dim = ctx.store.indexes.dimension(info.key, target)
     if dim is not None and dim != len(vector):
         raise SearchError(f"vector search: vector lengths don't match: {len(vector)} vs {dim}")
     try:
-        found = ctx.store.search(info.name, target, vector, k, allowed)
+        found = ctx.store.search(info.key, target, vector, k, allowed)
     except DimensionMismatchError as exc:
         raise SearchError(f"vector search: {exc}") from None
     if metric(info, target) == "cosine":
@@ -35,7 +35,7 @@ def search_one(ctx: SearchContext, info: ClassInfo, target: str, vector: np.ndar
 def _exact(ctx: SearchContext, info: ClassInfo, queries: dict[str, np.ndarray], uuids: list[str]
            ) -> dict[str, dict[str, float]]:
     """Distance of every candidate to every target's query vector (candidates lacking a vector are left out)."""
-    records = {r.uuid: r for r in ctx.store.get_many(info.name, uuids, with_vectors=True)}
+    records = {r.uuid: r for r in ctx.store.get_many(info.key, uuids, with_vectors=True)}
     out: dict[str, dict[str, float]] = {}
     for target, query in queries.items():
         have = [u for u in uuids if u in records and target in records[u].vectors]

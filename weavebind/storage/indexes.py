@@ -23,7 +23,7 @@ from sqlalchemy import Engine
 from weavebind.storage import objects as sql
 from weavebind.storage.indexer import Indexer
 from weavebind.storage.pending import PendingVectors
-from weavebind.storage.records import ObjectRecord, vector_from_bytes
+from weavebind.storage.records import ObjectRecord, split_key, vector_from_bytes
 from weavebind.storage.vector_index import DimensionMismatchError, IndexConfig, VectorIndex
 
 log = logging.getLogger("weavebind.indexes")
@@ -78,6 +78,8 @@ class IndexManager:
         self.use_gpu = use_gpu
         self.configs: dict[tuple[str, str], IndexConfig] = {}
         self.indexes: dict[tuple[str, str], TargetIndex] = {}
+        # storage key → its configured targets: a write touches its own indexes without walking every tenant's
+        self.targets_of: dict[str, set[str]] = {}
         self.lock = threading.RLock()
         self.last_write = 0.0  # monotonic time of the last apply_write; the indexer backs off while it is recent
         self.indexer = Indexer(self)
@@ -90,6 +92,7 @@ class IndexManager:
         with self.lock:
             for target, (index_type, config) in targets.items():
                 key = (class_name, target)
+                self.targets_of.setdefault(class_name, set()).add(target)
                 new = IndexConfig.from_weaviate(index_type, config, use_gpu=self.use_gpu)
                 old = self.configs.get(key)
                 self.configs[key] = new
@@ -121,7 +124,7 @@ class IndexManager:
             seen: dict[tuple[str, str], int] = {}
             for record in records:
                 for target, vector in record.vectors.items():
-                    key = (record.class_name, target)
+                    key = (record.key, target)
                     if key not in seen:
                         seen[key] = self.dimension(*key) or len(vector)
                     if len(vector) != seen[key]:
@@ -139,13 +142,12 @@ class IndexManager:
         """Mirror a committed upsert: every old label of these uuids goes, every new vector becomes pending."""
         if not records:
             return
-        class_name = records[0].class_name
+        class_name = records[0].key
         uuids = [r.uuid for r in records]
         self.last_write = time.monotonic()
         with self.lock:
-            for (cls, _target), index in self.indexes.items():
-                if cls == class_name:
-                    index.forget(uuids)
+            for index in self._indexes_of(class_name):
+                index.forget(uuids)
             per_target: dict[str, list[int]] = {}
             for i, record in enumerate(records):
                 for target in record.vectors:
@@ -156,19 +158,31 @@ class IndexManager:
                     [first_seq + i for i in positions], [records[i].uuid for i in positions], matrix)
         self.indexer.wake()
 
+    def _indexes_of(self, class_key: str) -> list[TargetIndex]:
+        found = (self.indexes.get((class_key, target)) for target in self.targets_of.get(class_key, ()))
+        return [index for index in found if index is not None]
+
     def apply_delete(self, class_name: str, uuids: Sequence[str]) -> None:
         with self.lock:
-            for (cls, _target), index in self.indexes.items():
-                if cls == class_name:
-                    index.forget(uuids)
+            for index in self._indexes_of(class_name):
+                index.forget(uuids)
         self.indexer.wake()  # deletions may have made an index worth compacting
 
     def drop_class(self, class_name: str) -> None:
+        """Forget a class's indexes and their snapshots, its tenants' included."""
         with self.lock:
-            for key in [k for k in self.configs if k[0] == class_name]:
-                self.configs.pop(key, None)
-                self.indexes.pop(key, None)
-                self.path(*key).unlink(missing_ok=True)
+            for key in [k for k in self.targets_of if split_key(k)[0] == class_name]:
+                self.drop_key(key)
+
+    def drop_key(self, class_key: str, keep_snapshots: bool = False) -> None:
+        """Forget the indexes of one storage key; `keep_snapshots` leaves their files for a later `load_keys` (a
+        tenant set COLD), otherwise they are deleted too."""
+        with self.lock:
+            for target in self.targets_of.pop(class_key, ()):
+                self.configs.pop((class_key, target), None)
+                self.indexes.pop((class_key, target), None)
+                if not keep_snapshots:
+                    self.path(class_key, target).unlink(missing_ok=True)
 
     def search(self, class_name: str, target: str, vector: np.ndarray, k: int,
                allowed: Iterable[str] | None = None) -> list[tuple[str, float]]:
@@ -202,12 +216,24 @@ class IndexManager:
             if self.indexes.get(key) is target_index:
                 target_index.index.save(self.path(*key), seq)
 
-    def load(self, engine: Engine) -> None:
-        """Load each configured index from its snapshot and catch up from SQL."""
+    def load(self, engine: Engine, class_keys: Iterable[str] | None = None) -> None:
+        """Load each configured index (of `class_keys` only, if given) from its snapshot and catch up from SQL."""
+        wanted = None if class_keys is None else set(class_keys)
         with self.lock, engine.connect() as conn:
             for key, config in self.configs.items():
-                self.indexes[key] = self._load_one(conn, key, config)
+                if wanted is None or key[0] in wanted:
+                    self.indexes[key] = self._load_one(conn, key, config)
         self.indexer.wake()
+
+    def snapshot_key(self, class_key: str, seq: int) -> None:
+        """Persist the changed indexes of one storage key now (before a tenant's indexes leave memory)."""
+        with self.lock:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            for target in self.targets_of.get(class_key, ()):
+                target_index = self.indexes.get((class_key, target))
+                if target_index is not None and target_index.dirty:
+                    target_index.index.save(self.path(class_key, target), seq)
+                    target_index.dirty = False
 
     def _load_one(self, conn, key: tuple[str, str], config: IndexConfig) -> TargetIndex:
         live = sql.live_labels(conn, *key)
@@ -231,9 +257,11 @@ class IndexManager:
                  key[0], key[1] or "-", len(kept), len(missing), len(stale))
         return target_index
 
-    def pending_count(self) -> int:
+    def pending_count(self, class_key: str | None = None) -> int:
+        """Vectors not yet in FAISS: of one storage key, or of every index."""
         with self.lock:
-            return sum(len(t.pending) for t in self.indexes.values())
+            indexes = self.indexes.values() if class_key is None else self._indexes_of(class_key)
+            return sum(len(t.pending) for t in indexes)
 
     def close(self) -> None:
         self.indexer.stop()

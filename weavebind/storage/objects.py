@@ -9,7 +9,7 @@ from sqlalchemy import Connection, and_, delete, func, insert, select, update
 
 from weavebind.storage.db import SEQUENCE_KEY
 from weavebind.storage.prefilter import Prefilter, render
-from weavebind.storage.records import ObjectRecord, vector_from_bytes, vector_to_bytes
+from weavebind.storage.records import TENANT_SEPARATOR, ObjectRecord, split_key, vector_from_bytes, vector_to_bytes
 from weavebind.storage.tables import kv, objects, vectors
 
 CHUNK = 500  # bound on bound parameters per statement (SQLite allows 32766; keep statements modest)
@@ -57,9 +57,9 @@ def _insert_many(conn: Connection, table, rows: list[tuple]) -> None:
 
 def write_objects(conn: Connection, records: Sequence[ObjectRecord], first_seq: int,
                   replacing: Sequence[str] = ()) -> None:
-    """Insert `records` (one class) with sequence numbers first_seq, first_seq + 1, ...; the rows (and vectors)
-    of the uuids in `replacing` are deleted first, which makes the write an upsert."""
-    class_name = records[0].class_name
+    """Insert `records` (one class or tenant) with sequence numbers first_seq, first_seq + 1, ...; the rows (and
+    vectors) of the uuids in `replacing` are deleted first, which makes the write an upsert."""
+    class_name = records[0].key
     if replacing:
         _delete_rows(conn, class_name, replacing)
     # Column order must follow the table definitions in tables.py.
@@ -89,9 +89,18 @@ def delete_objects(conn: Connection, class_name: str, uuids: Sequence[str]) -> l
     return existed
 
 
+def delete_key_rows(conn: Connection, key: str) -> None:
+    """Every object and vector stored under one key: a class without tenants, or one tenant of a class."""
+    conn.execute(delete(objects).where(objects.c.class_name == key))
+    conn.execute(delete(vectors).where(vectors.c.class_name == key))
+
+
 def delete_class_rows(conn: Connection, class_name: str) -> None:
-    conn.execute(delete(objects).where(objects.c.class_name == class_name))
-    conn.execute(delete(vectors).where(vectors.c.class_name == class_name))
+    """Every object and vector of a class, its tenants' included."""
+    delete_key_rows(conn, class_name)
+    tenant_keys = f"{class_name}{TENANT_SEPARATOR}"
+    conn.execute(delete(objects).where(objects.c.class_name.startswith(tenant_keys, autoescape=True)))
+    conn.execute(delete(vectors).where(vectors.c.class_name.startswith(tenant_keys, autoescape=True)))
 
 
 # Positions of the columns in a full `objects` row: rows come from SQLAlchemy (`Row`) or straight from the driver
@@ -101,9 +110,10 @@ _CLASS, _UUID, _CREATED, _UPDATED, _PROPERTIES = (objects.c.keys().index(name) f
 
 
 def _record(row, vector_rows: dict[str, dict]) -> ObjectRecord:
-    return ObjectRecord(class_name=row[_CLASS], uuid=row[_UUID], properties=orjson.loads(row[_PROPERTIES]),
+    class_name, tenant = split_key(row[_CLASS])
+    return ObjectRecord(class_name=class_name, uuid=row[_UUID], properties=orjson.loads(row[_PROPERTIES]),
                         created_ms=row[_CREATED], updated_ms=row[_UPDATED],
-                        vectors=vector_rows.get((row[_CLASS], row[_UUID]), {}))
+                        vectors=vector_rows.get((row[_CLASS], row[_UUID]), {}), tenant=tenant)
 
 
 def _vectors_of(conn: Connection, rows) -> dict:
@@ -154,10 +164,13 @@ def records_from_rows(conn: Connection, rows, with_vectors: bool) -> list[Object
 
 def get_objects(conn: Connection, class_name: str | None, uuids: Sequence[str],
                 with_vectors: bool) -> list[ObjectRecord]:
-    """Objects with the given ids; with class_name None, from every class (Weaviate's legacy id-only paths)."""
+    """Objects with the given ids; with class_name None, from every class without tenants (Weaviate's legacy
+    id-only paths, which take no tenant)."""
     rows: list = []
     for part in _chunks(uuids):
         rows += _select_by_uuid(conn, objects, list(objects.c.keys()), class_name, part)
+    if class_name is None:
+        rows = [row for row in rows if TENANT_SEPARATOR not in row[_CLASS]]
     return records_from_rows(conn, rows, with_vectors)
 
 
@@ -167,6 +180,8 @@ def list_objects(conn: Connection, class_name: str | None, limit: int, offset: i
     query = select(objects)
     if class_name is not None:
         query = query.where(objects.c.class_name == class_name)
+    else:  # every class, but no tenant's objects: listing them takes the class and the tenant
+        query = query.where(~objects.c.class_name.contains(TENANT_SEPARATOR, autoescape=True))
     if after is not None:
         query = query.where(objects.c.uuid > after)
     query = query.order_by(objects.c.class_name, objects.c.uuid).limit(limit).offset(offset)

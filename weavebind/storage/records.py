@@ -7,6 +7,20 @@ from dataclasses import dataclass, field
 import numpy as np
 
 LEGACY_TARGET = ""  # the target name of a class's single, unnamed vector
+# Joins a class and a tenant into one storage key ("Book#alice"): class names are [A-Z][_0-9A-Za-z]* and tenant
+# names [A-Za-z0-9_-], so the key never collides with a class name or another tenant. Everything below the store
+# (SQL rows, FAISS indexes, snapshots, the keyword index) keys on it, which gives each tenant its own indexes.
+TENANT_SEPARATOR = "#"
+
+
+def storage_key(class_name: str, tenant: str | None) -> str:
+    return class_name if not tenant else f"{class_name}{TENANT_SEPARATOR}{tenant}"
+
+
+def split_key(key: str) -> tuple[str, str | None]:
+    """(class name, tenant or None) of a storage key."""
+    class_name, _, tenant = key.partition(TENANT_SEPARATOR)
+    return class_name, tenant or None
 
 
 @dataclass
@@ -19,6 +33,12 @@ class ObjectRecord:
     created_ms: int
     updated_ms: int
     vectors: dict[str, np.ndarray] = field(default_factory=dict)
+    tenant: str | None = None
+
+    @property
+    def key(self) -> str:
+        """Where the record is stored: its class, or its class and tenant (`storage_key`)."""
+        return storage_key(self.class_name, self.tenant)
 
 
 def vector_to_bytes(vector: np.ndarray) -> bytes:

@@ -20,13 +20,14 @@ from weavebind.storage import objects as sql
 from weavebind.storage.db import create_db_engine, create_read_engine
 from weavebind.storage.indexes import IndexManager
 from weavebind.storage.prefilter import Prefilter
-from weavebind.storage.records import ObjectRecord
-from weavebind.storage.tables import classes
+from weavebind.storage.records import ObjectRecord, storage_key
+from weavebind.storage.tables import classes, tenants
 
 log = logging.getLogger("weavebind.store")
 
 TargetSpec = dict[str, tuple[str, dict]]  # target name → (vectorIndexType, vectorIndexConfig)
-# (class name, objects written, uuids deleted, class dropped): called after each commit, under the write lock.
+# (storage key, objects written, uuids deleted, key dropped): called after each commit, under the write lock. The
+# storage key is the class name, or "Class#tenant" for a tenant of a multi-tenant class (records.storage_key).
 WriteListener = Callable[[str, Sequence[ObjectRecord], Sequence[str], bool], None]
 
 
@@ -84,8 +85,9 @@ class Store:
             rows = conn.execute(select(classes.c.config).order_by(classes.c.position)).scalars().all()
         return [orjson.loads(row) for row in rows]
 
-    def save_class(self, name: str, config: dict, targets: TargetSpec) -> None:
-        """Insert or replace a class definition and (re)configure its indexes."""
+    def save_class(self, name: str, config: dict, targets: TargetSpec, keys: Sequence[str] | None = None) -> None:
+        """Insert or replace a class definition and (re)configure its indexes: those of `keys` (the storage keys of
+        a multi-tenant class's active tenants), or the class's own."""
         data = orjson.dumps(config).decode()
         with self.write_lock, self.engine.begin() as conn:
             exists = conn.execute(select(classes.c.name).where(classes.c.name == name)).first()
@@ -94,15 +96,66 @@ class Store:
             else:
                 position = conn.execute(select(func.coalesce(func.max(classes.c.position), 0))).scalar_one() + 1
                 conn.execute(insert(classes).values(name=name, position=position, config=data))
-            self.indexes.configure(name, targets)
+            for key in (name,) if keys is None else keys:
+                self.indexes.configure(key, targets)
 
     def delete_class(self, name: str) -> None:
         with self.write_lock:
             with self.engine.begin() as conn:
+                names = conn.execute(select(tenants.c.name).where(tenants.c.class_name == name)).scalars().all()
                 conn.execute(delete(classes).where(classes.c.name == name))
+                conn.execute(delete(tenants).where(tenants.c.class_name == name))
                 sql.delete_class_rows(conn, name)
             self.indexes.drop_class(name)
-            self._notify(name, (), (), dropped=True)
+            for key in [name, *(storage_key(name, tenant) for tenant in names)]:
+                self._notify(key, (), (), dropped=True)
+
+    # -- tenants (their SQL rows and the indexes of the active ones; the schema layer validates) ------------------
+    def load_tenants(self) -> dict[str, dict[str, str]]:
+        """class → tenant name → activity status ("HOT" or "COLD")."""
+        found: dict[str, dict[str, str]] = {}
+        with self.engine.connect() as conn:
+            for class_name, name, status in conn.execute(select(tenants.c.class_name, tenants.c.name,
+                                                                tenants.c.status)):
+                found.setdefault(class_name, {})[name] = status
+        return found
+
+    def add_tenants(self, class_name: str, statuses: dict[str, str], targets: TargetSpec) -> None:
+        """Create tenants (name → status); the active ones get empty indexes at once."""
+        with self.write_lock:
+            with self.engine.begin() as conn:
+                conn.execute(insert(tenants), [{"class_name": class_name, "name": name, "status": status}
+                                               for name, status in statuses.items()])
+            for name, status in statuses.items():
+                if status == "HOT":
+                    self.indexes.configure(storage_key(class_name, name), targets)
+
+    def set_tenant_status(self, class_name: str, name: str, status: str, targets: TargetSpec) -> None:
+        """HOT loads the tenant's indexes (snapshot, then catch-up from SQL); COLD writes its changed indexes to
+        disk and releases them from memory. Its objects stay in SQL either way."""
+        key = storage_key(class_name, name)
+        with self.write_lock:
+            with self.engine.begin() as conn:
+                conn.execute(update(tenants).where((tenants.c.class_name == class_name) & (tenants.c.name == name))
+                             .values(status=status))
+                seq = sql.current_sequence(conn)
+            if status == "HOT":
+                self.indexes.configure(key, targets)
+                self.indexes.load(self.engine, [key])
+            else:
+                self.indexes.snapshot_key(key, seq)
+                self.indexes.drop_key(key, keep_snapshots=True)
+                self._notify(key, (), (), dropped=True)
+
+    def delete_tenants(self, class_name: str, names: Sequence[str]) -> None:
+        with self.write_lock:
+            with self.engine.begin() as conn:
+                for name in names:
+                    conn.execute(delete(tenants).where((tenants.c.class_name == class_name) & (tenants.c.name == name)))
+                    sql.delete_key_rows(conn, storage_key(class_name, name))
+            for name in names:
+                self.indexes.drop_key(storage_key(class_name, name))
+                self._notify(storage_key(class_name, name), (), (), dropped=True)
 
     def add_write_listener(self, listener: WriteListener) -> None:
         """Call `listener` after every committed write (in-memory structures kept beside SQL, e.g. search's
@@ -122,16 +175,17 @@ class Store:
         with self.write_lock:
             self.indexes.check_dims(records)
             with self.engine.begin() as conn:
-                created = sql.existing_created(conn, records[0].class_name, [r.uuid for r in records])
+                created = sql.existing_created(conn, records[0].key, [r.uuid for r in records])
                 if keep_created:
                     for record in records:
                         record.created_ms = created.get(record.uuid, record.created_ms)
                 first_seq = sql.allocate_sequence(conn, len(records))
                 sql.write_objects(conn, records, first_seq, replacing=list(created))
             self.indexes.apply_write(records, first_seq)
-            self._notify(records[0].class_name, records, ())
+            self._notify(records[0].key, records, ())
 
     def delete(self, class_name: str, uuids: Sequence[str]) -> list[str]:
+        """Delete objects of one storage key (a class, or a class's tenant: records.storage_key)."""
         with self.write_lock:
             with self.engine.begin() as conn:
                 existed = sql.delete_objects(conn, class_name, uuids)

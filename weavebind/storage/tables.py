@@ -24,6 +24,15 @@ classes = Table(
     Column("config", Text, nullable=False),
 )
 
+# The tenants of multi-tenant classes and their activity status (HOT/COLD); their objects are stored under the
+# key "Class#tenant" in `class_name` of the tables below (records.storage_key).
+tenants = Table(
+    "wb_tenants", metadata,
+    Column("class_name", String(255), primary_key=True),
+    Column("name", String(64), primary_key=True),
+    Column("status", String(16), nullable=False),
+)
+
 objects = Table(
     "wb_objects", metadata,
     Column("class_name", String(255), primary_key=True),

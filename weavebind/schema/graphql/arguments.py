@@ -28,8 +28,13 @@ def module_arguments(modalities: set[str], explore: bool = False) -> list:
     return out
 
 
-def get_arguments(modalities: set[str]) -> list:
-    return [
+def tenant_argument(multi_tenant: bool) -> list:
+    """`tenant: String`, which Weaviate offers on Get and Aggregate of multi-tenant classes only."""
+    return [argument("tenant", Optional[str])] if multi_tenant else []
+
+
+def get_arguments(modalities: set[str], multi_tenant: bool = False) -> list:
+    return [*tenant_argument(multi_tenant),
         argument("after", Optional[str]), argument("limit", Optional[int]), argument("offset", Optional[int]),
         argument("autocut", Optional[int]), argument("sort", Optional[list[Optional[i.SortInp]]]),
         argument("nearVector", Optional[i.NearVectorInp]), argument("nearObject", Optional[i.NearObjectInp]),
@@ -51,9 +56,10 @@ def explore_arguments(modalities: set[str]) -> list:
             *ts_client_aliases(modalities)]
 
 
-def aggregate_arguments(modalities: set[str]) -> list:
+def aggregate_arguments(modalities: set[str], multi_tenant: bool = False) -> list:
     aliases = ts_client_aliases(modalities)
-    return [argument("where", Optional[i.WhereInp]), argument("groupBy", Optional[list[Optional[str]]]),
+    return [*tenant_argument(multi_tenant), argument("where", Optional[i.WhereInp]),
+            argument("groupBy", Optional[list[Optional[str]]]),
             argument("limit", Optional[int]), argument("objectLimit", Optional[int]),
             argument("nearVector", Optional[i.NearVectorInp]), argument("nearObject", Optional[i.NearObjectInp]),
             argument("hybrid", Optional[i.HybridInp]), *module_arguments(modalities), *aliases]

@@ -76,10 +76,11 @@ def build_schema(classes: list[ClassInfo], modalities: Modalities) -> WeaviateSc
     offered = {info.name: modalities(info) for info in classes}
     get = object_type("GetObjectsObj", [
         field(info.name, Optional[list[Optional[types[info.name].object]]], resolver=get_resolver(info.name),
-              arguments=get_arguments(offered[info.name])) for info in classes])
+              arguments=get_arguments(offered[info.name], info.multi_tenant)) for info in classes])
     aggregate = object_type("AggregateObjectsObj", [
         field(info.name, Optional[list[Optional[aggregate_type(info, aggregate_shared)]]],
-              resolver=aggregate_resolver(info.name), arguments=aggregate_arguments(offered[info.name]))
+              resolver=aggregate_resolver(info.name),
+              arguments=aggregate_arguments(offered[info.name], info.multi_tenant))
         for info in classes])
     explore = object_type("ExploreObj", [field("beacon", Optional[str]), field("className", Optional[str]),
                                          field("certainty", Optional[float]), field("distance", Optional[float])])

@@ -43,7 +43,7 @@ MAX_PLANS = 512
 # Longer texts get no plan (nor cached parsing, see builder.py): they carry media and rarely repeat.
 MAX_CACHED_TEXT = 64 * 1024
 # Arguments a plan may have to run on the event loop (search/inline.py says why and decides the rest).
-ON_LOOP_ARGUMENTS = frozenset(("nearVector", "limit", "offset", "autocut"))
+ON_LOOP_ARGUMENTS = frozenset(("nearVector", "limit", "offset", "autocut", "tenant"))
 ON_LOOP_NEAR_VECTOR = frozenset(("vector", "distance", "certainty", "targetVectors"))
 Serialize = Callable[[Any], Any]
 
@@ -83,7 +83,8 @@ class GetPlan:
                 and len(args["nearVector"].get("targetVectors") or ()) <= 1):
             return False
         reads = bool(self.properties) or not self.additional_names <= INDEX_ONLY
-        return small_vector_search(ctx, self.class_name, args["limit"] + (args.get("offset") or 0), reads)
+        return small_vector_search(ctx, self.class_name, args["limit"] + (args.get("offset") or 0), reads,
+                                   args.get("tenant"))
 
     def execute(self, context: RequestContext, variables: dict[str, Any]) -> dict[str, Any]:
         args = _copy(self.arguments)

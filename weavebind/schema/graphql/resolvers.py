@@ -36,9 +36,9 @@ class RequestContext:
     # resolver then records (class name, plain arguments, `_additional` names) here.
     captured: list | None = field(default=None)
 
-    def references(self, value: Any) -> list[dict[str, Any]]:
+    def references(self, value: Any, tenant: str | None = None) -> list[dict[str, Any]]:
         """Rows of the objects a cross-reference property points to, in its order; dangling ones left out."""
-        return [object_row(record) for record in referenced_records(self.search.store, value)]
+        return [object_row(record) for record in referenced_records(self.search.store, value, tenant=tenant)]
 
 
 def _plain_args(kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -69,7 +69,8 @@ def get_query(class_name: str, args: dict[str, Any], additional: set[str], prope
     """`properties`: whether any property (or anything but `_additional`) is selected."""
     group_by = args.get("groupBy")
     return GetQuery(
-        class_name=class_name, limit=args.get("limit"), offset=args.get("offset"), autocut=args.get("autocut"),
+        class_name=class_name, tenant=args.get("tenant"), limit=args.get("limit"), offset=args.get("offset"),
+        autocut=args.get("autocut"),
         after=args.get("after"), near=_nears(args), where=args.get("where"),
         bm25=parse_bm25(args["bm25"]) if "bm25" in args else None,
         hybrid=parse_hybrid(args["hybrid"]) if "hybrid" in args else None,
@@ -122,7 +123,8 @@ def _count_only(selected: Iterable) -> bool:
 def aggregate_resolver(class_name: str) -> Callable:
     def resolve(root: Any, info: strawberry.Info, **kwargs: Any) -> list[AggregateRow]:
         args = _plain_args(kwargs)
-        query = AggregateQuery(class_name, where=args.get("where"), group_by=args.get("groupBy"),
+        query = AggregateQuery(class_name, tenant=args.get("tenant"), where=args.get("where"),
+                               group_by=args.get("groupBy"),
                                limit=args.get("limit"), object_limit=args.get("objectLimit"), near=_nears(args),
                                hybrid=parse_hybrid(args["hybrid"]) if "hybrid" in args else None,
                                count_only=_count_only(info.selected_fields))
@@ -132,7 +134,10 @@ def aggregate_resolver(class_name: str) -> Callable:
 
 def ref_resolver(prop: str) -> Callable:
     def resolve(root: Any, info: strawberry.Info, **kwargs: Any) -> list[dict[str, Any]]:
-        return info.context.references(root.get(prop) if isinstance(root, dict) else None)
+        if not isinstance(root, dict):
+            return []
+        source = root.get("_additional")
+        return info.context.references(root.get(prop), getattr(getattr(source, "record", None), "tenant", None))
     return resolve
 
 

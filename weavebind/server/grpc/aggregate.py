@@ -24,9 +24,7 @@ _WHOLE = {"int": ("mode", "maximum", "minimum", "sum")}  # int64 fields of the I
 
 
 def query(request: Any, info: ClassInfo, class_of: Any) -> AggregateQuery:
-    if request.tenant:
-        raise Unprocessable(f"tenant '{request.tenant}': multi-tenancy is not supported by weavebind")
-    q = AggregateQuery(class_name=info.name, near=nears(request),
+    q = AggregateQuery(class_name=info.name, tenant=request.tenant or None, near=nears(request),
                        limit=request.limit if request.HasField("limit") else None,
                        object_limit=request.object_limit if request.HasField("object_limit") else None)
     if request.HasField("filters"):

@@ -74,9 +74,7 @@ def _vectors(obj: Any, body: dict[str, Any]) -> None:
 
 def batch_object(obj: Any) -> dict[str, Any]:
     """One `BatchObject` → `{"class", "id", "properties", "vector", "vectors"}`; raises Unprocessable."""
-    if obj.tenant:
-        raise Unprocessable(f"tenant '{obj.tenant}': multi-tenancy is not supported by weavebind")
-    body: dict[str, Any] = {"class": obj.collection, "id": obj.uuid or None}
+    body: dict[str, Any] = {"class": obj.collection, "id": obj.uuid or None, "tenant": obj.tenant or None}
     if obj.HasField("properties"):
         body["properties"] = properties(obj.properties)
     _vectors(obj, body)

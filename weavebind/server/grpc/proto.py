@@ -21,8 +21,9 @@ with warnings.catch_warnings():
         health_weaviate_pb2,
         properties_pb2,
         search_get_pb2,
+        tenants_pb2,
         weaviate_pb2_grpc,
     )
 
 __all__ = ["aggregate_pb2", "base_pb2", "base_search_pb2", "batch_delete_pb2", "batch_pb2", "health_weaviate_pb2",
-           "properties_pb2", "search_get_pb2", "weaviate_pb2_grpc"]
+           "properties_pb2", "search_get_pb2", "tenants_pb2", "weaviate_pb2_grpc"]

@@ -150,7 +150,7 @@ def _properties_result(record: ObjectRecord, info: ClassInfo, asked: Any, refs: 
             continue
         metadata = ref.metadata if ref.HasField("metadata") else None
         targets = referenced_records(refs.store, values[ref.reference_property], wants_vectors(metadata),
-                                     ref.target_collection or None)
+                                     ref.target_collection or None, record.tenant)
         out.ref_props.append(search_get_pb2.RefPropertiesResult(
             prop_name=ref.reference_property, properties=[_referenced(r, ref, refs) for r in targets]))
     return out

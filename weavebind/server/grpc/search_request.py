@@ -131,11 +131,10 @@ def get_query(request: Any, info: ClassInfo, class_of: Any, default_limit: int) 
     """Everything but the reply shape (properties, metadata), which `search_reply` reads from the request.
     Without a limit Weaviate's gRPC API returns QUERY_DEFAULTS_LIMIT objects (`default_limit`), also for a
     search with a certainty or distance, unlike GraphQL."""
-    if request.tenant:
-        raise Unprocessable(f"tenant '{request.tenant}': multi-tenancy is not supported by weavebind")
     if request.sort_by and any(request.HasField(name) for name in _SEARCHES):
         raise Unprocessable("sorting cannot be combined with search")
-    q = GetQuery(class_name=info.name, limit=request.limit or default_limit, offset=request.offset or None,
+    q = GetQuery(class_name=info.name, tenant=request.tenant or None, limit=request.limit or default_limit,
+                 offset=request.offset or None,
                  autocut=request.autocut or None, after=request.after or None, near=nears(request))
     if request.HasField("filters"):
         q.where = to_where(request.filters, info, class_of)

@@ -14,7 +14,7 @@ from weavebind.server.auth import Authenticator
 from weavebind.server.grpc import aggregate, convert, search
 from weavebind.server.grpc.calls import rpc
 from weavebind.server.grpc.filters import to_where
-from weavebind.server.grpc.proto import batch_delete_pb2, batch_pb2, weaviate_pb2_grpc
+from weavebind.server.grpc.proto import batch_delete_pb2, batch_pb2, tenants_pb2, weaviate_pb2_grpc
 from weavebind.server.http import blocking
 
 
@@ -41,16 +41,30 @@ def delete_batch(state: Any, request: batch_delete_pb2.BatchDeleteRequest) -> ba
     info = state.schema.get(request.collection) if request.collection else None
     if info is None:
         raise NotFound(f"collection '{request.collection}' not found in schema")
-    if request.tenant:
-        raise ApiError(f"tenant '{request.tenant}': multi-tenancy is not supported by weavebind", status=422)
     where = to_where(request.filters, info, state.schema.get) if request.HasField("filters") else None
     body = {"match": {"class": info.name, "where": where}, "dryRun": request.dry_run,
             "output": "verbose" if request.verbose else "minimal"}
-    done = delete_matching(state.objects, body, state.settings.query_maximum_results)["results"]
+    done = delete_matching(state.objects, body, state.settings.query_maximum_results,
+                           request.tenant or None)["results"]
     objects = [batch_delete_pb2.BatchDeleteObject(uuid=uuidlib.UUID(o["id"]).bytes, successful=True)
                for o in done["objects"]]
     return batch_delete_pb2.BatchDeleteReply(matches=done["matches"], successful=done["successful"],
                                              failed=done["failed"], objects=objects)
+
+
+GRPC_TENANT_STATUS = {"ACTIVE": tenants_pb2.TENANT_ACTIVITY_STATUS_ACTIVE,
+                      "INACTIVE": tenants_pb2.TENANT_ACTIVITY_STATUS_INACTIVE}
+
+
+def tenants_get(state: Any, request: tenants_pb2.TenantsGetRequest) -> tenants_pb2.TenantsGetReply:
+    """TenantsGet: every tenant of the collection, or those of `names` that exist."""
+    info = state.schema.get(request.collection)
+    if info is None:
+        raise NotFound(f"collection '{request.collection}' not found in schema")
+    names = list(request.names.values) if request.HasField("names") else None
+    return tenants_pb2.TenantsGetReply(tenants=[
+        tenants_pb2.Tenant(name=t["name"], activity_status=GRPC_TENANT_STATUS[t["activityStatus"]])
+        for t in state.schema.tenants.list(info, names)])
 
 
 class WeaviateService(weaviate_pb2_grpc.WeaviateServicer):
@@ -87,7 +101,7 @@ class WeaviateService(weaviate_pb2_grpc.WeaviateServicer):
 
     @rpc("TenantsGet", read=True)
     async def TenantsGet(self, request: Any, context: grpc.aio.ServicerContext) -> Any:  # noqa: N802
-        raise ApiError("multi-tenancy is not supported by weavebind", status=501)
+        return await _timed(tenants_get, self.state, request)
 
     async def BatchStream(self, request_iterator: Any, context: grpc.aio.ServicerContext) -> Any:  # noqa: N802
         await context.abort(grpc.StatusCode.UNIMPLEMENTED, "BatchStream (server-side batching) is not available "

@@ -45,13 +45,13 @@ async def batch_objects(request: Request) -> Response:
     return JSON(await blocking(import_batch, request.app.state, items))
 
 
-def delete_batch(state, body: Any) -> dict[str, Any]:
-    return delete_matching(state.objects, body, state.settings.query_maximum_results)
+def delete_batch(state, body: Any, tenant: str | None = None) -> dict[str, Any]:
+    return delete_matching(state.objects, body, state.settings.query_maximum_results, tenant)
 
 
 async def batch_delete(request: Request) -> Response:
     body = await read_json(request)
-    return JSON(await blocking(delete_batch, request.app.state, body))
+    return JSON(await blocking(delete_batch, request.app.state, body, request.query_params.get("tenant")))
 
 
 routes = [

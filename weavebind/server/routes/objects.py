@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -13,12 +15,23 @@ from weavebind.schema.properties import is_uuid
 from weavebind.server.http import JSON, blocking, include_vector, path_uuid, query_int, read_json
 
 
-def _class_or_404(request: Request) -> ClassInfo:
+def _class_or_404(request: Request, body: Any = None) -> ClassInfo:
+    """The addressed class, bound to the request's tenant (`?tenant=`, or the body's for PUT and PATCH)."""
     name = request.path_params.get("className") or request.query_params.get("class")
-    info = request.app.state.schema.get(name)
+    schema = request.app.state.schema
+    info = schema.get(name)
     if info is None:
         raise NotFound(f"class '{name}' not found in schema")
-    return info
+    return schema.tenants.scope(info, _tenant(request, body))
+
+
+def _tenant(request: Request, body: Any = None) -> str | None:
+    tenant = request.query_params.get("tenant")
+    if tenant is None and isinstance(body, dict):
+        tenant = body.get("tenant")
+        if tenant is not None and not isinstance(tenant, str):
+            raise Unprocessable("invalid object: tenant must be a string")
+    return tenant or None
 
 
 async def create(request: Request) -> Response:
@@ -60,18 +73,18 @@ async def list_objects(request: Request) -> Response:
     info = _class_or_404(request) if request.query_params.get("class") else None
     limit, offset, after = _page(request)
     with_vector = include_vector(request)
-    records = await blocking(state.store.list, info.name if info else None, limit, offset, after, with_vector)
+    records = await blocking(state.store.list, info.key if info else None, limit, offset, after, with_vector)
     rendered = [render(r, state.schema.get(r.class_name), with_vector) for r in records]
     return JSON({"objects": rendered, "totalResults": len(rendered), "deprecations": []})
 
 
-async def _find(request: Request, with_vector: bool = False):
-    """The object addressed by the path: /{className}/{id}, or the legacy /{id} in any class."""
+async def _find(request: Request, with_vector: bool = False, body: Any = None):
+    """The object addressed by the path: /{className}/{id}, or the legacy /{id} in any class without tenants."""
     state = request.app.state
     uid = path_uuid(request)
     if "className" in request.path_params:
-        info = _class_or_404(request)
-        record = await blocking(state.store.get, info.name, uid, with_vector)
+        info = _class_or_404(request, body)
+        record = await blocking(state.store.get, info.key, uid, with_vector)
     else:
         found = await blocking(state.store.get_many, None, [uid], with_vector)
         record = found[0] if found else None
@@ -99,12 +112,13 @@ async def replace_object(request: Request) -> Response:
     body = await read_json(request)
     uid = path_uuid(request)
     if "className" in request.path_params:
-        info = _class_or_404(request)
+        info = _class_or_404(request, body)
     else:
         name = (body.get("class") if isinstance(body, dict) else None) or ""
         info = state.schema.get(name)
         if info is None:
             raise NotFound(f"class '{name}' not found in schema")
+        info = state.schema.tenants.scope(info, _tenant(request, body))
     record = await blocking(state.objects.replace, info, uid, body)
     return JSON(render(record, state.schema.get(record.class_name), include_vector=True))
 
@@ -112,8 +126,9 @@ async def replace_object(request: Request) -> Response:
 async def patch_object(request: Request) -> Response:
     state = request.app.state
     body = await read_json(request)
-    record = await _find(request)
-    await blocking(state.objects.merge, state.schema.get(record.class_name), record.uuid, body)
+    record = await _find(request, body=body)
+    info = state.schema.tenants.scope(state.schema.get(record.class_name), record.tenant)
+    await blocking(state.objects.merge, info, record.uuid, body)
     return Response(status_code=204)
 
 
@@ -122,7 +137,7 @@ async def delete_object(request: Request) -> Response:
     uid = path_uuid(request)
     if "className" in request.path_params:
         info = _class_or_404(request)
-        await blocking(state.store.delete, info.name, [uid])
+        await blocking(state.store.delete, info.key, [uid])
     else:
         for record in await blocking(state.store.get_many, None, [uid]):
             await blocking(state.store.delete, record.class_name, [uid])

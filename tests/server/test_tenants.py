@@ -1,0 +1,229 @@
+"""Multi-tenancy over REST and GraphQL: the tenants API, the tenant on every data path, Weaviate's errors, isolation,
+activity status (a COLD tenant's indexes leave memory, its data stays) and persistence across a restart."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.rest import ID1, ID2, ID3, create_class, expect, message, text_props
+
+MT = {"enabled": True, "autoTenantCreation": False, "autoTenantActivation": False}
+
+
+def mt_class(client, name: str = "Shop", **config) -> None:
+    create_class(client, name, text_props("title"), vectorizer="none",
+                 multiTenancyConfig={**MT, **config})
+
+
+def add(client, tenant: str | None, uid: str, title: str, vector: list[float], cls: str = "Shop"):
+    body = {"class": cls, "id": uid, "properties": {"title": title}, "vector": vector}
+    if tenant is not None:
+        body["tenant"] = tenant
+    return client.post("/v1/objects", json=body)
+
+
+def graphql(client, query: str) -> dict:
+    return expect(client.post("/v1/graphql", json={"query": query}))
+
+
+def titles(client, tenant: str, cls: str = "Shop") -> list[str]:
+    body = graphql(client, f'{{ Get {{ {cls}(tenant: "{tenant}", nearVector: {{vector: [1, 0]}}) {{ title }} }} }}')
+    assert "errors" not in body, body
+    return [row["title"] for row in body["data"]["Get"][cls]]
+
+
+def test_tenants_api_create_list_get_update_delete(client):
+    mt_class(client)
+    created = expect(client.post("/v1/schema/Shop/tenants", json=[
+        {"name": "alice"}, {"name": "bob", "activityStatus": "COLD"}, {"name": "carol", "activityStatus": "ACTIVE"}]))
+    assert created == [{"name": "alice", "activityStatus": "ACTIVE"}, {"name": "bob", "activityStatus": "INACTIVE"},
+                       {"name": "carol", "activityStatus": "ACTIVE"}]
+    listed = {t["name"]: t["activityStatus"] for t in expect(client.get("/v1/schema/Shop/tenants"))}
+    assert listed == {"alice": "ACTIVE", "bob": "INACTIVE", "carol": "ACTIVE"}
+    assert expect(client.get("/v1/schema/Shop/tenants/bob")) == {"name": "bob", "activityStatus": "INACTIVE"}
+    assert client.head("/v1/schema/Shop/tenants/bob").status_code == 200
+    assert client.head("/v1/schema/Shop/tenants/nobody").status_code == 404
+    assert client.get("/v1/schema/Shop/tenants/nobody").status_code == 404
+    expect(client.put("/v1/schema/Shop/tenants", json=[{"name": "bob", "activityStatus": "HOT"}]))
+    assert expect(client.get("/v1/schema/Shop/tenants/bob"))["activityStatus"] == "ACTIVE"
+    expect(client.request("DELETE", "/v1/schema/Shop/tenants", json=["carol", "nobody"]))
+    assert {t["name"] for t in expect(client.get("/v1/schema/Shop/tenants"))} == {"alice", "bob"}
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    ([{"name": "bad name"}], "tenant name at index 0: tenant name should only contain alphanumeric"),
+    ([{"name": "a" * 65}], "with a length between 1 and 64 characters"),
+    ([{"name": "x"}, {"name": "x"}], "duplicate tenant name x"),
+    ([{"name": "x", "activityStatus": "WARM"}], "invalid activity status 'WARM' at index 0"),
+    ([{"name": "x", "activityStatus": "OFFLOADED"}], "'OFFLOADED' at index 0 is not supported by weavebind"),
+    ({"name": "x"}, "the body must be a list of tenants"),
+    (["x"], "the body must be a list of tenants"),
+])
+def test_tenants_api_refuses_bad_bodies(local_client, body, expected):
+    mt_class(local_client)
+    response = local_client.post("/v1/schema/Shop/tenants", json=body)
+    assert response.status_code == 422 and expected in message(response)
+
+
+def test_tenants_api_on_a_class_without_multi_tenancy_or_no_class(local_client):
+    create_class(local_client, "Plain", text_props("title"), vectorizer="none")
+    response = local_client.post("/v1/schema/Plain/tenants", json=[{"name": "a"}])
+    assert response.status_code == 422 and message(response) == 'multi-tenancy is not enabled for class "Plain"'
+    response = local_client.get("/v1/schema/Nothing/tenants")
+    assert response.status_code == 422 and "Nothing" in message(response)
+    response = local_client.put("/v1/schema/Plain/tenants", json=[{"name": "a", "activityStatus": "HOT"}])
+    assert response.status_code == 422
+
+
+def test_update_of_an_unknown_tenant_is_404_and_changes_nothing(local_client):
+    mt_class(local_client)
+    expect(local_client.post("/v1/schema/Shop/tenants", json=[{"name": "alice"}]))
+    response = local_client.put("/v1/schema/Shop/tenants", json=[{"name": "alice", "activityStatus": "COLD"},
+                                                                  {"name": "zed", "activityStatus": "COLD"}])
+    assert response.status_code == 404 and "zed" in message(response)
+    assert expect(local_client.get("/v1/schema/Shop/tenants/alice"))["activityStatus"] == "ACTIVE"
+
+
+def test_weaviate_errors_for_a_missing_unknown_or_unexpected_tenant(client):
+    mt_class(client)
+    create_class(client, "Plain", text_props("title"), vectorizer="none")
+    expect(client.post("/v1/schema/Shop/tenants", json=[{"name": "alice"}]))
+    response = add(client, None, ID1, "x", [1, 0])
+    assert response.status_code == 422
+    assert message(response) == "class Shop has multi-tenancy enabled, but request was without tenant"
+    response = add(client, "nobody", ID1, "x", [1, 0])
+    assert response.status_code == 422 and message(response) == 'tenant not found: "nobody"'
+    response = add(client, "alice", ID1, "x", [1, 0], cls="Plain")
+    assert response.status_code == 422
+    assert message(response) == "class Plain has multi-tenancy disabled, but request was with tenant"
+    assert client.get(f"/v1/objects/Shop/{ID1}").status_code == 422
+    body = graphql(client, "{ Get { Shop { title } } }")
+    assert "multi-tenancy enabled, but request was without tenant" in body["errors"][0]["message"]
+
+
+def test_objects_and_queries_stay_inside_their_tenant(client):
+    mt_class(client)
+    expect(client.post("/v1/schema/Shop/tenants", json=[{"name": "alice"}, {"name": "bob"}]))
+    expect(add(client, "alice", ID1, "apple", [1, 0]))
+    expect(add(client, "bob", ID1, "banana", [1, 0.1]))  # the same id in another tenant is another object
+    expect(add(client, "bob", ID2, "cherry", [0, 1]))
+    assert titles(client, "alice") == ["apple"]
+    assert titles(client, "bob") == ["banana", "cherry"]
+    got = expect(client.get(f"/v1/objects/Shop/{ID1}", params={"tenant": "bob"}))
+    assert got["properties"]["title"] == "banana" and got["tenant"] == "bob"
+    assert client.get(f"/v1/objects/Shop/{ID2}", params={"tenant": "alice"}).status_code == 404
+    listed = expect(client.get("/v1/objects", params={"class": "Shop", "tenant": "bob"}))["objects"]
+    assert sorted(o["properties"]["title"] for o in listed) == ["banana", "cherry"]
+    assert expect(client.get("/v1/objects"))["objects"] == []  # no class, no tenant: no tenant's objects
+    where = '{path: ["title"], operator: Equal, valueText: "banana"}'
+    body = graphql(client, f'{{ Aggregate {{ Shop(tenant: "alice", where: {where}) {{ meta {{ count }} }} }} }}')
+    assert body["data"]["Aggregate"]["Shop"][0]["meta"]["count"] == 0
+    body = graphql(client, '{ Aggregate { Shop(tenant: "bob") { meta { count } } } }')
+    assert body["data"]["Aggregate"]["Shop"][0]["meta"]["count"] == 2
+    body = graphql(client, '{ Get { Shop(tenant: "alice", bm25: {query: "banana"}) { title } } }')
+    assert body["data"]["Get"]["Shop"] == []
+
+
+def test_writes_reads_and_deletes_by_tenant(client):
+    mt_class(client)
+    expect(client.post("/v1/schema/Shop/tenants", json=[{"name": "alice"}, {"name": "bob"}]))
+    for tenant in ("alice", "bob"):
+        expect(add(client, tenant, ID1, f"{tenant}-1", [1, 0]))
+    expect(client.put(f"/v1/objects/Shop/{ID1}", json={"class": "Shop", "id": ID1, "tenant": "alice",
+                                                         "properties": {"title": "replaced"}, "vector": [1, 0]}))
+    assert client.patch(f"/v1/objects/Shop/{ID1}", json={"class": "Shop", "tenant": "bob",
+                                                          "properties": {"title": "patched"}}).status_code == 204
+    assert titles(client, "alice") == ["replaced"] and titles(client, "bob") == ["patched"]
+    assert client.head(f"/v1/objects/Shop/{ID1}", params={"tenant": "alice"}).status_code == 204
+    assert client.delete(f"/v1/objects/Shop/{ID1}", params={"tenant": "alice"}).status_code == 204
+    assert client.head(f"/v1/objects/Shop/{ID1}", params={"tenant": "alice"}).status_code == 404
+    assert titles(client, "bob") == ["patched"]
+
+
+def test_batch_import_and_batch_delete_by_tenant(client):
+    mt_class(client)
+    expect(client.post("/v1/schema/Shop/tenants", json=[{"name": "alice"}, {"name": "bob"}]))
+    objects = [{"class": "Shop", "id": uid, "tenant": tenant, "properties": {"title": f"{tenant}-{i}"},
+                "vector": [1, i]} for i, uid in enumerate((ID1, ID2)) for tenant in ("alice", "bob")]
+    objects.append({"class": "Shop", "id": ID3, "properties": {"title": "orphan"}, "vector": [1, 0]})
+    objects.append({"class": "Shop", "id": ID3, "tenant": "zed", "properties": {"title": "x"}, "vector": [1, 0]})
+    results = expect(client.post("/v1/batch/objects", json={"objects": objects}))
+    statuses = [r["result"]["status"] for r in results]
+    assert statuses == ["SUCCESS"] * 4 + ["FAILED", "FAILED"]
+    assert "without tenant" in results[4]["result"]["errors"]["error"][0]["message"]
+    assert results[0]["tenant"] == "alice"
+    match = {"class": "Shop", "where": {"path": ["title"], "operator": "Like", "valueText": "*"}}
+    dry = expect(client.request("DELETE", "/v1/batch/objects", params={"tenant": "alice"},
+                                json={"match": match, "dryRun": True}))
+    assert dry["results"]["matches"] == 2
+    done = expect(client.request("DELETE", "/v1/batch/objects", params={"tenant": "alice"}, json={"match": match}))
+    assert done["results"]["successful"] == 2
+    assert titles(client, "alice") == [] and sorted(titles(client, "bob")) == ["bob-0", "bob-1"]
+    response = client.request("DELETE", "/v1/batch/objects", json={"match": match})
+    assert response.status_code == 422 and "without tenant" in message(response)
+
+
+def test_cold_tenant_is_refused_keeps_its_data_and_comes_back(client):
+    mt_class(client)
+    expect(client.post("/v1/schema/Shop/tenants", json=[{"name": "alice"}, {"name": "bob"}]))
+    expect(add(client, "alice", ID1, "apple", [1, 0]))
+    expect(add(client, "bob", ID1, "banana", [1, 0]))
+    indexes = client.app.state.store.indexes
+    expect(client.put("/v1/schema/Shop/tenants", json=[{"name": "alice", "activityStatus": "INACTIVE"}]))
+    assert not any(key.startswith("Shop#alice") for key, _ in indexes.indexes)  # released from memory
+    response = client.get(f"/v1/objects/Shop/{ID1}", params={"tenant": "alice"})
+    assert response.status_code == 422 and message(response) == "tenant not active: 'alice'"
+    body = graphql(client, '{ Get { Shop(tenant: "alice") { title } } }')
+    assert "tenant not active" in body["errors"][0]["message"]
+    assert titles(client, "bob") == ["banana"]
+    expect(client.put("/v1/schema/Shop/tenants", json=[{"name": "alice", "activityStatus": "ACTIVE"}]))
+    assert titles(client, "alice") == ["apple"]
+
+
+def test_auto_tenant_creation_and_activation(client):
+    mt_class(client, autoTenantCreation=True, autoTenantActivation=True)
+    expect(add(client, "fresh", ID1, "new", [1, 0]))
+    assert expect(client.get("/v1/schema/Shop/tenants/fresh"))["activityStatus"] == "ACTIVE"
+    expect(client.put("/v1/schema/Shop/tenants", json=[{"name": "fresh", "activityStatus": "COLD"}]))
+    assert titles(client, "fresh") == ["new"]  # the query activated it
+    assert expect(client.get("/v1/schema/Shop/tenants/fresh"))["activityStatus"] == "ACTIVE"
+    assert graphql(client, '{ Get { Shop(tenant: "never") { title } } }')["errors"]  # reads create nothing
+
+
+def test_tenants_and_their_objects_survive_a_restart(make_client):
+    first = make_client()
+    mt_class(first)
+    expect(first.post("/v1/schema/Shop/tenants", json=[{"name": "alice"}, {"name": "bob", "activityStatus": "COLD"}]))
+    expect(add(first, "alice", ID1, "apple", [1, 0]))
+    first.__exit__(None, None, None)
+    second = make_client()
+    assert {t["name"]: t["activityStatus"] for t in expect(second.get("/v1/schema/Shop/tenants"))} == \
+        {"alice": "ACTIVE", "bob": "INACTIVE"}
+    assert titles(second, "alice") == ["apple"]
+
+
+def test_deleting_a_tenant_or_the_class_removes_its_objects(client):
+    mt_class(client)
+    expect(client.post("/v1/schema/Shop/tenants", json=[{"name": "alice"}]))
+    expect(add(client, "alice", ID1, "apple", [1, 0]))
+    expect(client.request("DELETE", "/v1/schema/Shop/tenants", json=["alice"]))
+    expect(client.post("/v1/schema/Shop/tenants", json=[{"name": "alice"}]))
+    assert titles(client, "alice") == []
+    expect(add(client, "alice", ID1, "again", [1, 0]))
+    expect(client.delete("/v1/schema/Shop"))
+    mt_class(client)
+    assert expect(client.get("/v1/schema/Shop/tenants")) == []
+    assert client.app.state.store.count() == 0
+
+
+def test_multi_tenancy_config_is_checked_and_enabled_is_immutable(local_client):
+    response = local_client.post("/v1/schema", json={"class": "A", "multiTenancyConfig": {"enabled": "yes"}})
+    assert response.status_code == 422 and "multiTenancyConfig.enabled must be true or false" in message(response)
+    response = local_client.post("/v1/schema", json={"class": "A", "multiTenancyConfig": {"bogus": True}})
+    assert response.status_code == 422 and "multiTenancyConfig.bogus" in message(response)
+    mt_class(local_client)
+    config = expect(local_client.get("/v1/schema/Shop"))
+    response = local_client.put("/v1/schema/Shop", json={**config, "multiTenancyConfig": {"enabled": False}})
+    assert response.status_code == 422 and "immutable" in message(response)
+    updated = {**config, "multiTenancyConfig": {**MT, "autoTenantCreation": True}}
+    assert expect(local_client.put("/v1/schema/Shop", json=updated))["multiTenancyConfig"]["autoTenantCreation"]
