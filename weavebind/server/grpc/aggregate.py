@@ -90,7 +90,7 @@ def _grouped_by(group: AggregateGroup) -> Reply.Group.GroupedBy:
 
 def run(state: Any, request: aggregate_pb2.AggregateRequest) -> Reply:
     ctx = context(state)
-    info = ctx.class_info(request.collection)  # SearchError(kind="missing") → NOT_FOUND
+    info = ctx.class_info(request.collection, request.tenant or None)  # a missing class: NOT_FOUND
     groups = run_aggregate(ctx, query(request, info, state.schema.get))
     if not request.HasField("group_by"):
         single = Reply.Single(aggregations=_aggregations(request, groups[0]))

@@ -19,7 +19,7 @@ def context(state: Any) -> SearchContext:
 
 def run(state: Any, request: search_get_pb2.SearchRequest) -> search_get_pb2.SearchReply:
     ctx = context(state)
-    info = ctx.class_info(request.collection)  # SearchError(kind="missing") → NOT_FOUND
+    info = ctx.class_info(request.collection, request.tenant or None)  # a missing class: NOT_FOUND
     query = get_query(request, info, state.schema.get, state.settings.query_defaults_limit)
     return _answer(state, ctx, request, info, query)
 

@@ -1,0 +1,96 @@
+"""Multi-tenancy scenarios for weaviate-client 4.x, run like v4_scenarios.py (`python v4_tenants.py <scenario>`).
+
+The client's own calls: `collection.tenants.*` (REST and gRPC TenantsGet), `collection.with_tenant(...)` for
+inserts, batches, queries, aggregations and delete_many (gRPC), and the activity status round trip.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import weaviate
+from v4_scenarios import connect
+from weaviate.classes.config import Configure, DataType, Property
+from weaviate.classes.data import DataObject
+from weaviate.classes.query import Filter
+from weaviate.classes.tenants import Tenant, TenantActivityStatus
+
+PROPS = [Property(name="title", data_type=DataType.TEXT), Property(name="n", data_type=DataType.INT)]
+
+
+def _collection(client: weaviate.WeaviateClient, name: str, **mt):
+    client.collections.delete(name)
+    return client.collections.create(name, properties=PROPS, vectorizer_config=Configure.Vectorizer.none(),
+                                     multi_tenancy_config=Configure.multi_tenancy(enabled=True, **mt))
+
+
+def tenants_api(client: weaviate.WeaviateClient) -> None:
+    col = _collection(client, "V4Tenants")
+    assert col.config.get().multi_tenancy_config.enabled
+    col.tenants.create(["alice", Tenant(name="bob", activity_status=TenantActivityStatus.INACTIVE)])
+    got = col.tenants.get()
+    assert {n: t.activity_status for n, t in got.items()} == {
+        "alice": TenantActivityStatus.ACTIVE, "bob": TenantActivityStatus.INACTIVE}, got
+    assert set(col.tenants.get_by_names(["bob", "nobody"])) == {"bob"}
+    assert col.tenants.get_by_name("alice").name == "alice" and col.tenants.get_by_name("nobody") is None
+    assert col.tenants.exists("alice") and not col.tenants.exists("nobody")
+    col.tenants.update(Tenant(name="bob", activity_status=TenantActivityStatus.ACTIVE))
+    assert col.tenants.get_by_name("bob").activity_status == TenantActivityStatus.ACTIVE
+    col.tenants.remove(["bob"])
+    assert set(col.tenants.get()) == {"alice"}
+
+
+def tenants_data(client: weaviate.WeaviateClient) -> None:
+    col = _collection(client, "V4TenantData")
+    col.tenants.create(["alice", "bob"])
+    alice, bob = col.with_tenant("alice"), col.with_tenant("bob")
+    uid = alice.data.insert({"title": "apple", "n": 1}, vector=[1.0, 0.0])
+    result = bob.data.insert_many([DataObject(properties={"title": f"b{i}", "n": i}, vector=[1.0, float(i)])
+                                   for i in range(5)])
+    assert not result.has_errors, result.errors
+    with bob.batch.fixed_size(batch_size=10) as batch:
+        batch.add_object({"title": "batched", "n": 10}, vector=[0.0, 1.0])
+    assert bob.batch.failed_objects == [], bob.batch.failed_objects
+    assert alice.query.fetch_object_by_id(uid).properties["title"] == "apple"
+    assert bob.query.fetch_object_by_id(uid) is None  # another tenant's id is not there
+    assert [o.properties["title"] for o in alice.query.near_vector([1.0, 0.0], limit=10).objects] == ["apple"]
+    assert len(bob.query.fetch_objects(limit=100).objects) == 6
+    assert len(bob.query.bm25("apple").objects) == 0
+    assert alice.aggregate.over_all(total_count=True).total_count == 1
+    assert bob.aggregate.over_all(filters=Filter.by_property("n").greater_than(2), total_count=True).total_count == 3
+    deleted = bob.data.delete_many(where=Filter.by_property("n").less_than(3))
+    assert deleted.successful == 3, deleted
+    assert bob.aggregate.over_all(total_count=True).total_count == 3
+    assert alice.aggregate.over_all(total_count=True).total_count == 1
+    try:
+        col.query.fetch_objects()
+    except weaviate.exceptions.WeaviateQueryError as exc:
+        assert "multi-tenancy enabled, but request was without tenant" in str(exc), exc
+    else:
+        raise AssertionError("a query without tenant on a multi-tenant collection was answered")
+
+
+def tenants_activity(client: weaviate.WeaviateClient) -> None:
+    col = _collection(client, "V4TenantCold")
+    col.tenants.create(["alice"])
+    col.with_tenant("alice").data.insert({"title": "kept", "n": 1}, vector=[1.0, 0.0])
+    col.tenants.update(Tenant(name="alice", activity_status=TenantActivityStatus.INACTIVE))
+    try:
+        col.with_tenant("alice").query.fetch_objects()
+    except weaviate.exceptions.WeaviateQueryError as exc:
+        assert "tenant not active" in str(exc), exc
+    else:
+        raise AssertionError("a query on an inactive tenant was answered")
+    col.tenants.update(Tenant(name="alice", activity_status=TenantActivityStatus.ACTIVE))
+    found = col.with_tenant("alice").query.near_vector([1.0, 0.0], limit=5).objects
+    assert [o.properties["title"] for o in found] == ["kept"]
+    auto = _collection(client, "V4TenantAuto", auto_tenant_creation=True, auto_tenant_activation=True)
+    auto.with_tenant("made-on-insert").data.insert({"title": "x", "n": 0}, vector=[1.0, 0.0])
+    assert auto.tenants.exists("made-on-insert")
+
+
+if __name__ == "__main__":
+    scenario = sys.argv[1]
+    with connect() as connected:
+        globals()[scenario](connected)
+    print(f"v4 {scenario}: ok")
