@@ -7,8 +7,15 @@ import grpc
 
 from tests.rest import ID1, ID2, ID3, create_class, expect, text_props
 from tests.server.grpc.test_batch import f32, obj
-from weavebind.server.grpc.proto import (aggregate_pb2, base_pb2, base_search_pb2, batch_delete_pb2, batch_pb2,
-                                         search_get_pb2, tenants_pb2)
+from weavebind.server.grpc.proto import (
+    aggregate_pb2,
+    base_pb2,
+    base_search_pb2,
+    batch_delete_pb2,
+    batch_pb2,
+    search_get_pb2,
+    tenants_pb2,
+)
 
 
 def tenant_class(client) -> None:
