@@ -9,6 +9,7 @@ from typing import Any
 
 from weavebind.errors import RestrictionViolation
 from weavebind.schema import validation as v
+from weavebind.schema.aliases import AliasRegistry
 from weavebind.schema.defaults import MULTI_TENANCY_DEFAULTS, class_with_defaults, property_with_defaults
 from weavebind.schema.models import ClassInfo
 from weavebind.schema.tenants import TenantRegistry
@@ -35,6 +36,7 @@ class SchemaService:
         self.classes: dict[str, ClassInfo] = {}
         self.lock = threading.RLock()
         self.tenants = TenantRegistry(store, self.get)
+        self.aliases = AliasRegistry(store, lambda: set(self.classes), self._changed)
 
     def load(self) -> dict[str, dict]:
         """Read the stored classes and tenants; returns the index specs of every storage key for `Store.open` (a
@@ -43,6 +45,7 @@ class SchemaService:
             for config in self.store.load_classes():
                 self.classes[config["class"]] = ClassInfo.from_config(config)
             active = self.tenants.load()
+            self.aliases.load()
             specs = {}
             for name, info in self.classes.items():
                 for key in active.get(name, []) if info.multi_tenant else [name]:
@@ -50,7 +53,19 @@ class SchemaService:
             return specs
 
     def get(self, name: str) -> ClassInfo | None:
-        return self.classes.get(v.capitalize_class(name)) if isinstance(name, str) else None
+        """The class called `name`, or the class the alias `name` points to."""
+        if not isinstance(name, str):
+            return None
+        name = v.capitalize_class(name)
+        found = self.classes.get(name)
+        if found is None and self.aliases.targets:
+            target = self.aliases.targets.get(name)
+            found = self.classes.get(target) if target is not None else None
+        return found
+
+    def _changed(self) -> None:
+        for listener in self.options.listeners:
+            listener()
 
     def all(self) -> list[ClassInfo]:
         return list(self.classes.values())
@@ -60,8 +75,7 @@ class SchemaService:
         keys = self.tenants.active_keys(info) if info.multi_tenant else None
         self.store.save_class(info.name, config, info.index_specs(), keys)
         self.classes[info.name] = info
-        for listener in self.options.listeners:
-            listener()
+        self._changed()
         return info
 
     # -- create ----------------------------------------------------------------------------------------------
@@ -79,6 +93,8 @@ class SchemaService:
         name = v.check_class_name(v.capitalize_class(raw))
         if name in self.classes:
             raise RestrictionViolation(f"class name {name} already exists")
+        if name in self.aliases.targets:
+            raise RestrictionViolation(f"class name {name} already exists as an alias")
         similar = [c for c in self.classes if c.lower() == name.lower()]
         if similar:
             raise RestrictionViolation(f'class already exists: found similar class "{similar[0]}"')
@@ -240,14 +256,14 @@ class SchemaService:
 
     def delete_class(self, name: str) -> None:
         with self.lock:
-            info = self.get(name)
-            if info is None:
+            info = self.classes.get(v.capitalize_class(name)) if isinstance(name, str) else None
+            if info is None:  # an alias is not a class: deleting one deletes nothing
                 return
             self.store.delete_class(info.name)
             del self.classes[info.name]
             self.tenants.forget_class(info.name)
-            for listener in self.options.listeners:
-                listener()
+            self.aliases.forget_class(info.name)
+            self._changed()
 
     def add_property(self, info: ClassInfo, body: Any) -> dict[str, Any]:
         with self.lock:

@@ -209,9 +209,10 @@ SETTINGS: tuple[Setting, ...] = (
             "critical)."),
     Setting("WEAVEBIND_DATABASE_URL", "", str,
             "SQLAlchemy URL of the database; empty = SQLite file `weavebind.sqlite3` under PERSISTENCE_DATA_PATH."),
-    Setting("WEAVEBIND_WEAVIATE_VERSION", "1.29.0", str,
-            "Weaviate version reported by /v1/meta; clients pick features by it (v4 needs >= 1.27 and sends "
-            "Aggregate over gRPC from 1.29). See docs/compatibility.md before raising it."),
+    Setting("WEAVEBIND_WEAVIATE_VERSION", "1.32.0", str,
+            "Weaviate version reported by /v1/meta; clients pick features by it (v4 needs >= 1.27, sends "
+            "Aggregate over gRPC from 1.29 and offers aliases from 1.32). See docs/compatibility.md before raising "
+            "it."),
     Setting("WEAVEBIND_MAX_REQUEST_BYTES", "104858000", parse_positive_int,
             "Largest accepted request body in bytes (Weaviate's default gRPC message size); larger → 413."),
     Setting("WEAVEBIND_SQLITE_SYNCHRONOUS", "NORMAL", parse_synchronous,

@@ -21,7 +21,7 @@ from weavebind.storage.db import create_db_engine, create_read_engine
 from weavebind.storage.indexes import IndexManager
 from weavebind.storage.prefilter import Prefilter
 from weavebind.storage.records import ObjectRecord, storage_key
-from weavebind.storage.tables import classes, tenants
+from weavebind.storage.tables import aliases, classes, tenants
 
 log = logging.getLogger("weavebind.store")
 
@@ -105,10 +105,25 @@ class Store:
                 names = conn.execute(select(tenants.c.name).where(tenants.c.class_name == name)).scalars().all()
                 conn.execute(delete(classes).where(classes.c.name == name))
                 conn.execute(delete(tenants).where(tenants.c.class_name == name))
+                conn.execute(delete(aliases).where(aliases.c.class_name == name))
                 sql.delete_class_rows(conn, name)
             self.indexes.drop_class(name)
             for key in [name, *(storage_key(name, tenant) for tenant in names)]:
                 self._notify(key, (), (), dropped=True)
+
+    # -- aliases ---------------------------------------------------------------------------------------------------
+    def load_aliases(self) -> dict[str, str]:
+        with self.engine.connect() as conn:
+            return dict(conn.execute(select(aliases.c.name, aliases.c.class_name)).all())
+
+    def save_alias(self, name: str, class_name: str) -> None:
+        with self.write_lock, self.engine.begin() as conn:
+            conn.execute(delete(aliases).where(aliases.c.name == name))
+            conn.execute(insert(aliases).values(name=name, class_name=class_name))
+
+    def delete_alias(self, name: str) -> None:
+        with self.write_lock, self.engine.begin() as conn:
+            conn.execute(delete(aliases).where(aliases.c.name == name))
 
     # -- tenants (their SQL rows and the indexes of the active ones; the schema layer validates) ------------------
     def load_tenants(self) -> dict[str, dict[str, str]]:

@@ -33,6 +33,13 @@ tenants = Table(
     Column("status", String(16), nullable=False),
 )
 
+# Collection aliases (Weaviate ≥ 1.32): another name for a class, resolved on every path that takes a class name.
+aliases = Table(
+    "wb_aliases", metadata,
+    Column("name", String(255), primary_key=True),
+    Column("class_name", String(255), nullable=False),
+)
+
 objects = Table(
     "wb_objects", metadata,
     Column("class_name", String(255), primary_key=True),

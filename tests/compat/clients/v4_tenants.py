@@ -1,7 +1,9 @@
-"""Multi-tenancy scenarios for weaviate-client 4.x, run like v4_scenarios.py (`python v4_tenants.py <scenario>`).
+"""Multi-tenancy and alias scenarios for weaviate-client 4.x, run like v4_scenarios.py
+(`python v4_tenants.py <scenario>`).
 
 The client's own calls: `collection.tenants.*` (REST and gRPC TenantsGet), `collection.with_tenant(...)` for
-inserts, batches, queries, aggregations and delete_many (gRPC), and the activity status round trip.
+inserts, batches, queries, aggregations and delete_many (gRPC), the activity status round trip, and
+`client.alias.*` with queries and writes through an alias.
 """
 
 from __future__ import annotations
@@ -87,6 +89,28 @@ def tenants_activity(client: weaviate.WeaviateClient) -> None:
     auto = _collection(client, "V4TenantAuto", auto_tenant_creation=True, auto_tenant_activation=True)
     auto.with_tenant("made-on-insert").data.insert({"title": "x", "n": 0}, vector=[1.0, 0.0])
     assert auto.tenants.exists("made-on-insert")
+
+
+def aliases(client: weaviate.WeaviateClient) -> None:
+    client.alias.delete(alias_name="V4Books")
+    for name, title in (("V4BooksA", "first"), ("V4BooksB", "second")):
+        client.collections.delete(name)
+        client.collections.create(name, properties=PROPS, vectorizer_config=Configure.Vectorizer.none()) \
+            .data.insert({"title": title, "n": 1}, vector=[1.0, 0.0])
+    client.alias.create(alias_name="V4Books", target_collection="V4BooksA")
+    assert client.alias.exists(alias_name="V4Books")
+    got = client.alias.get(alias_name="V4Books")
+    assert (got.alias, got.collection) == ("V4Books", "V4BooksA"), got
+    assert set(client.alias.list_all()) == {"V4Books"}
+    assert set(client.alias.list_all(collection="V4BooksB")) == set()
+    books = client.collections.use("V4Books")
+    assert [o.properties["title"] for o in books.query.near_vector([1.0, 0.0]).objects] == ["first"]
+    books.data.insert({"title": "through the alias", "n": 2}, vector=[0.0, 1.0])
+    assert books.aggregate.over_all(total_count=True).total_count == 2
+    assert client.alias.update(alias_name="V4Books", new_target_collection="V4BooksB")
+    assert [o.properties["title"] for o in books.query.fetch_objects().objects] == ["second"]
+    assert client.alias.delete(alias_name="V4Books")
+    assert client.alias.get(alias_name="V4Books") is None and not client.alias.delete(alias_name="V4Books")
 
 
 if __name__ == "__main__":

@@ -66,22 +66,28 @@ def _namespace(root: Any, info: strawberry.Info) -> dict:
     return {}  # `Get` and `Aggregate` only group the per-class fields
 
 
-def build_schema(classes: list[ClassInfo], modalities: Modalities) -> WeaviateSchema | None:
-    """None when there are no classes (Weaviate then answers 422)."""
+def build_schema(classes: list[ClassInfo], modalities: Modalities,
+                 aliases: dict[str, str] | None = None) -> WeaviateSchema | None:
+    """None when there are no classes (Weaviate then answers 422). `aliases` (alias → class) become `Get` and
+    `Aggregate` fields of their own, answering for their class under the alias's name."""
     if not classes:
         return None
+    by_name = {info.name: info for info in classes}
+    named = [(info.name, info) for info in classes] + [
+        (alias, by_name[target]) for alias, target in sorted((aliases or {}).items()) if target in by_name]
     shared, aggregate_shared = Shared(), AggregateShared()
     types = {info.name: build_class_types(info, shared) for info in classes}
     add_references(types, ref_resolver)
     offered = {info.name: modalities(info) for info in classes}
     get = object_type("GetObjectsObj", [
-        field(info.name, Optional[list[Optional[types[info.name].object]]], resolver=get_resolver(info.name),
-              arguments=get_arguments(offered[info.name], info.multi_tenant)) for info in classes])
+        field(name, Optional[list[Optional[types[info.name].object]]], resolver=get_resolver(info.name),
+              arguments=get_arguments(offered[info.name], info.multi_tenant)) for name, info in named])
+    summaries = {info.name: aggregate_type(info, aggregate_shared) for info in classes}
     aggregate = object_type("AggregateObjectsObj", [
-        field(info.name, Optional[list[Optional[aggregate_type(info, aggregate_shared)]]],
+        field(name, Optional[list[Optional[summaries[info.name]]]],
               resolver=aggregate_resolver(info.name),
               arguments=aggregate_arguments(offered[info.name], info.multi_tenant))
-        for info in classes])
+        for name, info in named])
     explore = object_type("ExploreObj", [field("beacon", Optional[str]), field("className", Optional[str]),
                                          field("certainty", Optional[float]), field("distance", Optional[float])])
     any_modality = set().union(*offered.values())
@@ -101,8 +107,9 @@ def build_schema(classes: list[ClassInfo], modalities: Modalities) -> WeaviateSc
 class SchemaHolder:
     """The GraphQL schema of the current classes, rebuilt lazily after each schema change."""
 
-    def __init__(self, classes: Callable[[], list[ClassInfo]], modalities: Modalities):
-        self._classes, self._modalities = classes, modalities
+    def __init__(self, classes: Callable[[], list[ClassInfo]], modalities: Modalities,
+                 aliases: Callable[[], dict[str, str]] = dict):
+        self._classes, self._modalities, self._aliases = classes, modalities, aliases
         self._lock = threading.Lock()
         self._version = 0
         self._built: tuple[int, WeaviateSchema | None] | None = None
@@ -120,5 +127,5 @@ class SchemaHolder:
     def get(self) -> WeaviateSchema | None:
         with self._lock:
             if self._built is None or self._built[0] != self._version:
-                self._built = (self._version, build_schema(self._classes(), self._modalities))
+                self._built = (self._version, build_schema(self._classes(), self._modalities, self._aliases()))
             return self._built[1]

@@ -38,7 +38,8 @@ class GraphQLService:
 
     def __init__(self, app: Starlette):
         self.state = app.state
-        self.holder = SchemaHolder(self.state.schema.all, self._modalities)
+        self.holder = SchemaHolder(self.state.schema.all, self._modalities,
+                                   lambda: dict(self.state.schema.aliases.targets))
         self.state.schema.options.listeners.append(self.holder.invalidate)
 
     def _modalities(self, info: ClassInfo) -> set[str]:
