@@ -1,0 +1,198 @@
+"""Reference use-cases shared by REST (`/v1/objects/.../references/...`, `/v1/batch/references`) and gRPC
+(`BatchReferences`): add one beacon, replace a property's list, delete one beacon, add many.
+
+A reference write reads the source object with its vectors and writes it back through the store's normal path
+(SQL first, a new change sequence number, the same vectors), with a new `lastUpdateTimeUnix`: it never calls a
+vectorizer. The read and the write happen under the store's write lock, so concurrent reference writes to one
+object never lose each other's beacons.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from weavebind.errors import ApiError, NotFound, Unprocessable
+from weavebind.schema.beacons import (
+    Beacon,
+    for_property,
+    parse_beacon,
+    parse_source,
+    reference_targets,
+    stored_beacons,
+)
+from weavebind.schema.models import ClassInfo
+from weavebind.schema.objects import ObjectService, now_ms
+from weavebind.schema.validation import capitalize_class, lower_first
+from weavebind.storage.records import ObjectRecord
+
+
+def _wrapped(message: str, detail: str) -> str:
+    """Weaviate's `usecases/objects.Error` text, which its reference routes answer with."""
+    return f"msg:{message} code:400 err:{detail}"
+
+
+@dataclass
+class BatchReference:
+    """One parsed `/v1/batch/references` item (or gRPC BatchReference)."""
+
+    position: int
+    info: ClassInfo
+    uuid: str
+    prop: str
+    beacon: Beacon
+
+
+class ReferenceService:
+    def __init__(self, objects: ObjectService):
+        self.objects = objects
+        self.store = objects.store
+        self.schema = objects.schema
+
+    # -- lookups (the one place a class name on a reference path is resolved) -------------------------------
+    def source_class(self, name: str) -> ClassInfo:
+        info = self.schema.get(name)
+        if info is None:
+            cls = capitalize_class(name)
+            raise Unprocessable(_wrapped("collection not found", f'collection "{cls}" not found in schema'))
+        return info
+
+    def _source(self, info: ClassInfo | None, uid: str) -> tuple[ClassInfo, ObjectRecord]:
+        """The object (with its vectors) a reference is written on; `info` None: any class (legacy paths)."""
+        found = self.store.get_many(info.name if info else None, [uid], with_vectors=True)
+        if not found:
+            where = f" in class '{info.name}'" if info else ""
+            raise NotFound(f"source object: no object with id '{uid}'{where}")
+        return info or self.schema.get(found[0].class_name), found[0]
+
+    def _checked(self, info: ClassInfo, prop: str, raw: Any) -> Beacon:
+        """One reference body → the beacon as the property stores it; the target must exist."""
+        try:
+            targets = reference_targets(info, prop)
+            if not isinstance(raw, dict):
+                raise Unprocessable('invalid reference: a reference is an object {"beacon": "weaviate://..."}')
+            beacon = for_property(parse_beacon(raw.get("beacon")), info, prop, targets)
+        except Unprocessable as exc:
+            raise Unprocessable(_wrapped("validate inputs", exc.message)) from None
+        if not self.store.get_many(beacon.class_name, [beacon.uuid]):
+            raise Unprocessable(_wrapped("validate existence",
+                                         f"validate reference: no object with id {beacon.uuid} found"))
+        return beacon
+
+    def _save(self, info: ClassInfo, record: ObjectRecord, prop: str, beacons: Sequence[Beacon]) -> None:
+        record.properties[prop] = [{"beacon": b.render()} for b in beacons]
+        record.updated_ms = now_ms()
+        self.objects.put([record])
+
+    # -- use-cases -------------------------------------------------------------------------------------------
+    def add(self, class_name: str | None, uid: str, prop: str, body: Any) -> None:
+        """POST: append one beacon to the property."""
+        with self.store.write_lock:
+            info, record = self._resolve(class_name, uid)
+            prop = lower_first(prop)
+            beacon = self._checked(info, prop, body)
+            info, record = self._source(info, uid) if record is None else (info, record)
+            current = stored_beacons(record.properties.get(prop), reference_targets(info, prop))
+            self._save(info, record, prop, [*current, beacon])
+
+    def replace(self, class_name: str | None, uid: str, prop: str, body: Any) -> None:
+        """PUT: the property's references become the given list (which may be empty)."""
+        with self.store.write_lock:
+            info, record = self._resolve(class_name, uid)
+            prop = lower_first(prop)
+            self._wrap_schema(info, prop)
+            if not isinstance(body, list):
+                raise Unprocessable(_wrapped("validate inputs", "invalid references: the body must be a list of "
+                                             'references [{"beacon": "weaviate://..."}]'))
+            beacons = [self._checked(info, prop, item) for item in body]
+            info, record = self._source(info, uid) if record is None else (info, record)
+            self._save(info, record, prop, beacons)
+
+    def delete(self, class_name: str | None, uid: str, prop: str, body: Any) -> None:
+        """DELETE: remove every occurrence of one beacon; nothing to remove is no change (and no new timestamp)."""
+        with self.store.write_lock:
+            info, record = self._resolve(class_name, uid)
+            prop = lower_first(prop)
+            targets = self._wrap_schema(info, prop)
+            try:
+                raw = body.get("beacon") if isinstance(body, dict) else None
+                gone = for_property(parse_beacon(raw), info, prop, targets)
+            except Unprocessable as exc:
+                raise Unprocessable(_wrapped("cannot parse beacon", exc.message)) from None
+            info, record = self._source(info, uid) if record is None else (info, record)
+            current = stored_beacons(record.properties.get(prop), targets)
+            kept = [b for b in current if b != gone]
+            if len(kept) != len(current):
+                self._save(info, record, prop, kept)
+
+    def _resolve(self, class_name: str | None, uid: str) -> tuple[ClassInfo, ObjectRecord | None]:
+        """The class of a by-class path (the object is read after the inputs are checked, in Weaviate's order),
+        or, on a legacy by-id path, the object itself, whose class is only known once it is found."""
+        if class_name is not None:
+            return self.source_class(class_name), None
+        return self._source(None, uid)
+
+    def _wrap_schema(self, info: ClassInfo, prop: str) -> list[str]:
+        try:
+            return reference_targets(info, prop)
+        except Unprocessable as exc:
+            raise Unprocessable(_wrapped("validate inputs", exc.message)) from None
+
+    # -- batch -----------------------------------------------------------------------------------------------
+    def add_many(self, items: Sequence[Any]) -> list[str | None]:
+        """`/v1/batch/references`: append each `{from, to}`; per item None (stored) or its error. As in Weaviate,
+        targets are not required to exist yet (an import may add them later); sources must."""
+        errors: list[str | None] = [None] * len(items)
+        parsed: list[BatchReference] = []
+        for position, item in enumerate(items):
+            try:
+                parsed.append(self._batch_item(position, item))
+            except ApiError as exc:
+                errors[position] = exc.message
+        by_class: dict[str, list[BatchReference]] = {}
+        for ref in parsed:
+            by_class.setdefault(ref.info.name, []).append(ref)
+        with self.store.write_lock:
+            for refs in by_class.values():
+                self._append_class(refs, errors)
+        return errors
+
+    def _batch_item(self, position: int, item: Any) -> BatchReference:
+        if not isinstance(item, dict):
+            raise Unprocessable("a batch reference is an object {\"from\": ..., \"to\": ...}")
+        if item.get("tenant"):
+            raise Unprocessable(f"tenant '{item['tenant']}': multi-tenancy is not supported by weavebind")
+        cls, uid, prop = parse_source(item.get("from"))
+        info = self.schema.get(cls)
+        if info is None:
+            raise Unprocessable(f"class {cls} does not exist")
+        prop = lower_first(prop)
+        if prop not in info.properties:
+            raise Unprocessable(f"property {prop} does not exist for class {info.name}")
+        targets = reference_targets(info, prop)
+        beacon = for_property(parse_beacon(item.get("to")), info, prop, targets)
+        return BatchReference(position, info, uid, prop, beacon)
+
+    def _append_class(self, refs: list[BatchReference], errors: list[str | None]) -> None:
+        info = refs[0].info
+        found = {r.uuid: r for r in self.store.get_many(info.name, list({ref.uuid for ref in refs}),
+                                                        with_vectors=True)}
+        changed: dict[str, ObjectRecord] = {}
+        stamp = now_ms()
+        for ref in refs:
+            record = found.get(ref.uuid)
+            if record is None:
+                errors[ref.position] = f"source object {info.name}/{ref.uuid} not found"
+                continue
+            current = record.properties.get(ref.prop)
+            record.properties[ref.prop] = [*(current if isinstance(current, list) else []),
+                                           {"beacon": ref.beacon.render()}]
+            record.updated_ms = stamp
+            changed[ref.uuid] = record
+        try:
+            self.objects.put(list(changed.values()))
+        except ApiError as exc:
+            for ref in refs:
+                if ref.uuid in changed:
+                    errors[ref.position] = exc.message
