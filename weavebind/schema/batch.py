@@ -12,7 +12,8 @@ from typing import Any
 from weavebind.errors import ApiError, Unprocessable
 from weavebind.schema.models import ClassInfo
 from weavebind.schema.objects import ObjectService, now_ms
-from weavebind.search.filters import Clause, FilterableObject, FilterError, parse_where
+from weavebind.search.filters import Clause, FilterError, parse_where
+from weavebind.search.filters_refs import scan_matching
 from weavebind.storage.records import ObjectRecord
 from weavebind.storage.store import Store
 
@@ -112,7 +113,7 @@ def parse_delete(objects: ObjectService, body: Any) -> DeleteMatch:
     if not isinstance(dry_run, bool):
         raise Unprocessable("dryRun must be true or false")
     try:
-        clause = parse_where(match["where"], info.name, info.property_types())
+        clause = parse_where(match["where"], info.name, info.property_types(), objects.schema.get)
     except FilterError as exc:
         raise Unprocessable(f"invalid where filter: {exc}") from None
     return DeleteMatch(info, clause, output == "verbose", dry_run)
@@ -122,8 +123,7 @@ def delete_matching(objects: ObjectService, body: Any, limit: int) -> dict[str, 
     """Delete (or, with dryRun, count) the objects the `where` matches, at most `limit`; Weaviate's REST reply."""
     match = parse_delete(objects, body)
     store = objects.store
-    matches = [r.uuid for r in store.iter_class(match.info.name, match.clause.prefilter())
-               if match.clause.matches(FilterableObject(r.uuid, r.properties, r.created_ms, r.updated_ms))]
+    matches = [r.uuid for r in scan_matching(store, match.info.name, match.clause)]
     matches = matches[:limit]
     if not match.dry_run:
         store.delete(match.info.name, matches)
