@@ -9,7 +9,7 @@ from tests.graphql.conftest import add_class, add_objects, data, error, get
 
 C = [f"00000000-0000-4000-8000-0000000000c{i}" for i in range(1, 4)]
 A = [f"00000000-0000-4000-8000-0000000000a{i}" for i in range(1, 5)]
-B = [f"00000000-0000-4000-8000-0000000000b{i}" for i in range(1, 6)]
+B = [f"00000000-0000-4000-8000-0000000000b{i}" for i in range(1, 7)]
 
 
 def refs(cls: str, *uids: str) -> list[dict]:
@@ -36,7 +36,8 @@ def server(module_server):
         {"id": B[1], "title": "two", "by": refs("Writer", A[1], A[2])},
         {"id": B[2], "title": "three", "by": [{"beacon": f"weaviate://localhost/{A[3]}"}]},  # legacy beacon
         {"id": B[3], "title": "four", "about": refs("Country", C[1])},
-        {"id": B[4], "title": "five", "by": refs("Writer", "00000000-0000-4000-8000-0000000000ff")}])  # dangling
+        {"id": B[4], "title": "five", "by": refs("Writer", "00000000-0000-4000-8000-0000000000ff")},  # dangling
+        {"id": B[5], "title": "six", "by": refs("Writer", A[1].upper())}])  # the uuid in upper case
     return client
 
 
@@ -45,8 +46,10 @@ def titles(client, where: str) -> list[str]:
 
 
 def test_a_one_hop_path_matches_when_one_referenced_object_does(server):
-    assert titles(server, '{path: ["by", "Writer", "name"], operator: Equal, valueText: "Bob"}') == ["two"]
-    assert titles(server, '{path: ["by", "Writer", "age"], operator: GreaterThan, valueInt: 45}') == ["two"]
+    # (the SQL pre-filter looks for the matching uuids in the stored JSON whatever their case)
+    assert titles(server, '{path: ["by", "Writer", "name"], operator: Equal, valueText: "Bob"}') == ["six", "two"]
+    assert titles(server, '{path: ["by", "Writer", "age"], operator: GreaterThan, valueInt: 45}') == ["six", "two"]
+    assert titles(server, '{path: ["by", "Writer", "name"], operator: Equal, valueText: "Nobody"}') == []
     # the legacy beacon (no class) points to a Writer through the property's only target class
     assert titles(server, '{path: ["by", "Writer", "name"], operator: Like, valueText: "D*"}') == ["three"]
 
@@ -66,15 +69,15 @@ def test_a_multi_target_property_filters_by_the_class_in_the_path(server):
 def test_reference_paths_combine_with_other_operands(server):
     where = ('{operator: And, operands: [{path: ["by", "Writer", "age"], operator: LessThan, valueInt: 60}, '
              '{path: ["title"], operator: NotEqual, valueText: "one"}]}')
-    assert titles(server, where) == ["three", "two"]
+    assert titles(server, where) == ["six", "three", "two"]
     where = '{operator: Not, operands: [{path: ["by", "Writer", "name"], operator: Equal, valueText: "Ann"}]}'
-    assert titles(server, where) == ["five", "four", "three", "two"]
+    assert titles(server, where) == ["five", "four", "six", "three", "two"]
 
 
 def test_reference_counts(server):
     assert titles(server, '{path: ["by"], operator: Equal, valueInt: 2}') == ["two"]
     assert titles(server, '{path: ["by"], operator: GreaterThanEqual, valueInt: 1}') == [
-        "five", "one", "three", "two"]
+        "five", "one", "six", "three", "two"]
     assert titles(server, '{path: ["by"], operator: Equal, valueInt: 0}') == ["four"]
     where = '{path: ["by", "Writer", "from"], operator: GreaterThan, valueInt: 1}'
     assert titles(server, where) == ["three"]
@@ -83,7 +86,7 @@ def test_reference_counts(server):
 def test_reference_paths_in_aggregate(server):
     where = '{path: ["by", "Writer", "age"], operator: GreaterThan, valueInt: 35}'
     body = data(server, f"{{ Aggregate {{ Book(where: {where}) {{ meta {{ count }} }} }} }}")
-    assert body["Aggregate"]["Book"][0]["meta"]["count"] == 2
+    assert body["Aggregate"]["Book"][0]["meta"]["count"] == 3
 
 
 @pytest.mark.parametrize(("path", "value", "text"), [

@@ -16,7 +16,12 @@ from typing import Any
 
 from weavebind.search.filters_eval import AndClause, Clause, FilterableObject, NotClause, OrClause
 from weavebind.search.query_vectors import BEACON
+from weavebind.storage.prefilter import AnyOf, Mentions, Prefilter
 from weavebind.storage.records import ObjectRecord
+
+# Up to this many matching targets, SQL keeps only the source rows whose JSON mentions one of their uuids (a LIKE
+# each); beyond it the LIKEs cost more than decoding every row.
+MAX_MENTIONS = 32
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,11 @@ class RefClause(Clause):
             if match and match["cls"] in (None, self.target) and match["id"].lower() in self.matching:
                 return True
         return False
+
+    def prefilter(self) -> Prefilter | None:
+        if self.matching is None or len(self.matching) > MAX_MENTIONS:
+            return None
+        return AnyOf(tuple(Mentions(uid) for uid in sorted(self.matching)))
 
 
 def resolve_refs(clause: Clause, matching_uuids: Callable[[str, Clause], Iterable[str]]) -> Clause:
