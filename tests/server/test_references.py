@@ -3,10 +3,14 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pytest
 
 from tests.rest import ID1, ID2, ID3, ID4, MISSING, add_object, create_class, expect, get_object, message
+from weavebind.schema.references import ReferenceService
+from weavebind.storage import objects as sql
 
 AUTHOR = "weaviate://localhost/Author/"
 
@@ -56,6 +60,31 @@ def test_add_appends_keeps_the_vector_and_bumps_the_update_time(books):
     assert after["properties"]["title"] == "T"
     hits = books.app.state.store.search("Book", "", np.array([0.6, 0.8], dtype=np.float32), 5)
     assert [uid for uid, _ in hits] == [ID4]  # the index holds the object once, with the same vector
+
+
+def test_a_write_takes_a_new_change_sequence_number(books):
+    store = books.app.state.store
+    with store.engine.connect() as conn:
+        before = sql.current_sequence(conn)
+    expect(books.post(f"/v1/objects/Book/{ID4}/references/hasAuthor", json=beacon(ID1)))
+    with store.engine.connect() as conn:
+        assert sql.current_sequence(conn) == before + 1
+
+
+def test_concurrent_adds_to_one_object_lose_nothing(books):
+    service = ReferenceService(books.app.state.objects)
+    targets = [ID1, ID2] * 10
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda uid: service.add("Book", ID4, "hasAuthor", beacon(uid)), targets))
+    assert sorted(refs_of(books, ID4)) == sorted(AUTHOR + uid for uid in targets)
+
+
+def test_stored_references_this_code_cannot_parse_are_kept(books):
+    odd = {"beacon": f"weaviate://otherpeer/Author/{ID1}"}
+    expect(books.patch(f"/v1/objects/Book/{ID4}", json={"class": "Book", "properties": {"hasAuthor": [odd]}}), 204)
+    expect(books.post(f"/v1/objects/Book/{ID4}/references/hasAuthor", json=beacon(ID2)))
+    expect(books.request("DELETE", f"/v1/objects/Book/{ID4}/references/hasAuthor", json=beacon(ID2)), 204)
+    assert refs_of(books, ID4) == [odd["beacon"]]
 
 
 def test_a_legacy_beacon_gets_the_class_of_a_single_target_property(books):

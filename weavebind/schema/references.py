@@ -28,6 +28,11 @@ from weavebind.schema.validation import capitalize_class, lower_first
 from weavebind.storage.records import ObjectRecord
 
 
+def _stored(record: ObjectRecord, prop: str) -> list[Any]:
+    value = record.properties.get(prop)
+    return list(value) if isinstance(value, list) else []
+
+
 def _wrapped(message: str, detail: str) -> str:
     """Weaviate's `usecases/objects.Error` text, which its reference routes answer with."""
     return f"msg:{message} code:400 err:{detail}"
@@ -80,21 +85,24 @@ class ReferenceService:
                                          f"validate reference: no object with id {beacon.uuid} found"))
         return beacon
 
-    def _save(self, info: ClassInfo, record: ObjectRecord, prop: str, beacons: Sequence[Beacon]) -> None:
-        record.properties[prop] = [{"beacon": b.render()} for b in beacons]
+    def _save(self, record: ObjectRecord, prop: str, items: list[Any]) -> None:
+        record.properties[prop] = items
         record.updated_ms = now_ms()
         self.objects.put([record])
 
+    def _loaded(self, info: ClassInfo, uid: str, record: ObjectRecord | None) -> ObjectRecord:
+        return record if record is not None else self._source(info, uid)[1]
+
     # -- use-cases -------------------------------------------------------------------------------------------
+    # Stored items are kept as they are (also any this code cannot parse): a reference write never loses data.
     def add(self, class_name: str | None, uid: str, prop: str, body: Any) -> None:
         """POST: append one beacon to the property."""
         with self.store.write_lock:
             info, record = self._resolve(class_name, uid)
             prop = lower_first(prop)
             beacon = self._checked(info, prop, body)
-            info, record = self._source(info, uid) if record is None else (info, record)
-            current = stored_beacons(record.properties.get(prop), reference_targets(info, prop))
-            self._save(info, record, prop, [*current, beacon])
+            record = self._loaded(info, uid, record)
+            self._save(record, prop, [*_stored(record, prop), {"beacon": beacon.render()}])
 
     def replace(self, class_name: str | None, uid: str, prop: str, body: Any) -> None:
         """PUT: the property's references become the given list (which may be empty)."""
@@ -106,11 +114,12 @@ class ReferenceService:
                 raise Unprocessable(_wrapped("validate inputs", "invalid references: the body must be a list of "
                                              'references [{"beacon": "weaviate://..."}]'))
             beacons = [self._checked(info, prop, item) for item in body]
-            info, record = self._source(info, uid) if record is None else (info, record)
-            self._save(info, record, prop, beacons)
+            record = self._loaded(info, uid, record)
+            self._save(record, prop, [{"beacon": b.render()} for b in beacons])
 
     def delete(self, class_name: str | None, uid: str, prop: str, body: Any) -> None:
-        """DELETE: remove every occurrence of one beacon; nothing to remove is no change (and no new timestamp)."""
+        """DELETE: remove every occurrence of one beacon (written with or without its class); nothing to remove is
+        no change, and no new timestamp."""
         with self.store.write_lock:
             info, record = self._resolve(class_name, uid)
             prop = lower_first(prop)
@@ -120,11 +129,11 @@ class ReferenceService:
                 gone = for_property(parse_beacon(raw), info, prop, targets)
             except Unprocessable as exc:
                 raise Unprocessable(_wrapped("cannot parse beacon", exc.message)) from None
-            info, record = self._source(info, uid) if record is None else (info, record)
-            current = stored_beacons(record.properties.get(prop), targets)
-            kept = [b for b in current if b != gone]
+            record = self._loaded(info, uid, record)
+            current = _stored(record, prop)
+            kept = [item for item in current if stored_beacons([item], targets) != [gone]]
             if len(kept) != len(current):
-                self._save(info, record, prop, kept)
+                self._save(record, prop, kept)
 
     def _resolve(self, class_name: str | None, uid: str) -> tuple[ClassInfo, ObjectRecord | None]:
         """The class of a by-class path (the object is read after the inputs are checked, in Weaviate's order),
@@ -185,9 +194,7 @@ class ReferenceService:
             if record is None:
                 errors[ref.position] = f"source object {info.name}/{ref.uuid} not found"
                 continue
-            current = record.properties.get(ref.prop)
-            record.properties[ref.prop] = [*(current if isinstance(current, list) else []),
-                                           {"beacon": ref.beacon.render()}]
+            record.properties[ref.prop] = [*_stored(record, ref.prop), {"beacon": ref.beacon.render()}]
             record.updated_ms = stamp
             changed[ref.uuid] = record
         try:
