@@ -63,6 +63,8 @@ def test_text_on_a_date_property_at_the_end_of_a_reference_path_becomes_value_da
 
 
 @pytest.mark.parametrize("message,text", [
+    (F(operator=F.OPERATOR_EQUAL, value_text="x", target=T(single_target=base_pb2.FilterReferenceSingleTarget(
+        on="nope", target=T(property="name")))), "no such prop with name 'nope' found in class 'Doc'"),
     (F(operator=F.OPERATOR_EQUAL, on=["title"]), "needs a value"),
     (F(operator=F.OPERATOR_EQUAL, value_text="x"), "needs a target property"),
     (F(operator=99, on=["title"], value_text="x"), "unknown operator 99"),

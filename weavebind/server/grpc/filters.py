@@ -70,6 +70,10 @@ def _target_path(target: Any, info: ClassInfo | None, class_of: Any) -> list[str
     if kind == "single_target":
         ref = target.single_target
         linked = info.data_type(ref.on) if info is not None else None
+        if info is not None and linked is None:
+            raise Unprocessable(f"invalid filter: no such prop with name '{ref.on}' found in class '{info.name}' in "
+                                "the schema. Check your schema files for which properties in this class are "
+                                "available")
         return [ref.on, linked or "", *_target_path(ref.target, _lookup(class_of, linked), class_of)]
     if kind == "multi_target":
         ref = target.multi_target
