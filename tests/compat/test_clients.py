@@ -31,6 +31,10 @@ def test_v4_search_returns_cross_references(server):
     run_scenario("v4", "references", server)
 
 
+def test_v4_reference_writes_and_filters(server):
+    run_scenario("v4", "reference_writes", server)
+
+
 def test_v4_aggregate(server):
     run_scenario("v4", "aggregate", server)
 
@@ -55,6 +59,10 @@ def test_v3_batch_cursor_delete_objects(server):
 
 def test_v3_graphql_near_vector_bm25_hybrid_where_aggregate(server):
     run_scenario("v3", "query", server)
+
+
+def test_v3_references_add_batch_and_where(server):
+    run_scenario("v3", "references", server)
 
 
 def test_v3_api_key(auth_server):

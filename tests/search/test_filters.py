@@ -255,7 +255,7 @@ ERRORS = [
     (w("IsNull", "_id", valueBoolean=True), 'using ["_id"] to filter by uuid: must use "valueText" to specify the id',
      V),
     (w("Equal", ["writtenBy", "Author", "name"], valueText="x"),
-     "filtering by cross-reference paths is not supported yet", V),
+     "filtering by cross-reference paths is not supported here", V),
     (w("Equal", "_creationTimeUnix", valueInt=1),
      'using ["_creationTimeUnix"] to filter by timestamp: must use "valueText" or "valueDate"', V),
     (w("Equal", "_lastUpdateTimeUnix", valueText="yesterday"), 'using ["_lastUpdateTimeUnix"] to filter by '

@@ -6,8 +6,10 @@ from __future__ import annotations
 import random
 import uuid
 
+import pytest
+
 from weavebind.search.filters import FilterableObject, parse_where
-from weavebind.storage.prefilter import AllOf, AnyOf, Compare, render
+from weavebind.storage.prefilter import AllOf, AnyOf, Compare, Mentions, render
 from weavebind.storage.records import ObjectRecord
 from weavebind.storage.store import Store
 
@@ -110,3 +112,21 @@ def test_rendering_quotes_names_and_binds_values():
 
 def _filterable(record: ObjectRecord) -> FilterableObject:
     return FilterableObject(record.uuid, record.properties, record.created_ms, record.updated_ms)
+
+
+def test_mentions_finds_a_uuid_in_the_json_whatever_its_case_and_an_empty_or_keeps_nothing(database_url, tmp_path):
+    store = Store(database_url, tmp_path, snapshot_seconds=3600)
+    store.save_class("C", {"class": "C"}, {})
+    store.open({"C": {}})
+    target = "0000000a-0000-4000-8000-00000000000b"
+    store.put([ObjectRecord("C", str(uuid.UUID(int=1)), {"r": [{"beacon": f"weaviate://localhost/T/{target}"}]}, 1, 1),
+               ObjectRecord("C", str(uuid.UUID(int=2)), {"r": [{"beacon": f"weaviate://localhost/{target.upper()}"}]},
+                            1, 1),
+               ObjectRecord("C", str(uuid.UUID(int=3)), {"r": []}, 1, 1)])
+    found = [r.uuid for r in store.iter_class("C", AnyOf((Mentions(target),)))]
+    assert found == [str(uuid.UUID(int=1)), str(uuid.UUID(int=2))]
+    assert list(store.iter_class("C", AnyOf(()))) == []
+    assert len(list(store.iter_class("C", AllOf(())))) == 3
+    with pytest.raises(ValueError):
+        render(Mentions("50%"), "sqlite", "?")
+    store.close()

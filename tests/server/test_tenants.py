@@ -227,3 +227,31 @@ def test_multi_tenancy_config_is_checked_and_enabled_is_immutable(local_client):
     assert response.status_code == 422 and "immutable" in message(response)
     updated = {**config, "multiTenancyConfig": {**MT, "autoTenantCreation": True}}
     assert expect(local_client.put("/v1/schema/Shop", json=updated))["multiTenancyConfig"]["autoTenantCreation"]
+
+
+def test_references_inside_a_tenant(client):
+    create_class(client, "Owner", text_props("name"), vectorizer="none", multiTenancyConfig=MT)
+    create_class(client, "Shop", [*text_props("title"), {"name": "owner", "dataType": ["Owner"]}],
+                 vectorizer="none", multiTenancyConfig=MT)
+    for cls in ("Owner", "Shop"):
+        expect(client.post(f"/v1/schema/{cls}/tenants", json=[{"name": "alice"}, {"name": "bob"}]))
+    for tenant in ("alice", "bob"):
+        expect(client.post("/v1/objects", json={"class": "Owner", "id": ID2, "tenant": tenant,
+                                                "properties": {"name": f"{tenant}-owner"}, "vector": [1, 0]}))
+        expect(add(client, tenant, ID1, f"{tenant}-shop", [1, 0]))
+    beacon = {"beacon": f"weaviate://localhost/Owner/{ID2}"}
+    expect(client.post(f"/v1/objects/Shop/{ID1}/references/owner", params={"tenant": "alice"}, json=beacon))
+    results = expect(client.post("/v1/batch/references", json=[
+        {"from": f"weaviate://localhost/Shop/{ID1}/owner", "to": beacon["beacon"], "tenant": "bob"},
+        {"from": f"weaviate://localhost/Shop/{ID1}/owner", "to": beacon["beacon"]}]))
+    assert [r["result"]["status"] for r in results] == ["SUCCESS", "FAILED"]
+    for tenant in ("alice", "bob"):
+        query = f'{{ Get {{ Shop(tenant: "{tenant}") {{ title owner {{ ... on Owner {{ name }} }} }} }} }}'
+        rows = graphql(client, query)["data"]["Get"]["Shop"]
+        assert rows == [{"title": f"{tenant}-shop", "owner": [{"name": f"{tenant}-owner"}]}]
+    where = '{path: ["owner", "Owner", "name"], operator: Equal, valueText: "bob-owner"}'
+    for tenant, expected in (("alice", []), ("bob", ["bob-shop"])):
+        rows = graphql(client, f'{{ Get {{ Shop(tenant: "{tenant}", where: {where}) {{ title }} }} }}')
+        assert [r["title"] for r in rows["data"]["Get"]["Shop"]] == expected
+    response = client.post(f"/v1/objects/Shop/{ID1}/references/owner", json=beacon)
+    assert response.status_code == 422 and "without tenant" in message(response)

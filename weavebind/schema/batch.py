@@ -13,7 +13,8 @@ from typing import Any
 from weavebind.errors import ApiError, Unprocessable
 from weavebind.schema.models import ClassInfo
 from weavebind.schema.objects import ObjectService, now_ms
-from weavebind.search.filters import Clause, FilterableObject, FilterError, parse_where
+from weavebind.search.filters import Clause, FilterError, parse_where
+from weavebind.search.filters_refs import scan_matching
 from weavebind.storage.records import ObjectRecord
 from weavebind.storage.store import Store
 
@@ -116,7 +117,7 @@ def parse_delete(objects: ObjectService, body: Any, tenant: str | None = None) -
     if not isinstance(dry_run, bool):
         raise Unprocessable("dryRun must be true or false")
     try:
-        clause = parse_where(match["where"], info.name, info.property_types())
+        clause = parse_where(match["where"], info.name, info.property_types(), objects.schema.get)
     except FilterError as exc:
         raise Unprocessable(f"invalid where filter: {exc}") from None
     return DeleteMatch(info, clause, output == "verbose", dry_run)
@@ -127,8 +128,7 @@ def delete_matching(objects: ObjectService, body: Any, limit: int, tenant: str |
     tenant of a multi-tenant class); Weaviate's REST reply."""
     match = parse_delete(objects, body, tenant)
     store = objects.store
-    matches = [r.uuid for r in store.iter_class(match.info.key, match.clause.prefilter())
-               if match.clause.matches(FilterableObject(r.uuid, r.properties, r.created_ms, r.updated_ms))]
+    matches = [r.uuid for r in scan_matching(store, match.info.key, match.clause, match.info.tenant)]
     matches = matches[:limit]
     if not match.dry_run:
         store.delete(match.info.key, matches)

@@ -213,7 +213,7 @@ class ObjectService:
         patch = body.get("properties") or {}
         if not isinstance(patch, dict):
             raise Unprocessable("invalid object: properties must be a JSON object")
-        merged_props = {**old.properties, **patch}
+        merged_props = {**old.properties, **patch, **_appended_references(info, old, patch)}
         info, record = self.build_record({**body, "class": info.name, "properties": merged_props}, info, uid,
                                          create=False)
         self._keep_unchanged_vectors(info, old, record)
@@ -223,6 +223,19 @@ class ObjectService:
         self._vectorize_one(info, record)
         self.put([record])
         return record
+
+
+def _appended_references(info: ClassInfo, old: ObjectRecord, patch: dict[str, Any]) -> dict[str, Any]:
+    """PATCH adds the beacons it gives for a reference property to those stored, as Weaviate's merge does
+    (`usecases/objects/merge.go` splits references from primitives and adds them); other values replace."""
+    appended: dict[str, Any] = {}
+    for key, value in patch.items():
+        name = lower_first(key)
+        data_type = info.data_type(name)
+        stored = old.properties.get(name)
+        if data_type and data_type[:1].isupper() and isinstance(value, list) and isinstance(stored, list):
+            appended[key] = [*stored, *value]
+    return appended
 
 
 NUMBER_TYPES = frozenset((int, float))

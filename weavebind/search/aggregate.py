@@ -61,7 +61,7 @@ def _near_records(ctx: SearchContext, info: ClassInfo, q: AggregateQuery, allowe
 
 
 def _records(ctx: SearchContext, info: ClassInfo, q: AggregateQuery) -> list[ObjectRecord]:
-    clause = compile_where(info, q.where)
+    clause = compile_where(info, q.where, ctx.schema.get)
     if q.near:
         allowed = [r.uuid for r in matching_records(ctx, info, clause)] if clause is not None else None
         return _near_records(ctx, info, q, allowed)

@@ -21,13 +21,16 @@ Semantics, and where they differ from Weaviate on purpose:
 - valueInt directly on a cross-reference property counts its references, as in Weaviate.
 - WithinGeoRange: haversine distance on a 6371 km sphere, `distance.max` in metres, inclusive.
 - Speed: whole-class scans; `Clause.prefilter()` gives SQL what it can test beforehand (storage/prefilter.py).
-- Not yet supported: reference paths `[refProp, TargetClass, prop]`, nested object paths, filtering on
-  blob / phoneNumber / object properties (IsNull works on them).
+- Reference paths `[refProp, TargetClass, prop, ...]` (any depth) hold when one referenced object of that class
+  passes the rest of the path (filters_refs.py); each hop must be a reference property allowing that class.
+- Not yet supported: nested object paths, filtering on blob / phoneNumber / object properties (IsNull works on
+  them).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from weavebind.search.filters_eval import (
@@ -47,10 +50,15 @@ from weavebind.search.filters_eval import (
     to_epoch_ms,
 )
 from weavebind.search.filters_parse import TEXT_TYPES, FilterError, Leaf, Logical, length_target, parse_tree, value_name
+from weavebind.search.filters_refs import RefClause
 from weavebind.storage.prefilter import OPERATORS as SQL_OPERATORS
 from weavebind.storage.prefilter import Compare
 
-__all__ = ["Clause", "FilterError", "FilterableObject", "parse_where"]
+__all__ = ["Clause", "ClassLookup", "FilterError", "FilterableObject", "parse_where"]
+
+# Another class's schema for reference paths: name -> ClassInfo (its `.name`, `.properties`, `.property_types()`)
+# or None when there is no such class.
+ClassLookup = Callable[[str], Any]
 
 _ID_NAMES = frozenset({"_id", "id"})  # "id" is Weaviate's backwards-compatible spelling
 _TIMESTAMPS = {"_creationTimeUnix": "created_ms", "_lastUpdateTimeUnix": "updated_ms"}
@@ -70,26 +78,29 @@ _UNFILTERABLE = frozenset({"blob", "phoneNumber", "object"})
 _EPOCH_MS = re.compile(r"-?\d+")
 
 
-def parse_where(raw: dict, class_name: str, property_types: dict[str, str]) -> Clause:
+def parse_where(raw: dict, class_name: str, property_types: dict[str, str], classes: ClassLookup | None = None
+                ) -> Clause:
     """Parse and validate a Weaviate `where` filter against one class's properties.
 
     `property_types` maps property name -> Weaviate dataType ("text", "int[]", "geoCoordinates", ... or a class
-    name for a cross-reference). Raises FilterError with Weaviate's message; see the module docstring."""
-    return _build(parse_tree(raw), class_name, property_types)
+    name for a cross-reference); `classes` finds the classes a reference path goes through (without it, reference
+    paths are refused). Raises FilterError with Weaviate's message; see the module docstring. A clause with a
+    reference path must go through `filters_refs.scan_matching` (or `resolve_refs`) before `matches`."""
+    return _build(parse_tree(raw), class_name, property_types, classes)
 
 
 def _invalid(message: str) -> FilterError:
     return FilterError(message, kind="validation")
 
 
-def _build(node: Logical | Leaf, class_name: str, types: dict[str, str]) -> Clause:
+def _build(node: Logical | Leaf, class_name: str, types: dict[str, str], classes: ClassLookup | None) -> Clause:
     if isinstance(node, Leaf):
-        return _build_leaf(node, class_name, types)
+        return _build_leaf(node, class_name, types, classes)
     children: list[Clause] = []
     errors: list[str] = []
     for index, operand in enumerate(node.operands):
         try:
-            children.append(_build(operand, class_name, types))
+            children.append(_build(operand, class_name, types, classes))
         except FilterError as error:
             errors.append(f"child operand at position {index}: {error}")
     if errors:
@@ -99,9 +110,9 @@ def _build(node: Logical | Leaf, class_name: str, types: dict[str, str]) -> Clau
     return AndClause(tuple(children)) if node.operator == "And" else OrClause(tuple(children))
 
 
-def _build_leaf(leaf: Leaf, class_name: str, types: dict[str, str]) -> Clause:
+def _build_leaf(leaf: Leaf, class_name: str, types: dict[str, str], classes: ClassLookup | None) -> Clause:
     if len(leaf.path) > 1:
-        raise _invalid("filtering by cross-reference paths is not supported yet")
+        return _ref_path_clause(leaf, class_name, types, classes)
     name = leaf.path[0]
     if name in _ID_NAMES:
         return _id_clause(leaf)
@@ -122,6 +133,32 @@ def _build_leaf(leaf: Leaf, class_name: str, types: dict[str, str]) -> Clause:
     if measured is not None:
         return _length_clause(leaf, prop)
     return _property_clause(leaf, prop, dtype)
+
+
+def _ref_path_clause(leaf: Leaf, class_name: str, types: dict[str, str], classes: ClassLookup | None) -> Clause:
+    """`[prop, Target, ...rest]`: the rest of the path is a filter on the Target class (checked like any other)."""
+    prop, target = leaf.path[0], leaf.path[1]
+    if classes is None:
+        raise _invalid("filtering by cross-reference paths is not supported here")
+    target_info = classes(target)
+    if target_info is None:
+        raise _invalid(f'class "{target}" does not exist in schema')
+    here = classes(class_name)
+    allowed = list((here.properties.get(prop) or {}).get("dataType") or []) if here is not None else []
+    if prop not in types or not allowed:
+        raise _invalid(
+            f"no such prop with name '{prop}' found in class '{class_name}' in the schema. "
+            "Check your schema files for which properties in this class are available"
+        )
+    if not all(t[:1].isupper() for t in allowed):
+        raise _invalid(f"property '{prop}' of class '{class_name}' is of type '{allowed[0]}', not a "
+                       "cross-reference: only a reference property can continue a filter path")
+    if target_info.name not in allowed:
+        raise _invalid(f"property '{prop}' of class '{class_name}' references {', '.join(allowed)}, "
+                       f"not '{target}'")
+    rest = Leaf(leaf.operator, leaf.path[2:], leaf.field, leaf.vtype, leaf.value)
+    inner = _build_leaf(rest, target_info.name, target_info.property_types(), classes)
+    return RefClause(prop, target_info.name, inner)
 
 
 def _map(value: Any, convert: Any) -> Any:

@@ -7,7 +7,7 @@ from weavebind.schema.models import ClassInfo
 from weavebind.search.autocut import autocut
 from weavebind.search.context import SearchContext
 from weavebind.search.errors import SearchError
-from weavebind.search.filters import Clause, FilterError, parse_where
+from weavebind.search.filters import ClassLookup, Clause, FilterError, parse_where
 from weavebind.search.grouping import group_hits
 from weavebind.search.keyword import hybrid_get, keyword_get
 from weavebind.search.limits import resolve_page
@@ -21,11 +21,12 @@ from weavebind.search.vector_search import search_targets
 from weavebind.storage.records import ObjectRecord
 
 
-def compile_where(info: ClassInfo, raw: dict | None) -> Clause | None:
+def compile_where(info: ClassInfo, raw: dict | None, classes: ClassLookup | None = None) -> Clause | None:
+    """The parsed filter; `classes` (name -> ClassInfo) resolves reference paths."""
     if raw is None:
         return None
     try:
-        return parse_where(raw, info.name, info.property_types())
+        return parse_where(raw, info.name, info.property_types(), classes)
     except FilterError as exc:
         prefix = "could not extract filters: invalid where filter: " if exc.kind == "parse" \
             else "invalid 'where' filter: "
@@ -54,7 +55,7 @@ def _check_certainty(info: ClassInfo, q: GetQuery) -> None:
 def run_get(ctx: SearchContext, q: GetQuery, with_vectors: bool = False) -> GetResult:
     """Run one Get. `with_vectors` loads the objects' vectors (for `_additional { vector vectors }`)."""
     info = ctx.class_info(q.class_name, q.tenant)
-    clause = compile_where(info, q.where)
+    clause = compile_where(info, q.where, ctx.schema.get)
     sort = parse_sort(info, q.sort) if q.sort else None
     if sort and q.bm25 is not None:
         raise SearchError("bm25 search is not compatible with sort")

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 from weavebind.schema.models import ClassInfo
 from weavebind.search.context import SearchContext
-from weavebind.search.filters import Clause, FilterableObject
+from weavebind.search.filters import Clause
+from weavebind.search.filters_refs import scan_matching
 from weavebind.storage.records import ObjectRecord
 
 
@@ -39,9 +40,7 @@ def matching_records(ctx: SearchContext, info: ClassInfo, clause: Clause | None)
     """Every object of the class that passes the filter, in uuid order (without vectors)."""
     if clause is None:
         return list(ctx.store.iter_class(info.key))
-    records = ctx.store.iter_class(info.key, clause.prefilter())
-    return [r for r in records
-            if clause.matches(FilterableObject(r.uuid, r.properties, r.created_ms, r.updated_ms))]
+    return list(scan_matching(ctx.store, info.key, clause, info.tenant))
 
 
 def fetch(ctx: SearchContext, info: ClassInfo, uuids: Sequence[str], with_vectors: bool) -> dict[str, ObjectRecord]:

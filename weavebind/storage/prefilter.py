@@ -39,13 +39,29 @@ class AnyOf:
     parts: tuple[Prefilter, ...]
 
 
-Prefilter = Compare | AllOf | AnyOf
+@dataclass(frozen=True)
+class Mentions:
+    """The stored properties JSON contains `text` (ASCII letters compared without case): a reference filter's
+    target uuid inside a beacon. `text` must hold no LIKE wildcard (`%`, `_`, `\\`)."""
+
+    text: str
+
+
+Prefilter = Compare | AllOf | AnyOf | Mentions
 
 
 def render(prefilter: Prefilter, dialect: str, mark: str) -> tuple[str, list[Any]]:
     """SQL text and parameters for `dialect` ("sqlite" or "postgresql"), `mark` the driver's placeholder."""
     if isinstance(prefilter, Compare):
         return _compare(prefilter, dialect, mark)
+    if isinstance(prefilter, Mentions):
+        if any(ch in prefilter.text for ch in "%_\\"):
+            raise ValueError(f"not a plain text to look for: {prefilter.text!r}")
+        # SQLite's LIKE ignores ASCII case; PostgreSQL needs ILIKE for the same.
+        like = "LIKE" if dialect == "sqlite" else "ILIKE"
+        return f"properties {like} {mark}", [f"%{prefilter.text}%"]
+    if not prefilter.parts:  # nothing can match an empty Or; an empty And holds
+        return ("(1 = 0)" if isinstance(prefilter, AnyOf) else "(1 = 1)"), []
     rendered = [render(part, dialect, mark) for part in prefilter.parts]
     joiner = " AND " if isinstance(prefilter, AllOf) else " OR "
     return "(" + joiner.join(sql for sql, _ in rendered) + ")", [p for _, params in rendered for p in params]

@@ -108,6 +108,27 @@ def query(client: weaviate.Client) -> None:
     assert count["data"]["Aggregate"]["V3Query"][0]["meta"]["count"] == 4, count
 
 
+def references(client: weaviate.Client) -> None:
+    client.schema.delete_class("V3Shelf")
+    fresh(client, "V3Writer", named=False)
+    client.schema.create_class({"class": "V3Shelf", "vectorizer": "none", "properties": [
+        *PROPS, {"name": "writtenBy", "dataType": ["V3Writer"]}]})
+    ann, bob = (client.data_object.create({"title": t}, "V3Writer", vector=[1.0]) for t in ("Ann", "Bob"))
+    one, two = (client.data_object.create({"title": t}, "V3Shelf", vector=[1.0]) for t in ("one", "two"))
+    client.data_object.reference.add(one, "writtenBy", ann, from_class_name="V3Shelf", to_class_name="V3Writer")
+    with client.batch as b:
+        b.add_reference(two, "V3Shelf", "writtenBy", bob, "V3Writer")
+        b.add_reference(two, "V3Shelf", "writtenBy", ann, "V3Writer")
+    stored = client.data_object.get_by_id(two, class_name="V3Shelf")["properties"]["writtenBy"]
+    assert [r["beacon"] for r in stored] == [f"weaviate://localhost/V3Writer/{u}" for u in (bob, ann)], stored
+    where = {"path": ["writtenBy", "V3Writer", "title"], "operator": "Equal", "valueText": "Ann"}
+    rows = client.query.get("V3Shelf", ["title"]).with_where(where).do()["data"]["Get"]["V3Shelf"]
+    assert sorted(r["title"] for r in rows) == ["one", "two"], rows
+    counted = {"path": ["writtenBy"], "operator": "Equal", "valueInt": 2}
+    rows = client.query.get("V3Shelf", ["title"]).with_where(counted).do()["data"]["Get"]["V3Shelf"]
+    assert rows == [{"title": "two"}], rows
+
+
 def auth_good_key(client: weaviate.Client) -> None:
     fresh(client, "V3Auth", named=False)
     client.data_object.create({"title": "x"}, "V3Auth", vector=[1.0])

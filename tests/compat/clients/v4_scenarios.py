@@ -14,7 +14,7 @@ import uuid
 import weaviate
 from weaviate.classes.aggregate import GroupByAggregate
 from weaviate.classes.config import Configure, DataType, Property, ReferenceProperty
-from weaviate.classes.data import DataObject
+from weaviate.classes.data import DataObject, DataReference
 from weaviate.classes.init import Auth
 from weaviate.classes.query import Filter, MetadataQuery, Metrics, QueryReference, Sort
 
@@ -133,6 +133,46 @@ def references(client: weaviate.WeaviateClient) -> None:
     assert [(o.uuid, o.collection, o.properties) for o in refs] == [
         (bob, "V4Author", {"title": "Bob"}), (ann, "V4Author", {"title": "Ann"})], refs
     assert two.references == {}, two.references
+
+
+def reference_writes(client: weaviate.WeaviateClient) -> None:
+    client.collections.delete("V4Shelf")
+    writers = fresh(client, "V4Writer", named=True)
+    ann, bob, cid = (writers.data.insert({"title": t, "n": i}, vector=[1.0])
+                     for i, t in enumerate(["Ann", "Bob", "Cid"]))
+    shelf = client.collections.create("V4Shelf", properties=PROPS, vectorizer_config=Configure.Vectorizer.none(),
+                                      references=[ReferenceProperty(name="writtenBy", target_collection="V4Writer")])
+    one, two = shelf.data.insert({"title": "one"}, vector=[1.0, 0.0]), shelf.data.insert({"title": "two"})
+    shelf.data.reference_add(one, "writtenBy", ann)
+    shelf.data.reference_add(one, "writtenBy", bob)
+    shelf.data.reference_delete(one, "writtenBy", ann)
+    shelf.data.reference_replace(two, "writtenBy", [ann, cid])
+    added = shelf.data.reference_add_many([DataReference(from_property="writtenBy", from_uuid=one, to_uuid=cid)])
+    assert not added.has_errors, added.errors
+    with shelf.batch.fixed_size(batch_size=10) as batch:
+        batch.add_reference(from_uuid=two, from_property="writtenBy", to=bob)
+    assert not shelf.batch.failed_references, shelf.batch.failed_references
+
+    def writers_of(uid) -> list[str]:
+        found = shelf.query.fetch_object_by_id(uid, return_references=QueryReference(link_on="writtenBy",
+                                                                                     return_properties=["title"]))
+        return [o.properties["title"] for o in found.references["writtenBy"].objects]
+
+    assert writers_of(one) == ["Bob", "Cid"] and writers_of(two) == ["Ann", "Cid", "Bob"]
+    assert shelf.query.fetch_object_by_id(one, include_vector=True).vector["default"] == [1.0, 0.0]
+
+    def titles(where) -> list[str]:
+        return sorted(o.properties["title"] for o in shelf.query.fetch_objects(filters=where).objects)
+
+    assert titles(Filter.by_ref("writtenBy").by_property("title").equal("Ann")) == ["two"]
+    assert titles(Filter.by_ref("writtenBy").by_property("n").greater_than(0)) == ["one", "two"]
+    assert titles(Filter.by_ref_count("writtenBy").greater_than(2)) == ["two"]
+    try:
+        shelf.data.reference_add(one, "title", ann)
+    except weaviate.exceptions.UnexpectedStatusCodeError as exc:
+        assert exc.status_code == 422 and "not a reference-type" in str(exc), exc
+    else:
+        raise AssertionError("a reference on a text property was accepted")
 
 
 def aggregate(client: weaviate.WeaviateClient) -> None:

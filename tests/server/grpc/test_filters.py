@@ -14,7 +14,8 @@ T = base_pb2.FilterTarget
 INFO = ClassInfo.from_config({"class": "Doc", "properties": [
     {"name": "when", "dataType": ["date"]}, {"name": "title", "dataType": ["text"]},
     {"name": "author", "dataType": ["Person"]}]})
-PERSON = ClassInfo.from_config({"class": "Person", "properties": [{"name": "name", "dataType": ["text"]}]})
+PERSON = ClassInfo.from_config({"class": "Person", "properties": [{"name": "name", "dataType": ["text"]},
+                                                                  {"name": "born", "dataType": ["date"]}]})
 
 
 def test_logical_operators_nest():
@@ -47,9 +48,23 @@ def test_arrays_geo_and_reference_paths():
     assert to_where(ref, INFO, {"Person": PERSON}.get)["path"] == ["author", "Person", "name"]
     count = F(operator=F.OPERATOR_EQUAL, value_int=2, target=T(count=base_pb2.FilterReferenceCount(on="author")))
     assert to_where(count, INFO)["path"] == ["author"]
+    multi = F(operator=F.OPERATOR_EQUAL, value_text="x", target=T(multi_target=base_pb2.FilterReferenceMultiTarget(
+        on="author", target_collection="Person", target=T(property="name"))))
+    assert to_where(multi, INFO, {"Person": PERSON}.get)["path"] == ["author", "Person", "name"]
+
+
+def test_text_on_a_date_property_at_the_end_of_a_reference_path_becomes_value_date():
+    born = F(operator=F.OPERATOR_LESS_THAN, value_text="2000-01-01T00:00:00Z",
+             target=T(single_target=base_pb2.FilterReferenceSingleTarget(on="author", target=T(property="born"))))
+    assert to_where(born, INFO, {"Person": PERSON}.get)["valueDate"] == "2000-01-01T00:00:00Z"
+    name = F(operator=F.OPERATOR_EQUAL, value_text="2000-01-01T00:00:00Z",
+             target=T(single_target=base_pb2.FilterReferenceSingleTarget(on="author", target=T(property="name"))))
+    assert "valueText" in to_where(name, INFO, {"Person": PERSON}.get)
 
 
 @pytest.mark.parametrize("message,text", [
+    (F(operator=F.OPERATOR_EQUAL, value_text="x", target=T(single_target=base_pb2.FilterReferenceSingleTarget(
+        on="nope", target=T(property="name")))), "no such prop with name 'nope' found in class 'Doc'"),
     (F(operator=F.OPERATOR_EQUAL, on=["title"]), "needs a value"),
     (F(operator=F.OPERATOR_EQUAL, value_text="x"), "needs a target property"),
     (F(operator=99, on=["title"], value_text="x"), "unknown operator 99"),

@@ -35,7 +35,7 @@ def to_where(message: Any, info: ClassInfo, class_of: Any = None) -> dict[str, A
         return {"operator": operator, "operands": [to_where(f, info, class_of) for f in message.filters]}
     path = _path(message, info, class_of)
     key, value = _value(message)
-    if key in ("valueText", "valueTextArray") and _is_date(path, value, info):
+    if key in ("valueText", "valueTextArray") and _is_date(path, value, _innermost(path, info, class_of)):
         key = "valueDate" if key == "valueText" else "valueDateArray"
     return {"operator": operator, "path": path, key: value}
 
@@ -70,6 +70,10 @@ def _target_path(target: Any, info: ClassInfo | None, class_of: Any) -> list[str
     if kind == "single_target":
         ref = target.single_target
         linked = info.data_type(ref.on) if info is not None else None
+        if info is not None and linked is None:
+            raise Unprocessable(f"invalid filter: no such prop with name '{ref.on}' found in class '{info.name}' in "
+                                "the schema. Check your schema files for which properties in this class are "
+                                "available")
         return [ref.on, linked or "", *_target_path(ref.target, _lookup(class_of, linked), class_of)]
     if kind == "multi_target":
         ref = target.multi_target
@@ -82,10 +86,13 @@ def _lookup(class_of: Any, name: str | None) -> ClassInfo | None:
     return class_of(name) if class_of is not None and name else None
 
 
-def _is_date(path: list[str], value: Any, info: ClassInfo) -> bool:
-    if len(path) != 1:
-        return False
-    if path[0] in _TIMESTAMPS:
+def _innermost(path: list[str], info: ClassInfo | None, class_of: Any) -> ClassInfo | None:
+    """The class whose property the path ends on: `[ref, Class, ref, Class, prop]` ends on the last Class."""
+    return _lookup(class_of, path[-2]) if len(path) > 1 else info
+
+
+def _is_date(path: list[str], value: Any, info: ClassInfo | None) -> bool:
+    if path[-1] in _TIMESTAMPS:
         items = value if isinstance(value, list) else [value]
         return any(not str(item).lstrip("-").isdigit() for item in items)
-    return info.data_type(path[0]) in ("date", "date[]")
+    return info is not None and info.data_type(path[-1]) in ("date", "date[]")

@@ -10,6 +10,7 @@ import grpc
 
 from weavebind.errors import ApiError, NotFound
 from weavebind.schema.batch import delete_matching, import_objects
+from weavebind.schema.references import ReferenceService
 from weavebind.server.auth import Authenticator
 from weavebind.server.grpc import aggregate, convert, search
 from weavebind.server.grpc.calls import rpc
@@ -67,6 +68,22 @@ def tenants_get(state: Any, request: tenants_pb2.TenantsGetRequest) -> tenants_p
         for t in state.schema.tenants.list(info, names)])
 
 
+def reference_batch(state: Any, request: batch_pb2.BatchReferencesRequest) -> batch_pb2.BatchReferencesReply:
+    """BatchReferences: each message becomes the REST `{from, to, tenant}` item of `/v1/batch/references` and goes
+    through the same use-case; errors are per reference, by position."""
+    items = []
+    for ref in request.references:
+        target = f"{ref.to_collection}/{ref.to_uuid}" if ref.to_collection else ref.to_uuid
+        item = {"from": f"weaviate://localhost/{ref.from_collection}/{ref.from_uuid}/{ref.name}",
+                "to": f"weaviate://localhost/{target}"}
+        if ref.tenant:
+            item["tenant"] = ref.tenant
+        items.append(item)
+    errors = ReferenceService(state.objects).add_many(items)
+    return batch_pb2.BatchReferencesReply(errors=[batch_pb2.BatchReferencesReply.BatchError(index=i, error=e)
+                                                  for i, e in enumerate(errors) if e is not None])
+
+
 class WeaviateService(weaviate_pb2_grpc.WeaviateServicer):
     """One instance per server; `state` is the Starlette app's state (store, schema, objects, settings)."""
 
@@ -97,7 +114,7 @@ class WeaviateService(weaviate_pb2_grpc.WeaviateServicer):
 
     @rpc("BatchReferences", read=False)
     async def BatchReferences(self, request: Any, context: grpc.aio.ServicerContext) -> Any:  # noqa: N802
-        raise ApiError("BatchReferences is not available in weavebind; set references as properties", status=501)
+        return await _timed(reference_batch, self.state, request)
 
     @rpc("TenantsGet", read=True)
     async def TenantsGet(self, request: Any, context: grpc.aio.ServicerContext) -> Any:  # noqa: N802
