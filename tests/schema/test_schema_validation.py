@@ -151,3 +151,32 @@ def test_every_primitive_data_type_is_accepted(local_client):
     created = create_class(local_client, "AllTypes", props)
     assert [p["dataType"][0] for p in created["properties"]] == types
     assert created["properties"][-1]["nestedProperties"][0]["tokenization"] == "word"
+
+
+@pytest.mark.parametrize(("given", "expected"), [
+    ({"dataType": ["string"]}, {"dataType": ["text"], "tokenization": "whitespace"}),
+    ({"dataType": ["string"], "tokenization": "word"}, {"dataType": ["text"], "tokenization": "whitespace"}),
+    ({"dataType": ["string[]"], "tokenization": "field"}, {"dataType": ["text[]"], "tokenization": "field"}),
+    ({"dataType": ["text"], "indexInverted": False}, {"indexFilterable": False, "indexSearchable": False}),
+    ({"dataType": ["int"], "indexInverted": True}, {"indexFilterable": True, "indexSearchable": False}),
+])
+def test_legacy_property_settings_are_migrated_as_weaviate_does(local_client, given, expected):
+    body = {"class": "Legacy", "properties": [{"name": "p", **given}]}
+    response = local_client.post("/v1/schema", json=body)
+    assert response.status_code == 200, response.text
+    prop = response.json()["properties"][0]
+    assert {k: prop[k] for k in expected} == expected
+    assert "indexInverted" not in prop
+
+
+@pytest.mark.parametrize(("given", "text"), [
+    ({"dataType": ["string"], "tokenization": "lowercase"}, "tokenization 'lowercase' is not allowed for data type "
+                                                           "'string'"),
+    ({"dataType": ["text"], "indexInverted": True, "indexFilterable": True}, "`indexInverted` is deprecated"),
+    ({"dataType": ["int"], "indexSearchable": True}, "`indexSearchable` is allowed only for text/text[]"),
+    ({"dataType": ["text"], "indexRangeFilters": True}, "`indexRangeFilters` is allowed only for number/int/date"),
+    ({"dataType": ["int"], "tokenization": "word"}, "tokenization is not allowed for data type 'int'"),
+])
+def test_refused_property_settings(local_client, given, text):
+    response = local_client.post("/v1/schema", json={"class": "Legacy", "properties": [{"name": "p", **given}]})
+    assert response.status_code == 422 and text in response.json()["error"][0]["message"]

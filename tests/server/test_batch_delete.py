@@ -28,7 +28,7 @@ def test_a_dry_run_reports_matches_and_deletes_nothing(client):
     _fill(client)
     before = int(time.time() * 1000)
     body = expect(delete(client, {"match": {"class": "Doc", "where": BIG}, "dryRun": True, "output": "verbose"}))
-    assert body["match"] == {"class": "Doc", "where": BIG}
+    assert body["match"] == {"class": "Doc", "where": {"operands": None, **BIG}}  # Weaviate's WhereFilter echo
     assert body["dryRun"] is True and body["output"] == "verbose"
     assert body["deletionTimeUnixMilli"] >= before
     results = body["results"]
@@ -115,3 +115,14 @@ def test_refused_deletes_are_422_and_delete_nothing(local_client, body, text):
     assert response.status_code == 422
     assert message(response).startswith(text)
     assert stored_count(local_client) == 6
+
+
+def test_the_echoed_where_has_weaviates_null_operands_and_path(local_client):
+    create_class(local_client, "Doc", [{"name": "n", "dataType": ["int"]}])
+    where = {"operator": "And", "operands": [{"path": ["n"], "operator": "GreaterThan", "valueInt": 1},
+                                            {"path": ["n"], "operator": "LessThan", "valueInt": 5}]}
+    body = expect(delete(local_client, {"match": {"class": "Doc", "where": where}, "dryRun": True}))
+    assert body["match"]["where"] == {
+        "operator": "And", "path": None, "operands": [
+            {"operands": None, "path": ["n"], "operator": "GreaterThan", "valueInt": 1},
+            {"operands": None, "path": ["n"], "operator": "LessThan", "valueInt": 5}]}

@@ -135,9 +135,20 @@ def delete_matching(objects: ObjectService, body: Any, limit: int, tenant: str |
     status = "DRYRUN" if match.dry_run else "SUCCESS"
     output = "verbose" if match.verbose else "minimal"
     return {
-        "match": {"class": match.info.name, "where": body["match"]["where"]}, "output": output,
+        "match": {"class": match.info.name, "where": echo_where(body["match"]["where"])}, "output": output,
         "deletionTimeUnixMilli": now_ms(), "dryRun": match.dry_run,
         "results": {"matches": len(matches), "limit": limit, "successful": 0 if match.dry_run else len(matches),
                     "failed": 0, "objects": [{"id": uid, "status": status} for uid in matches] if match.verbose
                     else []},
     }
+
+
+def echo_where(where: Any) -> Any:
+    """A `where` filter as Weaviate echoes it (its WhereFilter model): `operands` and `path` always present, null
+    when not given; operator and value fields as given."""
+    if not isinstance(where, dict):
+        return where
+    out = {"operands": [echo_where(o) for o in where["operands"]] if isinstance(where.get("operands"), list)
+           else None, "path": where.get("path")}
+    out.update({k: v for k, v in where.items() if k not in out})
+    return out

@@ -55,8 +55,8 @@ def normalize_property(prop: Any, class_name: str, known_classes: set[str]) -> d
     out = dict(prop)
     out["name"] = lower_first(check_property_name(prop.get("name")))
     out["dataType"] = _check_data_type(out["name"], prop.get("dataType"), class_name, known_classes)
-    if out["dataType"][0] != prop.get("dataType", [None])[0] and out.get("tokenization") in (None, "word"):
-        out["tokenization"] = "whitespace"  # Weaviate's migration of the deprecated string type keeps its tokens
+    if out["dataType"][0] != prop.get("dataType", [None])[0]:
+        _migrate_string(out, prop["dataType"][0])
     _check_tokenization(out)
     nested = out.get("nestedProperties")
     if nested is not None:
@@ -67,7 +67,38 @@ def normalize_property(prop: Any, class_name: str, known_classes: set[str]) -> d
     for flag in ("indexFilterable", "indexSearchable", "indexRangeFilters", "indexInverted"):
         if flag in out and not isinstance(out[flag], bool):
             raise RestrictionViolation(f"property '{out['name']}': {flag} must be true or false, got {out[flag]!r}")
+    _check_indexing(out)
     return out
+
+
+def _migrate_string(prop: dict[str, Any], legacy: str) -> None:
+    """Weaviate's migration of the deprecated `string`/`string[]` (≤ 1.18) to `text`/`text[]`: it took only word
+    (the default) and field tokenization, and word becomes whitespace, which splits the same way string did."""
+    tokenization = prop.get("tokenization")
+    if tokenization in (None, "", "word"):
+        prop["tokenization"] = "whitespace"
+    elif tokenization != "field":
+        raise RestrictionViolation(f"tokenization '{tokenization}' is not allowed for data type '{legacy}'")
+
+
+def _check_indexing(prop: dict[str, Any]) -> None:
+    """Weaviate's rules for the index flags; the deprecated `indexInverted` becomes the flags it stood for and is
+    not kept."""
+    data_type = prop["dataType"][0]
+    if "indexInverted" in prop:
+        if any(flag in prop for flag in ("indexFilterable", "indexSearchable", "indexRangeFilters")):
+            raise RestrictionViolation("`indexInverted` is deprecated and can not be set together with "
+                                       "`indexFilterable`, `indexSearchable` or `indexRangeFilters`")
+        inverted = prop.pop("indexInverted")
+        prop["indexFilterable"] = inverted
+        prop["indexSearchable"] = inverted and data_type in ("text", "text[]")
+        prop["indexRangeFilters"] = False
+    if prop.get("indexSearchable") and data_type not in ("text", "text[]"):
+        raise RestrictionViolation("`indexSearchable` is allowed only for text/text[] data types. For other data "
+                                   "types set false or leave empty")
+    if prop.get("indexRangeFilters") and data_type not in ("number", "int", "date"):
+        raise RestrictionViolation("`indexRangeFilters` is allowed only for number/int/date data types. For other "
+                                   "data types set false or leave empty")
 
 
 def _check_data_type(name: str, data_type: Any, class_name: str, known_classes: set[str]) -> list[str]:
