@@ -24,6 +24,7 @@ from weavebind.storage import objects as sql
 from weavebind.storage.indexer import Indexer
 from weavebind.storage.pending import PendingVectors
 from weavebind.storage.records import ObjectRecord, vector_from_bytes
+from weavebind.storage.throughput import RateMeter
 from weavebind.storage.vector_index import DimensionMismatchError, IndexConfig, VectorIndex
 
 log = logging.getLogger("weavebind.indexes")
@@ -80,6 +81,8 @@ class IndexManager:
         self.indexes: dict[tuple[str, str], TargetIndex] = {}
         self.lock = threading.RLock()
         self.last_write = 0.0  # monotonic time of the last apply_write; the indexer backs off while it is recent
+        self.written = RateMeter()  # objects committed per second (with or without vectors)
+        self.indexed = RateMeter()  # vectors the background indexer moved into FAISS per second
         self.indexer = Indexer(self)
 
     def path(self, class_name: str, target: str) -> Path:
@@ -142,6 +145,7 @@ class IndexManager:
         class_name = records[0].class_name
         uuids = [r.uuid for r in records]
         self.last_write = time.monotonic()
+        self.written.add(len(records), self.last_write)
         with self.lock:
             for (cls, _target), index in self.indexes.items():
                 if cls == class_name:
@@ -231,9 +235,10 @@ class IndexManager:
                  key[0], key[1] or "-", len(kept), len(missing), len(stale))
         return target_index
 
-    def pending_count(self) -> int:
+    def pending_count(self, class_name: str | None = None) -> int:
+        """Vectors committed but not yet in FAISS: of one class, or of all."""
         with self.lock:
-            return sum(len(t.pending) for t in self.indexes.values())
+            return sum(len(t.pending) for key, t in self.indexes.items() if class_name in (None, key[0]))
 
     def close(self) -> None:
         self.indexer.stop()

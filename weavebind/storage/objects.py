@@ -180,6 +180,11 @@ def count_objects(conn: Connection, class_name: str | None) -> int:
     return conn.execute(query).scalar_one()
 
 
+def count_by_class(conn: Connection) -> dict[str, int]:
+    query = select(objects.c.class_name, func.count()).group_by(objects.c.class_name)
+    return {name: count for name, count in conn.execute(query)}
+
+
 def iter_class(conn: Connection, class_name: str, batch: int = 2000,
                prefilter: Prefilter | None = None) -> Iterator[ObjectRecord]:
     """Every object of a class, without vectors, in uuid order; keyset pagination keeps memory flat. With a

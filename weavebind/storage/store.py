@@ -17,6 +17,7 @@ import orjson
 from sqlalchemy import delete, func, insert, select, update
 
 from weavebind.storage import objects as sql
+from weavebind.storage import shards
 from weavebind.storage.db import create_db_engine, create_read_engine
 from weavebind.storage.indexes import IndexManager
 from weavebind.storage.prefilter import Prefilter
@@ -44,6 +45,7 @@ class Store:
         self._stop = threading.Event()
         self._snapshotter: threading.Thread | None = None
         self._write_listeners: list[WriteListener] = []
+        self.read_only: set[str] = set()  # classes whose shard is READONLY (storage/shards.py)
 
     # -- lifecycle -------------------------------------------------------------------------------------------
     def open(self, class_targets: dict[str, TargetSpec]) -> None:
@@ -52,6 +54,8 @@ class Store:
             self.indexes.configure(class_name, targets)
         with self.write_lock:
             self.indexes.load(self.engine)
+            with self.engine.connect() as conn:
+                self.read_only = shards.load_read_only(conn)
         self._snapshotter = threading.Thread(target=self._snapshot_loop, name="weavebind-snapshots", daemon=True)
         self._snapshotter.start()
 
@@ -101,8 +105,30 @@ class Store:
             with self.engine.begin() as conn:
                 conn.execute(delete(classes).where(classes.c.name == name))
                 sql.delete_class_rows(conn, name)
+                shards.save_status(conn, name, shards.READY)
+            self.read_only.discard(name)
             self.indexes.drop_class(name)
             self._notify(name, (), (), dropped=True)
+
+    def shard_status(self, class_name: str) -> str:
+        """READONLY, INDEXING (vectors still wait for the background indexer) or READY."""
+        if class_name in self.read_only:
+            return shards.READONLY
+        return shards.INDEXING if self.indexes.pending_count(class_name) else shards.READY
+
+    def set_shard_status(self, class_name: str, status: str) -> None:
+        """Persist READY or READONLY; under the write lock, so no write of the class is half-way through."""
+        with self.write_lock:
+            with self.engine.begin() as conn:
+                shards.save_status(conn, class_name, status)
+            if status == shards.READONLY:
+                self.read_only.add(class_name)
+            else:
+                self.read_only.discard(class_name)
+
+    def _check_writable(self, class_name: str) -> None:
+        if class_name in self.read_only:
+            raise shards.ShardReadOnlyError(class_name)
 
     def add_write_listener(self, listener: WriteListener) -> None:
         """Call `listener` after every committed write (in-memory structures kept beside SQL, e.g. search's
@@ -120,6 +146,7 @@ class Store:
         if not records:
             return
         with self.write_lock:
+            self._check_writable(records[0].class_name)
             self.indexes.check_dims(records)
             with self.engine.begin() as conn:
                 created = sql.existing_created(conn, records[0].class_name, [r.uuid for r in records])
@@ -133,6 +160,7 @@ class Store:
 
     def delete(self, class_name: str, uuids: Sequence[str]) -> list[str]:
         with self.write_lock:
+            self._check_writable(class_name)
             with self.engine.begin() as conn:
                 existed = sql.delete_objects(conn, class_name, uuids)
             self.indexes.apply_delete(class_name, existed)
@@ -156,6 +184,10 @@ class Store:
     def count(self, class_name: str | None = None) -> int:
         with self.engine.connect() as conn:
             return sql.count_objects(conn, class_name)
+
+    def counts_by_class(self) -> dict[str, int]:
+        with self.engine.connect() as conn:
+            return sql.count_by_class(conn)
 
     def iter_class(self, class_name: str, prefilter: Prefilter | None = None) -> Iterator[ObjectRecord]:
         """Every object of the class; `prefilter` may skip rows that cannot match (prefilter.py)."""
