@@ -35,6 +35,14 @@ def test_v4_aggregate(server):
     run_scenario("v4", "aggregate", server)
 
 
+def test_v4_nodes_shards_readonly_cluster_statistics(server):
+    run_scenario("v4", "nodes_shards", server)
+
+
+def test_v4_dynamic_batch_then_wait_for_vector_indexing(server):
+    run_scenario("v4", "dynamic_batch", server)
+
+
 def test_v4_api_key(auth_server):
     run_scenario("v4", "auth_good_key", auth_server, api_key=ADMIN_KEY)
     run_scenario("v4", "auth_bad_key", auth_server)
@@ -55,6 +63,10 @@ def test_v3_batch_cursor_delete_objects(server):
 
 def test_v3_graphql_near_vector_bm25_hybrid_where_aggregate(server):
     run_scenario("v3", "query", server)
+
+
+def test_v3_dynamic_batch_and_nodes(server):
+    run_scenario("v3", "dynamic_batch", server)
 
 
 def test_v3_api_key(auth_server):
