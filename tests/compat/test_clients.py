@@ -94,3 +94,12 @@ def test_ts_graphql_near_vector_bm25_hybrid_where_aggregate(server):
 def test_ts_api_key(auth_server):
     run_scenario("ts", "auth_good_key", auth_server, api_key=ADMIN_KEY)
     run_scenario("ts", "auth_bad_key", auth_server)
+
+
+# -- weaviate-client 3.x for TypeScript: REST for schema, gRPC for queries and batches ----------------------------
+def test_ts3_connect_insert_many_near_vector(server):
+    run_scenario("ts3", "insert", server)
+
+
+def test_ts3_cluster_nodes_and_shards(server):
+    run_scenario("ts3", "cluster", server)
