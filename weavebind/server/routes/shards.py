@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -17,7 +18,7 @@ def _class(request: Request, error: type[NotFound] | type[Unprocessable]) -> Cla
     name = request.path_params["className"]
     info = request.app.state.schema.get(name)
     if info is None:
-        raise error(f"class {name!r} not found")
+        raise error(f'class "{name}" not found')
     return info
 
 
@@ -35,12 +36,12 @@ async def update_shard(request: Request) -> Response:
     info = _class(request, Unprocessable)
     shard = request.path_params["shardName"]
     if shard != shard_name(info.name):
-        raise Unprocessable(f"shard {shard!r} not found in class {info.name!r}; its shard is "
-                            f"{shard_name(info.name)!r}")
+        raise Unprocessable(f'shard "{shard}" not found in class "{info.name}"; its shard is '
+                            f'"{shard_name(info.name)}"')
     body = await read_json(request)
     status = body.get("status") if isinstance(body, dict) else None
     if status not in SETTABLE:
-        raise Unprocessable(f"invalid storage status {status!r}: use READY or READONLY")
+        raise Unprocessable(f"invalid storage status {orjson.dumps(status).decode()}: use READY or READONLY")
     await blocking(request.app.state.store.set_shard_status, info.name, status)
     return JSON({"status": status})
 
