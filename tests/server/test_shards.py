@@ -62,6 +62,15 @@ def test_readonly_refuses_every_rest_write_and_ready_lifts_it(client):
     [result] = expect(client.post("/v1/batch/objects", json={"objects": [{**body, "id": ID2}]}))
     assert "store is read-only" in result["result"]["errors"]["error"][0]["message"]
     assert stored_count(client, "Doc") == 1 and get_object(client, "Doc", ID1)["properties"] == {"title": "kept"}
+    # Refused before auto-schema: a new property in a refused write does not reach the schema.
+    response = client.post("/v1/objects", json={"class": "Doc", "properties": {"fresh": "x"}})
+    assert response.status_code == 422 and "store is read-only" in message(response)
+    [result] = expect(client.post("/v1/batch/objects", json={"objects": [{"class": "Doc", "properties": {
+        "fresher": "y"}}]}))
+    assert "store is read-only" in result["result"]["errors"]["error"][0]["message"]
+    names = [p["name"] for p in expect(client.get("/v1/schema/Doc"))["properties"]]
+    assert names == ["title"]
+    expect(client.post("/v1/objects/validate", json={"class": "Doc", "properties": {"title": "ok"}}))
     assert expect(_set(client, "READY")) == {"status": "READY"}
     add_object(client, "Doc", ID2, {"title": "new"}, vector=[0, 1])
     assert stored_count(client, "Doc") == 2

@@ -126,7 +126,8 @@ class Store:
             else:
                 self.read_only.discard(class_name)
 
-    def _check_writable(self, class_name: str) -> None:
+    def check_writable(self, class_name: str) -> None:
+        """Raise ShardReadOnlyError when the class's shard is READONLY."""
         if class_name in self.read_only:
             raise shards.ShardReadOnlyError(class_name)
 
@@ -146,7 +147,7 @@ class Store:
         if not records:
             return
         with self.write_lock:
-            self._check_writable(records[0].class_name)
+            self.check_writable(records[0].class_name)
             self.indexes.check_dims(records)
             with self.engine.begin() as conn:
                 created = sql.existing_created(conn, records[0].class_name, [r.uuid for r in records])
@@ -160,7 +161,7 @@ class Store:
 
     def delete(self, class_name: str, uuids: Sequence[str]) -> list[str]:
         with self.write_lock:
-            self._check_writable(class_name)
+            self.check_writable(class_name)
             with self.engine.begin() as conn:
                 existed = sql.delete_objects(conn, class_name, uuids)
             self.indexes.apply_delete(class_name, existed)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -131,7 +133,7 @@ async def delete_object(request: Request) -> Response:
 
 async def validate_object(request: Request) -> Response:
     body = await read_json(request)
-    await blocking(request.app.state.objects.build_record, body, None, None, False)
+    await blocking(functools.partial(request.app.state.objects.build_record, body, create=False, writing=False))
     return Response(status_code=200)
 
 
