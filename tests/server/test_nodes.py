@@ -23,7 +23,10 @@ def _fill(client) -> None:
 def test_minimal_is_the_default_and_has_no_shards(client):
     _fill(client)
     node = _node(client)
-    assert node == _node(client, output="minimal")
+    minimal = _node(client, output="minimal")
+    assert node.pop("batchStats") and minimal.pop("batchStats")  # the rates move with time
+    assert node == minimal
+    node = _node(client)
     assert node["name"] == "node1" and node["status"] == "HEALTHY"
     assert node["version"] == client.app.state.settings.weavebind_weaviate_version and node["gitHash"]
     assert node["stats"] == {"objectCount": 3, "shardCount": 2}
