@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.rest import ID1, ID2, ID3, add_object, create_class, expect, message
+from tests.rest import ID1, ID2, ID3, add_object, create_class, expect, message, stored_count
 from weavebind.storage.shards import shard_name
 
 
@@ -45,6 +45,23 @@ def test_verbose_lists_one_shard_per_class_with_true_counts(make_client):
                                "vectorIndexingStatus": "READY", "vectorQueueLength": 0, "compressed": False,
                                "loaded": True}
     assert by_class["Other"]["objectCount"] == 1
+
+
+def test_object_counts_follow_upserts_deletes_and_restarts(make_client):
+    client = make_client()
+    create_class(client, "Doc")
+    objects = [{"class": "Doc", "id": uid, "vector": [1.0, 0.0]} for uid in (ID1, ID2, ID1)]
+    expect(client.post("/v1/batch/objects", json={"objects": objects}))  # ID1 twice: one object
+    expect(client.post("/v1/batch/objects", json={"objects": objects[:1]}))  # an update
+    add_object(client, "Doc", ID3, {"title": "x"})
+    expect(client.delete(f"/v1/objects/Doc/{ID2}"), 204)
+    expect(client.delete(f"/v1/objects/Doc/{ID2}"), 204)  # already gone
+    assert _node(client)["stats"]["objectCount"] == stored_count(client, "Doc") == 2
+    client.__exit__(None, None, None)
+    client = make_client()
+    assert _node(client, "/v1/nodes/Doc")["stats"]["objectCount"] == 2
+    expect(client.delete("/v1/schema/Doc"))
+    assert _node(client)["stats"] == {"objectCount": 0, "shardCount": 0}
 
 
 def test_per_class_and_per_shard(client):

@@ -46,6 +46,9 @@ class Store:
         self._snapshotter: threading.Thread | None = None
         self._write_listeners: list[WriteListener] = []
         self.read_only: set[str] = set()  # classes whose shard is READONLY (storage/shards.py)
+        # Objects per class, counted once at open and kept by the writers: /v1/nodes is polled every second by the
+        # clients' dynamic batching, and a SQL count of a large class per poll would compete with the import.
+        self.object_counts: dict[str, int] = {}
 
     # -- lifecycle -------------------------------------------------------------------------------------------
     def open(self, class_targets: dict[str, TargetSpec]) -> None:
@@ -56,6 +59,7 @@ class Store:
             self.indexes.load(self.engine)
             with self.engine.connect() as conn:
                 self.read_only = shards.load_read_only(conn)
+                self.object_counts = sql.count_by_class(conn)
         self._snapshotter = threading.Thread(target=self._snapshot_loop, name="weavebind-snapshots", daemon=True)
         self._snapshotter.start()
 
@@ -107,6 +111,7 @@ class Store:
                 sql.delete_class_rows(conn, name)
                 shards.save_status(conn, name, shards.READY)
             self.read_only.discard(name)
+            self.object_counts.pop(name, None)
             self.indexes.drop_class(name)
             self._notify(name, (), (), dropped=True)
 
@@ -156,6 +161,8 @@ class Store:
                         record.created_ms = created.get(record.uuid, record.created_ms)
                 first_seq = sql.allocate_sequence(conn, len(records))
                 sql.write_objects(conn, records, first_seq, replacing=list(created))
+            class_name, added = records[0].class_name, len({r.uuid for r in records}) - len(created)
+            self.object_counts[class_name] = self.object_counts.get(class_name, 0) + added
             self.indexes.apply_write(records, first_seq)
             self._notify(records[0].class_name, records, ())
 
@@ -164,6 +171,8 @@ class Store:
             self.check_writable(class_name)
             with self.engine.begin() as conn:
                 existed = sql.delete_objects(conn, class_name, uuids)
+            if existed:
+                self.object_counts[class_name] = self.object_counts.get(class_name, 0) - len(existed)
             self.indexes.apply_delete(class_name, existed)
             self._notify(class_name, (), existed)
             return existed
@@ -187,8 +196,9 @@ class Store:
             return sql.count_objects(conn, class_name)
 
     def counts_by_class(self) -> dict[str, int]:
-        with self.engine.connect() as conn:
-            return sql.count_by_class(conn)
+        """Objects per class as this server has written them (exact unless another server writes to the same
+        database; a restart counts again)."""
+        return dict(self.object_counts)
 
     def iter_class(self, class_name: str, prefilter: Prefilter | None = None) -> Iterator[ObjectRecord]:
         """Every object of the class; `prefilter` may skip rows that cannot match (prefilter.py)."""
