@@ -27,7 +27,8 @@ run: install
 test: install compat-envs
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
-# The real Weaviate clients for tests/compat (v3 and v4 Python clients, the TypeScript client), cached in .compat/.
+# The real Weaviate clients for tests/compat (v3 and v4 Python clients, the TypeScript 2.x and 3.x clients), cached
+# in .compat/.
 compat-envs: install
 	$(PY) -m tests.compat.envs
 

@@ -69,7 +69,7 @@ def _create(env: ClientEnv) -> None:
 
 
 def ensure(key: str) -> ClientEnv:
-    """The environment for client `key` ("v3", "v4", "ts"), created if missing or built for another spec."""
+    """The environment for client `key` ("v3", "v4", "ts", "ts3"), created if missing or built for another spec."""
     env = ENVS[key]
     CACHE.mkdir(exist_ok=True)
     with open(CACHE / ".lock", "w") as lock:  # one creator at a time (make and a pytest run may overlap)
