@@ -8,6 +8,7 @@ Adding a scenario: one function here, one test function in tests/compat/test_cli
 from __future__ import annotations
 
 import os
+import random
 import sys
 import uuid
 
@@ -188,18 +189,27 @@ def dynamic_batch(client: weaviate.WeaviateClient) -> None:
     """batch.dynamic() sizes its requests from /v1/nodes; wait_for_vector_indexing polls the shards until the
     background indexer has caught up, after which the node reports nothing queued."""
     col = fresh(client, "V4Dynamic", named=True)
-    count = 3000
+    count, rng = 3000, random.Random(7)
+    # 128-d: enough HNSW work that the indexer is usually still busy when the import returns, so the wait matters.
     with col.batch.dynamic() as batch:
         for i in range(count):
-            batch.add_object(properties={"title": f"item {i}", "n": i}, vector=[float(i % 17), 1.0, float(i % 5)])
+            batch.add_object(properties={"title": f"item {i}", "n": i}, vector=[rng.random() for _ in range(128)])
     assert not col.batch.failed_objects, col.batch.failed_objects[:3]
     col.batch.wait_for_vector_indexing()
     [node] = client.cluster.nodes(collection="V4Dynamic", output="verbose")
     assert node.shards[0].vector_queue_length == 0 and node.shards[0].vector_indexing_status == "READY", node
     assert node.shards[0].object_count == count and len(col) == count
     assert col.config.get_shards()[0].vector_queue_size == 0
-    found = col.query.near_vector([3.0, 1.0, 2.0], limit=3, return_metadata=MetadataQuery(distance=True))
+    found = col.query.near_vector([0.5] * 128, limit=3, return_metadata=MetadataQuery(distance=True))
     assert len(found.objects) == 3
+    with client.batch.dynamic() as batch:  # the client-level batch and its wait
+        for i in range(1000):
+            batch.add_object(collection="V4Dynamic", properties={"n": count + i},
+                             vector=[rng.random() for _ in range(128)])
+    assert not client.batch.failed_objects, client.batch.failed_objects[:3]
+    client.batch.wait_for_vector_indexing()
+    [node] = client.cluster.nodes(collection="V4Dynamic", output="verbose")
+    assert (node.shards[0].vector_queue_length, node.shards[0].object_count) == (0, count + 1000), node
 
 
 def auth_good_key(client: weaviate.WeaviateClient) -> None:
