@@ -19,7 +19,8 @@ from tests.compat.server import Server, start_server
 from tests.fakes import FakeInference, FakeServer, build_app
 
 CLIENTS = Path(__file__).parent / "clients"
-SCRIPTS = {"v3": CLIENTS / "v3_scenarios.py", "v4": CLIENTS / "v4_scenarios.py", "ts": CLIENTS / "ts_scenarios.mjs"}
+SCRIPTS = {"v3": CLIENTS / "v3_scenarios.py", "v4": CLIENTS / "v4_scenarios.py", "ts": CLIENTS / "ts_scenarios.mjs",
+           "ts3": CLIENTS / "ts3_scenarios.mjs"}
 MODULE_SCRIPTS = {"v3": CLIENTS / "v3_modules.py", "v4": CLIENTS / "v4_modules.py", "ts": CLIENTS / "ts_modules.mjs"}
 ADMIN_KEY = "compat-admin-key"
 # Clients may phone home (v4 asks PyPI for its latest version at connect); a dead proxy keeps the suite hermetic

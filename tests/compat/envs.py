@@ -44,6 +44,8 @@ ENVS = {
     # The newest 4.x at creation time; the suite must pass with whatever 4.x release is current.
     "v4": ClientEnv("py-v4", "python", "weaviate-client>=4.10,<5"),
     "ts": ClientEnv("ts", "node", "weaviate-ts-client@2.2.0"),
+    # The TypeScript v3 client (gRPC for queries and batches): the newest 3.x at creation time.
+    "ts3": ClientEnv("ts3", "node", "weaviate-client@^3"),
 }
 
 
@@ -67,7 +69,7 @@ def _create(env: ClientEnv) -> None:
 
 
 def ensure(key: str) -> ClientEnv:
-    """The environment for client `key` ("v3", "v4", "ts"), created if missing or built for another spec."""
+    """The environment for client `key` ("v3", "v4", "ts", "ts3"), created if missing or built for another spec."""
     env = ENVS[key]
     CACHE.mkdir(exist_ok=True)
     with open(CACHE / ".lock", "w") as lock:  # one creator at a time (make and a pytest run may overlap)

@@ -39,6 +39,14 @@ def test_v4_aggregate(server):
     run_scenario("v4", "aggregate", server)
 
 
+def test_v4_nodes_shards_readonly_cluster_statistics(server):
+    run_scenario("v4", "nodes_shards", server)
+
+
+def test_v4_dynamic_batch_then_wait_for_vector_indexing(server):
+    run_scenario("v4", "dynamic_batch", server)
+
+
 def test_v4_api_key(auth_server):
     run_scenario("v4", "auth_good_key", auth_server, api_key=ADMIN_KEY)
     run_scenario("v4", "auth_bad_key", auth_server)
@@ -63,6 +71,10 @@ def test_v3_graphql_near_vector_bm25_hybrid_where_aggregate(server):
 
 def test_v3_references_add_batch_and_where(server):
     run_scenario("v3", "references", server)
+
+
+def test_v3_dynamic_batch_and_nodes(server):
+    run_scenario("v3", "dynamic_batch", server)
 
 
 def test_v3_api_key(auth_server):
@@ -90,3 +102,12 @@ def test_ts_graphql_near_vector_bm25_hybrid_where_aggregate(server):
 def test_ts_api_key(auth_server):
     run_scenario("ts", "auth_good_key", auth_server, api_key=ADMIN_KEY)
     run_scenario("ts", "auth_bad_key", auth_server)
+
+
+# -- weaviate-client 3.x for TypeScript: REST for schema, gRPC for queries and batches ----------------------------
+def test_ts3_connect_insert_many_near_vector(server):
+    run_scenario("ts3", "insert", server)
+
+
+def test_ts3_cluster_nodes_and_shards(server):
+    run_scenario("ts3", "cluster", server)

@@ -54,3 +54,4 @@ def test_v1_lists_links(local_client):
     assert names["meta"] == "/v1/meta"
     assert names["schema"] == "/v1/schema"
     assert names["objects"] == "/v1/objects"
+    assert names["nodes"] == "/v1/nodes"

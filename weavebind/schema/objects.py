@@ -71,13 +71,16 @@ class ObjectService:
         })
 
     def build_record(self, body: Any, info: ClassInfo | None = None, object_id: str | None = None,
-                     create: bool = True) -> tuple[ClassInfo, ObjectRecord]:
-        """Validate an object body (auto-schema may add properties) into a record ready to store."""
+                     create: bool = True, writing: bool = True) -> tuple[ClassInfo, ObjectRecord]:
+        """Validate an object body (auto-schema may add properties) into a record ready to store. `writing`: the
+        record is about to be stored, so a READONLY class refuses it before auto-schema or a vectorizer runs."""
         if not isinstance(body, dict):
             raise Unprocessable("invalid object: the object must be a JSON object")
         if info is None:
             info = self.resolve_class(body.get("class"), create)
             info = self.schema.tenants.scope(info, _tenant_of(body), create=create)
+        if writing:
+            self.store.check_writable(info.name)
         raw_id = object_id if object_id is not None else body.get("id")
         uid = parse_uuid(raw_id, "id") if raw_id not in (None, "") else str(uuidlib.uuid4())
         props = body.get("properties") or {}

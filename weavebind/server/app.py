@@ -18,7 +18,7 @@ from weavebind.server.auth import Authenticator, AuthMiddleware
 from weavebind.server.errors import EXCEPTION_HANDLERS
 from weavebind.server.graphql_lane import GraphQLLane
 from weavebind.server.grpc.server import start_grpc, stop_grpc
-from weavebind.server.routes import aliases, batch, graphql, meta, objects, references, schema, tenants
+from weavebind.server.routes import aliases, batch, graphql, meta, nodes, objects, references, schema, shards, tenants
 from weavebind.server.settings import Settings, load_settings
 from weavebind.storage.store import Store
 from weavebind.vectorizers.registry import ModuleRegistry
@@ -91,8 +91,8 @@ def create_app(settings: Settings | None = None, port: int = 8080, host: str = "
             workers.shutdown(wait=False)
 
     app = Starlette(
-        routes=[*meta.routes, *schema.routes, *tenants.routes, *aliases.routes, *objects.routes,
-                *references.routes, *batch.routes, *graphql.routes],
+        routes=[*meta.routes, *schema.routes, *shards.routes, *tenants.routes, *aliases.routes, *objects.routes,
+                *references.routes, *batch.routes, *graphql.routes, *nodes.routes],
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[Middleware(AuthMiddleware, authenticator=authenticator), Middleware(GraphQLLane)],
         lifespan=lifespan,

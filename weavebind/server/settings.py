@@ -198,7 +198,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Restrict access to the users in the admin and read-only lists."),
     Setting("AUTHORIZATION_ADMINLIST_USERS", "", parse_list, "Users allowed every operation."),
     Setting("AUTHORIZATION_ADMINLIST_READONLY_USERS", "", parse_list, "Users allowed read operations only."),
-    Setting("CLUSTER_HOSTNAME", "node1", str, "Name of this node (Weaviate's node name); kept for compose files."),
+    Setting("CLUSTER_HOSTNAME", "node1", str,
+            "Name of this node (Weaviate's node name), reported by /v1/nodes and /v1/cluster/statistics."),
     Setting("GRPC_PORT", "50051", parse_port_or_any,
             "Port of the gRPC API (the v4 Python client's queries and batches). 0 = any free port, logged at "
             "start-up (for tests and side-by-side servers)."),

@@ -88,6 +88,7 @@ class Indexer:
                 work.index.remove(np.asarray(discarded, dtype=np.int64))
             work.pending.done(labels)
             work.dirty = True
+        manager.indexed.add(len(labels))
         return True
 
     def compact_idle(self) -> None:

@@ -24,6 +24,7 @@ from weavebind.storage import objects as sql
 from weavebind.storage.indexer import Indexer
 from weavebind.storage.pending import PendingVectors
 from weavebind.storage.records import ObjectRecord, split_key, vector_from_bytes
+from weavebind.storage.throughput import RateMeter
 from weavebind.storage.vector_index import DimensionMismatchError, IndexConfig, VectorIndex
 
 log = logging.getLogger("weavebind.indexes")
@@ -82,6 +83,8 @@ class IndexManager:
         self.targets_of: dict[str, set[str]] = {}
         self.lock = threading.RLock()
         self.last_write = 0.0  # monotonic time of the last apply_write; the indexer backs off while it is recent
+        self.written = RateMeter()  # objects committed per second (with or without vectors)
+        self.indexed = RateMeter()  # vectors the background indexer moved into FAISS per second
         self.indexer = Indexer(self)
 
     def path(self, class_name: str, target: str) -> Path:
@@ -145,6 +148,7 @@ class IndexManager:
         class_name = records[0].key
         uuids = [r.uuid for r in records]
         self.last_write = time.monotonic()
+        self.written.add(len(records), self.last_write)
         with self.lock:
             for index in self._indexes_of(class_name):
                 index.forget(uuids)
@@ -258,10 +262,17 @@ class IndexManager:
         return target_index
 
     def pending_count(self, class_key: str | None = None) -> int:
-        """Vectors not yet in FAISS: of one storage key, or of every index."""
+        """Vectors committed but not yet in FAISS: of every index, or of one storage key (a class without tenants,
+        or one tenant). Cheap: the query path asks it before every search it might run inline."""
         with self.lock:
             indexes = self.indexes.values() if class_key is None else self._indexes_of(class_key)
             return sum(len(t.pending) for t in indexes)
+
+    def pending_of_class(self, class_name: str) -> int:
+        """Vectors not yet in FAISS of a class and all its active tenants (for /v1/nodes and the shards API)."""
+        with self.lock:
+            keys = [k for k in self.targets_of if split_key(k)[0] == class_name]
+            return sum(len(t.pending) for key in keys for t in self._indexes_of(key))
 
     def close(self) -> None:
         self.indexer.stop()

@@ -195,6 +195,16 @@ def count_objects(conn: Connection, class_name: str | None) -> int:
     return conn.execute(query).scalar_one()
 
 
+def count_by_class(conn: Connection) -> dict[str, int]:
+    """Objects per class, its tenants' objects included."""
+    query = select(objects.c.class_name, func.count()).group_by(objects.c.class_name)
+    counts: dict[str, int] = {}
+    for key, count in conn.execute(query):
+        owner = split_key(key)[0]
+        counts[owner] = counts.get(owner, 0) + count
+    return counts
+
+
 def iter_class(conn: Connection, class_name: str, batch: int = 2000,
                prefilter: Prefilter | None = None) -> Iterator[ObjectRecord]:
     """Every object of a class, without vectors, in uuid order; keyset pagination keeps memory flat. With a

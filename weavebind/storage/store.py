@@ -17,10 +17,11 @@ import orjson
 from sqlalchemy import delete, func, insert, select, update
 
 from weavebind.storage import objects as sql
+from weavebind.storage import shards
 from weavebind.storage.db import create_db_engine, create_read_engine
 from weavebind.storage.indexes import IndexManager
 from weavebind.storage.prefilter import Prefilter
-from weavebind.storage.records import ObjectRecord, storage_key
+from weavebind.storage.records import ObjectRecord, split_key, storage_key
 from weavebind.storage.tables import aliases, classes, tenants
 
 log = logging.getLogger("weavebind.store")
@@ -45,6 +46,10 @@ class Store:
         self._stop = threading.Event()
         self._snapshotter: threading.Thread | None = None
         self._write_listeners: list[WriteListener] = []
+        self.read_only: set[str] = set()  # classes whose shard is READONLY (storage/shards.py)
+        # Objects per class, counted once at open and kept by the writers: /v1/nodes is polled every second by the
+        # clients' dynamic batching, and a SQL count of a large class per poll would compete with the import.
+        self.object_counts: dict[str, int] = {}
 
     # -- lifecycle -------------------------------------------------------------------------------------------
     def open(self, class_targets: dict[str, TargetSpec]) -> None:
@@ -53,6 +58,9 @@ class Store:
             self.indexes.configure(class_name, targets)
         with self.write_lock:
             self.indexes.load(self.engine)
+            with self.engine.connect() as conn:
+                self.read_only = shards.load_read_only(conn)
+                self.object_counts = sql.count_by_class(conn)
         self._snapshotter = threading.Thread(target=self._snapshot_loop, name="weavebind-snapshots", daemon=True)
         self._snapshotter.start()
 
@@ -107,6 +115,9 @@ class Store:
                 conn.execute(delete(tenants).where(tenants.c.class_name == name))
                 conn.execute(delete(aliases).where(aliases.c.class_name == name))
                 sql.delete_class_rows(conn, name)
+                shards.save_status(conn, name, shards.READY)
+            self.read_only.discard(name)
+            self.object_counts.pop(name, None)
             self.indexes.drop_class(name)
             for key in [name, *(storage_key(name, tenant) for tenant in names)]:
                 self._notify(key, (), (), dropped=True)
@@ -167,10 +178,33 @@ class Store:
             with self.engine.begin() as conn:
                 for name in names:
                     conn.execute(delete(tenants).where((tenants.c.class_name == class_name) & (tenants.c.name == name)))
+                    gone = sql.count_objects(conn, storage_key(class_name, name))
+                    self.object_counts[class_name] = self.object_counts.get(class_name, 0) - gone
                     sql.delete_key_rows(conn, storage_key(class_name, name))
             for name in names:
                 self.indexes.drop_key(storage_key(class_name, name))
                 self._notify(storage_key(class_name, name), (), (), dropped=True)
+
+    def shard_status(self, class_name: str) -> str:
+        """READONLY, INDEXING (vectors still wait for the background indexer) or READY."""
+        if class_name in self.read_only:
+            return shards.READONLY
+        return shards.INDEXING if self.indexes.pending_of_class(class_name) else shards.READY
+
+    def set_shard_status(self, class_name: str, status: str) -> None:
+        """Persist READY or READONLY; under the write lock, so no write of the class is half-way through."""
+        with self.write_lock:
+            with self.engine.begin() as conn:
+                shards.save_status(conn, class_name, status)
+            if status == shards.READONLY:
+                self.read_only.add(class_name)
+            else:
+                self.read_only.discard(class_name)
+
+    def check_writable(self, class_name: str) -> None:
+        """Raise ShardReadOnlyError when the class's shard is READONLY."""
+        if class_name in self.read_only:
+            raise shards.ShardReadOnlyError(class_name)
 
     def add_write_listener(self, listener: WriteListener) -> None:
         """Call `listener` after every committed write (in-memory structures kept beside SQL, e.g. search's
@@ -188,6 +222,7 @@ class Store:
         if not records:
             return
         with self.write_lock:
+            self.check_writable(records[0].class_name)
             self.indexes.check_dims(records)
             with self.engine.begin() as conn:
                 created = sql.existing_created(conn, records[0].key, [r.uuid for r in records])
@@ -196,14 +231,20 @@ class Store:
                         record.created_ms = created.get(record.uuid, record.created_ms)
                 first_seq = sql.allocate_sequence(conn, len(records))
                 sql.write_objects(conn, records, first_seq, replacing=list(created))
+            class_name, added = records[0].class_name, len({r.uuid for r in records}) - len(created)
+            self.object_counts[class_name] = self.object_counts.get(class_name, 0) + added
             self.indexes.apply_write(records, first_seq)
             self._notify(records[0].key, records, ())
 
     def delete(self, class_name: str, uuids: Sequence[str]) -> list[str]:
         """Delete objects of one storage key (a class, or a class's tenant: records.storage_key)."""
+        owner = split_key(class_name)[0]
         with self.write_lock:
+            self.check_writable(owner)
             with self.engine.begin() as conn:
                 existed = sql.delete_objects(conn, class_name, uuids)
+            if existed:
+                self.object_counts[owner] = self.object_counts.get(owner, 0) - len(existed)
             self.indexes.apply_delete(class_name, existed)
             self._notify(class_name, (), existed)
             return existed
@@ -225,6 +266,11 @@ class Store:
     def count(self, class_name: str | None = None) -> int:
         with self.engine.connect() as conn:
             return sql.count_objects(conn, class_name)
+
+    def counts_by_class(self) -> dict[str, int]:
+        """Objects per class as this server has written them (exact unless another server writes to the same
+        database; a restart counts again)."""
+        return dict(self.object_counts)
 
     def iter_class(self, class_name: str, prefilter: Prefilter | None = None) -> Iterator[ObjectRecord]:
         """Every object of the class; `prefilter` may skip rows that cannot match (prefilter.py)."""

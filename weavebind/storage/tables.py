@@ -60,3 +60,10 @@ vectors = Table(
     Column("data", LargeBinary, nullable=False),
 )
 Index("ix_wb_vectors_seq", vectors.c.class_name, vectors.c.target, vectors.c.seq)
+
+# A class's shard status when it is not READY (weavebind keeps one shard per class: storage/shards.py).
+shards = Table(
+    "wb_shards", metadata,
+    Column("class_name", String(255), primary_key=True),
+    Column("status", String(16), nullable=False),
+)

@@ -89,6 +89,22 @@ def batch(client: weaviate.Client) -> None:
     assert client.data_object.get(class_name="V3Batch", limit=200)["totalResults"] == 100
 
 
+def dynamic_batch(client: weaviate.Client) -> None:
+    """configure(dynamic=True) polls /v1/nodes while importing; every object arrives, the indexer catches up."""
+    fresh(client, "V3Dynamic", named=False)
+    failures = []
+    client.batch.configure(batch_size=50, dynamic=True, callback=lambda results: failures.extend(
+        r for r in results if r["result"].get("errors")))
+    with client.batch as b:
+        for i in range(2000):
+            b.add_data_object({"title": f"t{i}", "n": i}, "V3Dynamic", vector=[1.0, float(i % 13)])
+    assert not failures, failures[:3]
+    node = client.cluster.get_nodes_status(output="verbose")[0]
+    shard = next(s for s in node["shards"] if s["class"] == "V3Dynamic")
+    assert shard["objectCount"] == 2000, shard
+    assert set(node["batchStats"]) == {"queueLength", "ratePerSecond"}, node
+
+
 def query(client: weaviate.Client) -> None:
     fresh(client, "V3Query", named=False)
     with client.batch as b:

@@ -8,6 +8,7 @@ Adding a scenario: one function here, one test function in tests/compat/test_cli
 from __future__ import annotations
 
 import os
+import random
 import sys
 import uuid
 
@@ -189,6 +190,66 @@ def aggregate(client: weaviate.WeaviateClient) -> None:
     assert {g.grouped_by.value: g.total_count for g in grouped.groups} == {"a": 1, "b": 2, "c": 1}
     filtered = col.aggregate.over_all(filters=Filter.by_property("n").greater_than(1), total_count=True)
     assert filtered.total_count == 2
+
+
+def nodes_shards(client: weaviate.WeaviateClient) -> None:
+    col = fresh(client, "V4Shards", named=True)
+    col.data.insert_many([DataObject(properties={"title": t}, vector=[1.0, float(i)]) for i, t in enumerate("abc")])
+    nodes = client.cluster.nodes(collection="V4Shards", output="verbose")
+    assert len(nodes) == 1 and nodes[0].status == "HEALTHY", nodes
+    [shard] = nodes[0].shards
+    assert (shard.collection, shard.object_count) == ("V4Shards", 3), shard
+    assert shard.vector_indexing_status in ("READY", "INDEXING"), shard
+    assert client.cluster.nodes()[0].shards is None  # minimal
+    [status] = col.config.get_shards()
+    assert status.name == shard.name and status.status in ("READY", "INDEXING"), status
+    assert col.config.update_shards(status="READONLY") == {shard.name: "READONLY"}
+    assert col.config.get_shards()[0].status == "READONLY"
+    try:
+        col.data.insert({"title": "refused"}, vector=[1.0, 9.0])
+    except weaviate.exceptions.WeaviateBaseError as exc:
+        assert "read-only" in str(exc), exc
+    else:
+        raise AssertionError("an insert into a READONLY shard was accepted")
+    try:  # over gRPC: every object failed, which insert_many raises
+        col.data.insert_many([DataObject(properties={"title": "refused"}, vector=[1.0, 9.0])])
+    except weaviate.exceptions.WeaviateInsertManyAllFailedError as exc:
+        assert "read-only" in str(exc), exc
+    else:
+        raise AssertionError("a batch into a READONLY shard was accepted")
+    assert len(col) == 3
+    col.config.update_shards(status="READY", shard_names=shard.name)
+    col.data.insert({"title": "accepted"}, vector=[1.0, 9.0])
+    assert len(col) == 4
+    stats = client.cluster.statistics()
+    assert stats.synchronized and stats.statistics[0].raft.state == "Leader", stats
+
+
+def dynamic_batch(client: weaviate.WeaviateClient) -> None:
+    """batch.dynamic() sizes its requests from /v1/nodes; wait_for_vector_indexing polls the shards until the
+    background indexer has caught up, after which the node reports nothing queued."""
+    col = fresh(client, "V4Dynamic", named=True)
+    count, rng = 3000, random.Random(7)
+    # 128-d: enough HNSW work that the indexer is usually still busy when the import returns, so the wait matters.
+    with col.batch.dynamic() as batch:
+        for i in range(count):
+            batch.add_object(properties={"title": f"item {i}", "n": i}, vector=[rng.random() for _ in range(128)])
+    assert not col.batch.failed_objects, col.batch.failed_objects[:3]
+    col.batch.wait_for_vector_indexing()
+    [node] = client.cluster.nodes(collection="V4Dynamic", output="verbose")
+    assert node.shards[0].vector_queue_length == 0 and node.shards[0].vector_indexing_status == "READY", node
+    assert node.shards[0].object_count == count and len(col) == count
+    assert col.config.get_shards()[0].vector_queue_size == 0
+    found = col.query.near_vector([0.5] * 128, limit=3, return_metadata=MetadataQuery(distance=True))
+    assert len(found.objects) == 3
+    with client.batch.dynamic() as batch:  # the client-level batch and its wait
+        for i in range(1000):
+            batch.add_object(collection="V4Dynamic", properties={"n": count + i},
+                             vector=[rng.random() for _ in range(128)])
+    assert not client.batch.failed_objects, client.batch.failed_objects[:3]
+    client.batch.wait_for_vector_indexing()
+    [node] = client.cluster.nodes(collection="V4Dynamic", output="verbose")
+    assert (node.shards[0].vector_queue_length, node.shards[0].object_count) == (0, count + 1000), node
 
 
 def auth_good_key(client: weaviate.WeaviateClient) -> None:

@@ -41,7 +41,7 @@ async def openid_configuration(_request: Request) -> Response:
 
 
 async def links(_request: Request) -> Response:
-    names = ["meta", "schema", "objects", "batch", "graphql"]
+    names = ["meta", "schema", "objects", "batch", "graphql", "nodes"]
     return JSON({"links": [{"href": f"/v1/{n}", "name": n} for n in names]})
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from starlette.requests import Request
@@ -146,7 +147,7 @@ async def delete_object(request: Request) -> Response:
 
 async def validate_object(request: Request) -> Response:
     body = await read_json(request)
-    await blocking(request.app.state.objects.build_record, body, None, None, False)
+    await blocking(functools.partial(request.app.state.objects.build_record, body, create=False, writing=False))
     return Response(status_code=200)
 
 

@@ -1,0 +1,122 @@
+"""`/v1/nodes` and `/v1/cluster/statistics`: weavebind is one node holding one shard per class.
+
+`batchStats` is what the Weaviate clients' dynamic batching reads: it aims at about two seconds of queued work
+(`queueLength / ratePerSecond` near 2), grows its requests while the ratio is lower, shrinks them while it is higher,
+and stops sending while it is 10 or more. See `batch_stats`.
+"""
+
+from __future__ import annotations
+
+import math
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from weavebind.errors import NotFound, Unprocessable
+from weavebind.schema.models import ClassInfo
+from weavebind.server.http import JSON, blocking
+from weavebind.storage.shards import shard_name
+from weavebind.storage.store import Store
+
+OUTPUTS = ("minimal", "verbose")
+GIT_HASH = "weavebind"
+
+
+def _output(request: Request) -> str:
+    output = request.query_params.get("output", "minimal")
+    if output not in OUTPUTS:  # Weaviate's text (entities/verbosity)
+        raise Unprocessable(f'invalid output: "{output}", possible values are: "minimal", "verbose"')
+    return output
+
+
+def batch_stats(store: Store) -> dict[str, int]:
+    """`queueLength`: vectors committed but not yet in FAISS. `ratePerSecond`: the larger of objects committed and
+    vectors indexed per second over the last two seconds, i.e. the pace the server is keeping.
+
+    While an import runs, the rate is the import's own pace, so the clients keep sending big requests until the
+    indexer is ten seconds of that pace behind; then they stop, the commit rate fades, and the rate becomes the
+    indexer's, so they resume once the backlog drains below ten seconds of indexing. Reporting the indexing rate
+    alone throttled imports to the indexer's pace long before the backlog mattered (docs/benchmarks.md). The rate
+    is never 0 while something is queued: the clients divide by it."""
+    indexes = store.indexes
+    queued = indexes.pending_count()
+    rate = max(indexes.indexed.rate(), indexes.written.rate())
+    return {"queueLength": queued, "ratePerSecond": max(math.ceil(rate), 1 if queued else 0)}
+
+
+def _shards(store: Store, infos: list[ClassInfo], counts: dict[str, int]) -> list[dict]:
+    shards = []
+    for info in infos:
+        shards.append({
+            "name": shard_name(info.name), "class": info.name, "objectCount": counts.get(info.name, 0),
+            "vectorIndexingStatus": store.shard_status(info.name),
+            "vectorQueueLength": store.indexes.pending_of_class(info.name),
+            "compressed": False, "loaded": True,
+        })
+    return shards
+
+
+def node_status(state, infos: list[ClassInfo], output: str) -> dict:
+    store: Store = state.store
+    counts = store.counts_by_class()
+    node = {
+        "name": state.settings.cluster_hostname, "status": "HEALTHY",
+        "version": state.settings.weavebind_weaviate_version, "gitHash": GIT_HASH,
+        "stats": {"objectCount": sum(counts.get(info.name, 0) for info in infos), "shardCount": len(infos)},
+        "batchStats": batch_stats(store),
+    }
+    if output == "verbose":
+        node["shards"] = _shards(store, infos, counts)
+    return {"nodes": [node]}
+
+
+async def nodes(request: Request) -> Response:
+    output = _output(request)
+    state = request.app.state
+    name = request.path_params.get("className")
+    if name is None:
+        infos = state.schema.all()
+    else:
+        info = state.schema.get(name)
+        if info is None:  # Weaviate's text (adapters/repos/db/nodes.go)
+            raise NotFound(f'class "{name}" not found')
+        infos = [info]
+    shard = request.query_params.get("shardName")
+    if shard:  # one shard per class: a shard name selects its class
+        infos = [info for info in infos if shard_name(info.name) == shard]
+    return JSON(await blocking(node_status, state, infos, output))
+
+
+def _raft_stats(state) -> dict:
+    """Truthful single-node values: weavebind has no Raft log (the database orders writes), so every index is 0
+    and the one member is the leader of itself."""
+    name = state.settings.cluster_hostname
+    address = f"127.0.0.1:{state.port}"
+    zero = "0"
+    return {
+        "appliedIndex": zero, "commitIndex": zero, "fsmPending": zero, "lastContact": zero,
+        "lastLogIndex": zero, "lastLogTerm": zero, "lastSnapshotIndex": zero, "lastSnapshotTerm": zero,
+        "latestConfiguration": [{"address": address, "id": name, "suffrage": 0}],
+        "latestConfigurationIndex": zero, "numPeers": zero, "protocolVersion": "3", "protocolVersionMax": "3",
+        "protocolVersionMin": "0", "snapshotVersionMax": "1", "snapshotVersionMin": "0", "state": "Leader",
+        "term": zero,
+    }
+
+
+async def cluster_statistics(request: Request) -> Response:
+    state = request.app.state
+    name = state.settings.cluster_hostname
+    ready = bool(getattr(state, "ready", False))
+    return JSON({"statistics": [{
+        "name": name, "status": "HEALTHY", "ready": ready, "open": ready, "dbLoaded": ready, "isVoter": True,
+        "leaderId": name, "leaderAddress": f"127.0.0.1:{state.port}", "initialLastAppliedIndex": 0,
+        "candidates": {}, "raft": _raft_stats(state),
+    }], "synchronized": True})
+
+
+routes = [
+    Route("/v1/nodes", nodes, methods=["GET"]),
+    Route("/v1/nodes/{className}", nodes, methods=["GET"]),
+    Route("/v1/cluster/statistics", cluster_statistics, methods=["GET"]),
+]
