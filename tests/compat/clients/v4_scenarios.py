@@ -7,6 +7,7 @@ Adding a scenario: one function here, one test function in tests/compat/test_cli
 
 from __future__ import annotations
 
+import datetime
 import os
 import sys
 import uuid
@@ -16,7 +17,15 @@ from weaviate.classes.aggregate import GroupByAggregate
 from weaviate.classes.config import Configure, DataType, Property, ReferenceProperty
 from weaviate.classes.data import DataObject
 from weaviate.classes.init import Auth
-from weaviate.classes.query import Filter, MetadataQuery, Metrics, QueryReference, Sort
+from weaviate.classes.query import (
+    Filter,
+    MetadataQuery,
+    Metrics,
+    QueryNested,
+    QueryReference,
+    Sort,
+    TargetVectors,
+)
 
 PROPS = [Property(name="title", data_type=DataType.TEXT), Property(name="n", data_type=DataType.INT),
          Property(name="tags", data_type=DataType.TEXT_ARRAY)]
@@ -149,6 +158,40 @@ def aggregate(client: weaviate.WeaviateClient) -> None:
     assert {g.grouped_by.value: g.total_count for g in grouped.groups} == {"a": 1, "b": 2, "c": 1}
     filtered = col.aggregate.over_all(filters=Filter.by_property("n").greater_than(1), total_count=True)
     assert filtered.total_count == 2
+
+
+def query_shapes(client: weaviate.WeaviateClient) -> None:
+    client.collections.delete("V4Shapes")
+    col = client.collections.create("V4Shapes", vector_config=Configure.Vectors.self_provided(name="a"), properties=[
+        Property(name="n", data_type=DataType.INT), Property(name="meta", data_type=DataType.OBJECT, nested_properties=[
+            Property(name="when", data_type=DataType.DATE), Property(name="tag", data_type=DataType.TEXT)])])
+    s = 0.5 ** 0.5
+    col.data.insert_many([DataObject(properties={"n": n, "meta": {"when": "2024-01-02T03:04:05Z", "tag": "t"}},
+                                     vector={"a": v}) for n, v in ((1, [1.0, 0.0]), (2, [0.0, 1.0]), (3, [s, s]))])
+    plain = col.query.fetch_objects(limit=1, return_metadata=MetadataQuery(explain_score=True))
+    assert plain.objects[0].metadata.explain_score == "", plain.objects[0].metadata
+    nested = col.query.fetch_objects(filters=Filter.by_property("n").equal(1),
+                                     return_properties=[QueryNested(name="meta", properties=["when"])])
+    when = datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)
+    assert nested.objects[0].properties == {"meta": {"when": when}}, nested.objects[0].properties
+    two = {"a": [[1.0, 0.0], [0.0, 1.0]]}  # two query vectors for one target: one multi-vector message
+    for join, first, distance in ((TargetVectors.sum(["a"]), 3, 0.586), (TargetVectors.average(["a"]), 3, 0.293),
+                                  (TargetVectors.manual_weights({"a": [2.0, 0.5]}), 1, 0.5),
+                                  (TargetVectors.relative_score({"a": [1.0, 1.0]}), 3, 0.586)):
+        found = col.query.near_vector(two, target_vector=join, return_metadata=MetadataQuery(distance=True)).objects
+        assert (found[0].properties["n"], round(found[0].metadata.distance, 3), len(found)) == (first, distance, 3)
+    low = col.query.near_vector(two, target_vector=TargetVectors.minimum(["a"]), limit=2)
+    assert {o.properties["n"] for o in low.objects} == {1, 2}, low.objects
+    near = col.query.hybrid("", vector=[1.0, 0.0], target_vector="a", alpha=1.0, max_vector_distance=0.3)
+    assert sorted(o.properties["n"] for o in near.objects) == [1, 3], near.objects
+    for ask, needle in ((lambda: col.query.fetch_objects(return_properties=["ghost"]), "no such prop"),
+                        (lambda: col.generate.fetch_objects(single_prompt="say {n}"), "generative module")):
+        try:
+            ask()
+        except weaviate.exceptions.WeaviateBaseError as exc:
+            assert needle in str(exc), exc
+        else:
+            raise AssertionError(f"expected an error mentioning {needle!r}")
 
 
 def auth_good_key(client: weaviate.WeaviateClient) -> None:
