@@ -54,10 +54,10 @@ CASES = [
     (w("ContainsAll", "tags", valueText=["red", "blue"]), False),
     (w("ContainsNone", "tags", valueText=["blue"]), True), (w("ContainsNone", "tags", valueText=["red"]), False),
     (w("ContainsAny", "title", valueText=["x", "Hello World"]), True),
-    # numbers: int and number mix freely
-    (w("Equal", "count", valueInt=5), True), (w("Equal", "count", valueNumber=5.0), True),
+    # numbers: valueInt works on number properties too (valueNumber on int properties is an error, below)
+    (w("Equal", "count", valueInt=5), True), (w("Equal", "price", valueNumber=9.5), True),
     (w("GreaterThan", "count", valueInt=5), False), (w("GreaterThanEqual", "count", valueInt=5), True),
-    (w("LessThan", "count", valueNumber=5.5), True), (w("LessThanEqual", "count", valueInt=4), False),
+    (w("LessThan", "count", valueInt=6), True), (w("LessThanEqual", "count", valueInt=4), False),
     (w("Equal", "price", valueInt=9), False), (w("GreaterThan", "price", valueInt=9), True),
     (w("GreaterThan", "prices", valueNumber=10), True), (w("LessThan", "prices", valueNumber=1), False),
     (w("ContainsAll", "counts", valueInt=[1, 3]), True), (w("ContainsAll", "counts", valueIntArray=[1, 4]), False),
@@ -238,6 +238,10 @@ ERRORS = [
     # validation
     (w("Equal", "title", valueInt=1), 'data type filter cannot use "valueInt" on type "text", use "valueText" instead',
      V),
+    (w("Equal", "count", valueNumber=5.0),
+     'data type filter cannot use "valueNumber" on type "int", use "valueInt" instead', V),
+    (w("LessThan", "counts", valueNumber=5.5),
+     'data type filter cannot use "valueNumber" on type "int[]", use "valueInt" instead', V),
     (w("Equal", "counts", valueText="1"),
      'data type filter cannot use "valueText" on type "int[]", use "valueInt" instead', V),
     (w("Equal", "born", valueBoolean=True),

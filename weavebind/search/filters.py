@@ -13,8 +13,10 @@ Semantics, and where they differ from Weaviate on purpose:
   `?` = one character, and must match the whole value.
 - Arrays: an operator holds if it holds for one element; ContainsAll needs every given value among the elements.
   NotEqual and ContainsNone are the complements of Equal and ContainsAny, so a missing property satisfies them.
-- valueInt on a number property and valueNumber on an int property are accepted and compared numerically
-  (Weaviate's filters_validator.go rejects both with the "data type filter cannot use" error).
+- valueNumber on an int property is refused with Weaviate's "data type filter cannot use" error (a fraction
+  cannot be compared with whole numbers the way Weaviate's int index does); valueInt on a number property is
+  accepted and compared numerically (Weaviate's GraphQL refuses it, but the v4 client sends Python ints on number
+  properties as value_int and Weaviate's gRPC handler converts them).
 - Dates compare as instants (RFC3339 with a zone; `Z` accepted). `_creationTimeUnix` / `_lastUpdateTimeUnix`
   take valueText holding epoch milliseconds or valueDate.
 - `len(prop)` counts characters of a text or elements of an array; absent or null is 0.
@@ -60,7 +62,7 @@ _UUID_OPERATORS = _COUNT_OPERATORS | {"ContainsAny", "ContainsAll", "ContainsNon
 _PRIMITIVES: dict[str, tuple[frozenset[str], str]] = {
     "text": (TEXT_TYPES, "text"),
     "string": (TEXT_TYPES, "text"),
-    "int": (frozenset({"int", "number"}), "number"),
+    "int": (frozenset({"int"}), "number"),
     "number": (frozenset({"int", "number"}), "number"),
     "boolean": (frozenset({"boolean"}), "boolean"),
     "date": (frozenset({"date"}), "date"),

@@ -1,0 +1,48 @@
+"""Aggregate and filters over gRPC as Weaviate computes them: top occurrences whenever there are some, the date
+median, valueNumber refused on int properties."""
+
+from __future__ import annotations
+
+import grpc
+
+from tests.rest import add_object, create_class
+from weavebind.server.grpc.proto import aggregate_pb2, base_pb2, search_get_pb2
+
+Aggregation = aggregate_pb2.AggregateRequest.Aggregation
+
+
+def _setup(client) -> None:
+    create_class(client, "Agg", [{"name": "title", "dataType": ["text"]}, {"name": "n", "dataType": ["int"]},
+                                 {"name": "on", "dataType": ["date"]}])
+    for i, (title, day) in enumerate((("a", "01"), ("b", "02"), ("b", "03"), ("c", "05"))):
+        add_object(client, "Agg", properties={"title": title, "n": i, "on": f"2024-01-{day}T00:00:00Z"})
+
+
+def _single(rpc, *aggregations) -> dict:
+    reply = rpc.Aggregate(aggregate_pb2.AggregateRequest(collection="Agg", aggregations=list(aggregations)))
+    return {a.property: a for a in reply.single_result.aggregations.aggregations}
+
+
+def test_text_top_occurrences_come_back_whenever_there_are_some(client, rpc):
+    _setup(client)
+    # the v4 client's Metrics("title").text(top_occurrences_value=True) leaves the top_occurences flag unset
+    got = _single(rpc, Aggregation(property="title", text=Aggregation.Text(count=True)))["title"].text
+    assert got.count == 4 and [(o.value, o.occurs) for o in got.top_occurences.items][0] == ("b", 2)
+    limited = Aggregation(property="title", text=Aggregation.Text(top_occurences=True, top_occurences_limit=1))
+    assert len(_single(rpc, limited)["title"].text.top_occurences.items) == 1
+
+
+def test_date_median_of_an_even_count_is_halfway_between_the_middle_dates(client, rpc):
+    _setup(client)
+    got = _single(rpc, Aggregation(property="on", date=Aggregation.Date(median=True, minimum=True)))["on"].date
+    assert (got.median, got.minimum) == ("2024-01-02T12:00:00Z", "2024-01-01T00:00:00Z")
+
+
+def test_value_number_on_an_int_property_is_invalid_argument(client, rpc):
+    _setup(client)
+    bad = base_pb2.Filters(operator=base_pb2.Filters.OPERATOR_GREATER_THAN, on=["n"], value_number=1.5)
+    error = rpc.error("Search", search_get_pb2.SearchRequest(collection="Agg", filters=bad))
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert 'data type filter cannot use "valueNumber" on type "int", use "valueInt" instead' in error.details()
+    good = base_pb2.Filters(operator=base_pb2.Filters.OPERATOR_GREATER_THAN, on=["n"], value_int=1)
+    assert len(rpc.Search(search_get_pb2.SearchRequest(collection="Agg", filters=good)).results) == 2
