@@ -5,14 +5,14 @@ from __future__ import annotations
 import statistics
 from collections import Counter
 from collections.abc import Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from weavebind.search.filters_eval import parse_rfc3339
 from weavebind.storage.records import ObjectRecord
 
 TOP_OCCURRENCES_DEFAULT = 5
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def values_of(records: Sequence[ObjectRecord], prop: str) -> list[Any]:

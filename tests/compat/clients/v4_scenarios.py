@@ -93,8 +93,9 @@ def batch(client: weaviate.WeaviateClient) -> None:
     assert sorted(o.properties["n"] for o in found.objects) == [0, 1, 2]
     near = col.query.near_vector([1.0, 4.0], limit=1, return_metadata=MetadataQuery(distance=True))
     assert near.objects[0].properties["n"] == 4 and near.objects[0].metadata.distance is not None
-    dry = col.data.delete_many(where=Filter.by_property("n").greater_or_equal(300), dry_run=True)
-    assert (dry.matches, len(col)) == (5, 305), dry
+    dry = col.data.delete_many(where=Filter.by_property("n").greater_or_equal(300), dry_run=True, verbose=True)
+    assert (dry.matches, dry.successful, len(dry.objects), len(col)) == (5, 5, 5, 305), dry
+    assert all(o.successful for o in dry.objects), dry.objects
     done = col.data.delete_many(where=Filter.by_property("n").greater_or_equal(300), verbose=True)
     assert (done.matches, done.successful, len(done.objects)) == (5, 5, 5), done
     assert sum(1 for _ in col.iterator()) == 300
@@ -172,7 +173,7 @@ def query_shapes(client: weaviate.WeaviateClient) -> None:
     assert plain.objects[0].metadata.explain_score == "", plain.objects[0].metadata
     nested = col.query.fetch_objects(filters=Filter.by_property("n").equal(1),
                                      return_properties=[QueryNested(name="meta", properties=["when"])])
-    when = datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)
+    when = datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.UTC)
     assert nested.objects[0].properties == {"meta": {"when": when}}, nested.objects[0].properties
     two = {"a": [[1.0, 0.0], [0.0, 1.0]]}  # two query vectors for one target: one multi-vector message
     for join, first, distance in ((TargetVectors.sum(["a"]), 3, 0.586), (TargetVectors.average(["a"]), 3, 0.293),
