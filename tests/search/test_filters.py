@@ -38,14 +38,16 @@ def matches(raw, obj=OBJ):
 
 
 CASES = [
-    # text: whole value, case-sensitive; Like case-insensitive with * and ?
-    (w("Equal", "title", valueText="Hello World"), True), (w("Equal", "title", valueText="hello world"), False),
-    (w("Equal", "title", valueText="Hello"), False), (w("Equal", "title", valueString="Hello World"), True),
+    # text (word tokenization, Weaviate's default): every term of the value among the value's tokens; Like per token
+    (w("Equal", "title", valueText="Hello World"), True), (w("Equal", "title", valueText="hello world"), True),
+    (w("Equal", "title", valueText="Hello"), True), (w("Equal", "title", valueString="Hello World"), True),
+    (w("Equal", "title", valueText="Hello there"), False), (w("NotEqual", "title", valueText="world x"), False),
     (w("NotEqual", "title", valueText="Hello World"), False), (w("NotEqual", "title", valueText="x"), True),
     (w("GreaterThan", "title", valueText="A"), True), (w("LessThan", "title", valueText="A"), False),
     (w("Like", "title", valueText="hel*"), True), (w("Like", "title", valueText="H?llo WORLD"), True),
-    (w("Like", "title", valueText="Hello"), False), (w("Like", "title", valueText="*WOR*"), True),
-    (w("Like", "title", valueText="Hello.World"), False), (w("Like", "tags", valueText="gr??n"), True),
+    (w("Like", "title", valueText="Hello"), True), (w("Like", "title", valueText="*WOR*"), True),
+    (w("Like", "title", valueText="Hello.World"), True), (w("Like", "tags", valueText="gr??n"), True),
+    (w("Like", "title", valueText="Hel"), False), (w("Like", "title", valueText="hello*x"), False),
     # text arrays and Contains*
     (w("Equal", "tags", valueText="red"), True), (w("Equal", "tags", valueText="blue"), False),
     (w("NotEqual", "tags", valueText="red"), False), (w("ContainsAny", "tags", valueText=["blue", "green"]), True),

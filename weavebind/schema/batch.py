@@ -12,7 +12,7 @@ from typing import Any
 from weavebind.errors import ApiError, Unprocessable
 from weavebind.schema.models import ClassInfo
 from weavebind.schema.objects import ObjectService, now_ms
-from weavebind.search.filters import Clause, FilterableObject, FilterError, parse_where
+from weavebind.search.filters import Clause, FilterableObject, FilterError, where_for_class
 from weavebind.storage.records import ObjectRecord
 from weavebind.storage.store import Store
 
@@ -112,7 +112,7 @@ def parse_delete(objects: ObjectService, body: Any) -> DeleteMatch:
     if not isinstance(dry_run, bool):
         raise Unprocessable("dryRun must be true or false")
     try:
-        clause = parse_where(match["where"], info.name, info.property_types())
+        clause = where_for_class(match["where"], info)
     except FilterError as exc:
         raise Unprocessable(f"invalid where filter: {exc}") from None
     return DeleteMatch(info, clause, output == "verbose", dry_run)

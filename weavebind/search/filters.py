@@ -7,10 +7,8 @@ operands are parsed before any is validated, and validation errors of operands a
 "child operand at position <i>: <error>", joined by ", ".
 
 Semantics, and where they differ from Weaviate on purpose:
-- Text Equal / NotEqual / Contains* compare whole values, exactly and case-sensitively (Weaviate tokenizes
-  `word`-tokenized text and matches tokens; we have no inverted index to make that cheap, and whole-value equality
-  is what `field`-tokenized properties and ids do in Weaviate). `Like` is case-insensitive, `*` = any run,
-  `?` = one character, and must match the whole value.
+- Text Equal / NotEqual / Like / Contains* match tokens by the property's tokenization, as Weaviate's inverted
+  index does (filters_text.py). Greater/Less on text compare whole values.
 - Arrays: an operator holds if it holds for one element; ContainsAll needs every given value among the elements.
   NotEqual and ContainsNone are the complements of Equal and ContainsAny, so a missing property satisfies them.
 - valueNumber on an int property is refused with Weaviate's "data type filter cannot use" error (a fraction
@@ -30,8 +28,10 @@ Semantics, and where they differ from Weaviate on purpose:
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
+from weavebind.schema.models import ClassInfo
 from weavebind.search.filters_eval import (
     AndClause,
     Clause,
@@ -49,10 +49,12 @@ from weavebind.search.filters_eval import (
     to_epoch_ms,
 )
 from weavebind.search.filters_parse import TEXT_TYPES, FilterError, Leaf, Logical, length_target, parse_tree, value_name
+from weavebind.search.filters_text import TOKEN_OPERATORS, text_clause
+from weavebind.search.tokenize import stopwords
 from weavebind.storage.prefilter import OPERATORS as SQL_OPERATORS
 from weavebind.storage.prefilter import Compare
 
-__all__ = ["Clause", "FilterError", "FilterableObject", "parse_where"]
+__all__ = ["Clause", "FilterError", "FilterableObject", "parse_where", "where_for_class"]
 
 _ID_NAMES = frozenset({"_id", "id"})  # "id" is Weaviate's backwards-compatible spelling
 _TIMESTAMPS = {"_creationTimeUnix": "created_ms", "_lastUpdateTimeUnix": "updated_ms"}
@@ -72,26 +74,43 @@ _UNFILTERABLE = frozenset({"blob", "phoneNumber", "object"})
 _EPOCH_MS = re.compile(r"-?\d+")
 
 
-def parse_where(raw: dict, class_name: str, property_types: dict[str, str]) -> Clause:
+@dataclass(frozen=True)
+class _Schema:
+    class_name: str
+    types: dict[str, str]
+    tokenization: dict[str, str]
+    stopwords: frozenset[str]
+
+
+def parse_where(raw: dict, class_name: str, property_types: dict[str, str],
+                tokenization: dict[str, str] | None = None, stopwords: frozenset[str] = frozenset()) -> Clause:
     """Parse and validate a Weaviate `where` filter against one class's properties.
 
     `property_types` maps property name -> Weaviate dataType ("text", "int[]", "geoCoordinates", ... or a class
-    name for a cross-reference). Raises FilterError with Weaviate's message; see the module docstring."""
-    return _build(parse_tree(raw), class_name, property_types)
+    name for a cross-reference); `tokenization` a text property's tokenization (default `word`, Weaviate's), and
+    `stopwords` the class's. Raises FilterError with Weaviate's message; see the module docstring."""
+    return _build(parse_tree(raw), _Schema(class_name, property_types, tokenization or {}, stopwords))
+
+
+def where_for_class(raw: dict, info: ClassInfo) -> Clause:
+    """`parse_where` with everything it needs from the class: one place to look the class up."""
+    tokenization = {name: p.get("tokenization") or "word" for name, p in info.properties.items()}
+    return parse_where(raw, info.name, info.property_types(), tokenization,
+                       stopwords(info.config.get("invertedIndexConfig")))
 
 
 def _invalid(message: str) -> FilterError:
     return FilterError(message, kind="validation")
 
 
-def _build(node: Logical | Leaf, class_name: str, types: dict[str, str]) -> Clause:
+def _build(node: Logical | Leaf, schema: _Schema) -> Clause:
     if isinstance(node, Leaf):
-        return _build_leaf(node, class_name, types)
+        return _build_leaf(node, schema)
     children: list[Clause] = []
     errors: list[str] = []
     for index, operand in enumerate(node.operands):
         try:
-            children.append(_build(operand, class_name, types))
+            children.append(_build(operand, schema))
         except FilterError as error:
             errors.append(f"child operand at position {index}: {error}")
     if errors:
@@ -101,7 +120,7 @@ def _build(node: Logical | Leaf, class_name: str, types: dict[str, str]) -> Clau
     return AndClause(tuple(children)) if node.operator == "And" else OrClause(tuple(children))
 
 
-def _build_leaf(leaf: Leaf, class_name: str, types: dict[str, str]) -> Clause:
+def _build_leaf(leaf: Leaf, schema: _Schema) -> Clause:
     if len(leaf.path) > 1:
         raise _invalid("filtering by cross-reference paths is not supported yet")
     name = leaf.path[0]
@@ -111,10 +130,10 @@ def _build_leaf(leaf: Leaf, class_name: str, types: dict[str, str]) -> Clause:
         return _timestamp_clause(leaf, name)
     measured = length_target(name)
     prop = measured or name
-    dtype = types.get(prop)
+    dtype = schema.types.get(prop)
     if dtype is None:
         raise _invalid(
-            f"no such prop with name '{prop}' found in class '{class_name}' in the schema. "
+            f"no such prop with name '{prop}' found in class '{schema.class_name}' in the schema. "
             "Check your schema files for which properties in this class are available"
         )
     if leaf.operator == "IsNull":
@@ -123,6 +142,9 @@ def _build_leaf(leaf: Leaf, class_name: str, types: dict[str, str]) -> Clause:
         return IsNullClause(prop, leaf.value)
     if measured is not None:
         return _length_clause(leaf, prop)
+    if dtype.removesuffix("[]") in ("text", "string") and leaf.operator in TOKEN_OPERATORS \
+            and leaf.vtype in TEXT_TYPES:
+        return text_clause(leaf, prop, dtype, schema.tokenization.get(prop, "word"), schema.stopwords)
     return _property_clause(leaf, prop, dtype)
 
 
@@ -192,16 +214,15 @@ def _property_clause(leaf: Leaf, prop: str, dtype: str) -> Clause:
 
 def _sql_compare(leaf: Leaf, prop: str, dtype: str, domain: str) -> Compare | None:
     """The SQL pre-filter of a comparison on a scalar property, where SQL keeps every object it matches: numbers
-    (up to 2^52, where SQLite's integer/real comparison is exact), and equality of booleans and of whole texts
-    (both compare exactly). Arrays, dates, Like and the negative operators are left to the exact filter."""
+    (up to 2^52, where SQLite's integer/real comparison is exact) and equality of booleans (text: filters_text.py).
+    Arrays, dates, Like and the negative operators are left to the exact filter."""
     value = leaf.value
     if dtype.endswith("[]") or leaf.operator not in SQL_OPERATORS or isinstance(value, tuple):
         return None
     if domain == "number" and isinstance(value, int | float) and not isinstance(value, bool) \
             and abs(value) <= 2 ** 52:
         return Compare(prop, leaf.operator, value)
-    if leaf.operator == "Equal" and (domain == "boolean" and isinstance(value, bool)
-                                     or domain == "text" and isinstance(value, str)):
+    if leaf.operator == "Equal" and domain == "boolean" and isinstance(value, bool):
         return Compare(prop, "Equal", value)
     return None
 

@@ -120,6 +120,8 @@ def search(client: weaviate.WeaviateClient) -> None:
     assert mixed.objects[0].properties["title"] == "red sky", mixed.objects
     filtered = col.query.near_vector([1.0, 0.0], target_vector="a", filters=Filter.by_property("title").like("*sky"))
     assert [o.properties["n"] for o in filtered.objects] == [2, 3]
+    tokens = col.query.fetch_objects(filters=Filter.by_property("title").equal("APPLE"))  # word tokenization
+    assert sorted(o.properties["n"] for o in tokens.objects) == [0, 1], tokens.objects
     anchor = near.objects[0].uuid
     similar = col.query.near_object(anchor, target_vector="a", limit=2, return_metadata=MetadataQuery(distance=True))
     assert similar.objects[0].uuid == anchor and similar.objects[0].metadata.distance < 1e-6, similar.objects

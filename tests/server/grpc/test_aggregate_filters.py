@@ -46,3 +46,20 @@ def test_value_number_on_an_int_property_is_invalid_argument(client, rpc):
     assert 'data type filter cannot use "valueNumber" on type "int", use "valueInt" instead' in error.details()
     good = base_pb2.Filters(operator=base_pb2.Filters.OPERATOR_GREATER_THAN, on=["n"], value_int=1)
     assert len(rpc.Search(search_get_pb2.SearchRequest(collection="Agg", filters=good)).results) == 2
+
+
+def test_text_filters_match_tokens_by_the_property_tokenization(client, rpc):
+    create_class(client, "Tok", [{"name": "w", "dataType": ["text"]},
+                                 {"name": "f", "dataType": ["text"], "tokenization": "field"}])
+    add_object(client, "Tok", properties={"w": "Hello world!", "f": " Hello world! "})
+
+    def count(prop: str, operator: int, text: str) -> int:
+        where = base_pb2.Filters(operator=operator, on=[prop], value_text=text)
+        return len(rpc.Search(search_get_pb2.SearchRequest(collection="Tok", filters=where)).results)
+
+    equal, like = base_pb2.Filters.OPERATOR_EQUAL, base_pb2.Filters.OPERATOR_LIKE
+    assert (count("w", equal, "hello"), count("w", equal, "WORLD"), count("w", like, "wor*")) == (1, 1, 1)
+    assert (count("f", equal, "hello"), count("f", equal, "Hello world!"), count("f", like, "Hello*")) == (0, 1, 1)
+    error = rpc.error("Search", search_get_pb2.SearchRequest(collection="Tok", filters=base_pb2.Filters(
+        operator=equal, on=["w"], value_text="the")))
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT and "only stopwords provided" in error.details()
