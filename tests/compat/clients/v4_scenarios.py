@@ -15,7 +15,7 @@ import uuid
 import weaviate
 from weaviate.classes.aggregate import GroupByAggregate
 from weaviate.classes.config import Configure, DataType, Property, ReferenceProperty
-from weaviate.classes.data import DataObject
+from weaviate.classes.data import DataObject, PhoneNumber
 from weaviate.classes.init import Auth
 from weaviate.classes.query import (
     Filter,
@@ -166,7 +166,8 @@ def aggregate(client: weaviate.WeaviateClient) -> None:
 def query_shapes(client: weaviate.WeaviateClient) -> None:
     client.collections.delete("V4Shapes")
     col = client.collections.create("V4Shapes", vector_config=Configure.Vectors.self_provided(name="a"), properties=[
-        Property(name="n", data_type=DataType.INT), Property(name="meta", data_type=DataType.OBJECT, nested_properties=[
+        Property(name="n", data_type=DataType.INT), Property(name="phone", data_type=DataType.PHONE_NUMBER),
+        Property(name="meta", data_type=DataType.OBJECT, nested_properties=[
             Property(name="when", data_type=DataType.DATE), Property(name="tag", data_type=DataType.TEXT)])])
     s = 0.5 ** 0.5
     col.data.insert_many([DataObject(properties={"n": n, "meta": {"when": "2024-01-02T03:04:05Z", "tag": "t"}},
@@ -177,6 +178,11 @@ def query_shapes(client: weaviate.WeaviateClient) -> None:
                                      return_properties=[QueryNested(name="meta", properties=["when"])])
     when = datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.UTC)
     assert nested.objects[0].properties == {"meta": {"when": when}}, nested.objects[0].properties
+    uid = col.data.insert({"phone": PhoneNumber(number="020 1234567", default_country="nl")}, vector={"a": [1.0, 1.0]})
+    phone = col.query.fetch_object_by_id(uid, return_properties=["phone"]).properties["phone"]
+    assert (phone.country_code, phone.national, phone.international_formatted, phone.valid, phone.default_country
+            ) == (31, 201234567, "+31 20 123 4567", True, "NL"), phone
+    col.data.delete_by_id(uid)
     two = {"a": [[1.0, 0.0], [0.0, 1.0]]}  # two query vectors for one target: one multi-vector message
     for join, first, distance in ((TargetVectors.sum(["a"]), 3, 0.586), (TargetVectors.average(["a"]), 3, 0.293),
                                   (TargetVectors.manual_weights({"a": [2.0, 0.5]}), 1, 0.5),

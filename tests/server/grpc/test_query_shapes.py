@@ -132,3 +132,18 @@ def test_unknown_property_and_generative_without_a_module_are_invalid_argument(c
         single_response_prompt="say {n}")))
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT and "generative module" in error.details()
     assert len(rpc.Search(Request(collection="Multi")).results) == 3
+
+
+def test_phone_numbers_come_back_parsed_over_grpc_and_graphql(client, rpc):
+    create_class(client, "Ph", [{"name": "phone", "dataType": ["phoneNumber"]}])
+    add_object(client, "Ph", ID1, {"phone": {"input": "020 1234567", "defaultCountry": "nl"}})
+    phone = rpc.Search(Request(collection="Ph", uses_127_api=True)).results[0].properties.non_ref_props.fields[
+        "phone"].phone_value
+    assert (phone.input, phone.country_code, phone.national, phone.valid, phone.default_country) == (
+        "020 1234567", 31, 201234567, True, "NL")
+    assert (phone.international_formatted, phone.national_formatted) == ("+31 20 123 4567", "020 123 4567")
+    body = client.post("/v1/graphql", json={"query": "{Get{Ph{phone{input countryCode national nationalFormatted "
+                                                      "internationalFormatted valid defaultCountry}}}}"}).json()
+    assert body["data"]["Get"]["Ph"] == [{"phone": {
+        "input": "020 1234567", "countryCode": 31, "national": 201234567, "nationalFormatted": "020 123 4567",
+        "internationalFormatted": "+31 20 123 4567", "valid": True, "defaultCountry": "NL"}}]
