@@ -14,7 +14,7 @@ import uuid
 
 import weaviate
 from weaviate.classes.aggregate import GroupByAggregate
-from weaviate.classes.config import Configure, DataType, Property, ReferenceProperty
+from weaviate.classes.config import Configure, DataType, Property, Reconfigure, ReferenceProperty
 from weaviate.classes.data import DataObject, PhoneNumber
 from weaviate.classes.init import Auth
 from weaviate.classes.query import (
@@ -53,6 +53,11 @@ def schema(client: weaviate.WeaviateClient) -> None:
     config = client.collections.use("V4Named").config.get()
     assert [p.name for p in config.properties] == ["title", "n", "tags"], config.properties
     assert "default" in (config.vector_config or {}), config.vector_config
+    named = client.collections.use("V4Named")  # switching BQ on for an existing index, as Weaviate allows
+    bq = Reconfigure.VectorIndex.hnsw(quantizer=Reconfigure.VectorIndex.Quantizer.bq())
+    named.config.update(vector_config=Reconfigure.Vectors.update(name="default", vector_index_config=bq))
+    quantizer = named.config.get().vector_config["default"].vector_index_config.quantizer
+    assert type(quantizer).__name__ == "_BQConfig", quantizer
     assert client.collections.exists("V4Legacy")
     client.collections.delete("V4Legacy")
     assert not client.collections.exists("V4Legacy")
