@@ -4,9 +4,10 @@ median, valueNumber refused on int properties."""
 from __future__ import annotations
 
 import grpc
+import pytest
 
 from tests.rest import add_object, create_class
-from weavebind.server.grpc.proto import aggregate_pb2, base_pb2, search_get_pb2
+from weavebind.server.grpc.proto import aggregate_pb2, base_pb2, base_search_pb2, search_get_pb2
 
 Aggregation = aggregate_pb2.AggregateRequest.Aggregation
 
@@ -63,3 +64,19 @@ def test_text_filters_match_tokens_by_the_property_tokenization(client, rpc):
     error = rpc.error("Search", search_get_pb2.SearchRequest(collection="Tok", filters=base_pb2.Filters(
         operator=equal, on=["w"], value_text="the")))
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT and "only stopwords provided" in error.details()
+
+
+def test_bm25_boost_multiplies_the_property_score_of_a_new_class(client, rpc):
+    create_class(client, "Boost", [{"name": "title", "dataType": ["text"]}, {"name": "body", "dataType": ["text"]}])
+    add_object(client, "Boost", properties={"title": "fox", "body": "a b c"})
+    add_object(client, "Boost", properties={"title": "x", "body": "fox y"})
+
+    def scores(*properties: str) -> dict[str, float]:
+        reply = rpc.Search(search_get_pb2.SearchRequest(
+            collection="Boost", bm25_search=base_search_pb2.BM25(query="fox", properties=list(properties)),
+            metadata=search_get_pb2.MetadataRequest(score=True), uses_127_api=True))
+        return {r.properties.non_ref_props.fields["title"].text_value: r.metadata.score for r in reply.results}
+
+    plain, boosted = scores("title", "body"), scores("title^3", "body")
+    assert boosted["fox"] == pytest.approx(3 * plain["fox"], rel=1e-6)
+    assert boosted["x"] == pytest.approx(plain["x"], rel=1e-6)
