@@ -47,6 +47,10 @@ def test_v4_dynamic_batch_then_wait_for_vector_indexing(server):
     run_scenario("v4", "dynamic_batch", server)
 
 
+def test_v4_query_shapes_nested_multi_vector_joins_hybrid_threshold_errors(server):
+    run_scenario("v4", "query_shapes", server)
+
+
 def test_v4_api_key(auth_server):
     run_scenario("v4", "auth_good_key", auth_server, api_key=ADMIN_KEY)
     run_scenario("v4", "auth_bad_key", auth_server)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from tests.graphql.conftest import add_class, add_objects, data
@@ -42,6 +44,14 @@ def test_meta_and_property_summaries(server):
                                    "count": 4}
     assert result["genre"]["topOccurrences"] == [{"value": "classic", "occurs": 2}, {"value": "scifi", "occurs": 2}]
     assert result["tags"] == {"count": 8, "topOccurrences": [{"value": "book", "occurs": 4}]}
+
+
+def test_date_median_of_an_even_count_is_halfway_between_the_two_middle_dates(server):
+    [result] = aggregate(server, "", "published{median} meta{count}")
+    low, high = datetime(1922, 2, 2, tzinfo=UTC), datetime(1965, 8, 1, tzinfo=UTC)
+    assert result["published"]["median"] == (low + (high - low) / 2).strftime("%Y-%m-%dT%H:%M:%SZ")
+    [odd] = aggregate(server, 'where:{path:["pages"], operator:LessThan, valueInt:700}', "published{median}")
+    assert odd["published"]["median"] == "1965-08-01T00:00:00Z"  # 1815, 1965, 1989: the middle value as stored
 
 
 def test_group_by_where_and_near(server):

@@ -89,6 +89,8 @@ def test_validation_errors_use_graphql_go_wording(server):
      "schema files for which properties in this class are available"),
     ('{Get{Books(where:{path:["year"], operator:Equal, valueText:"x"}){title}}}',
      "invalid 'where' filter: data type filter cannot use \"valueText\" on type \"int\", use \"valueInt\" instead"),
+    ('{Get{Books(where:{path:["year"], operator:GreaterThan, valueNumber:1.5}){title}}}',
+     "invalid 'where' filter: data type filter cannot use \"valueNumber\" on type \"int\", use \"valueInt\" instead"),
     ('{Get{Books(limit:10000, offset:1){title}}}',
      "query maximum results exceeded: the total limit calculated from the provided offset '1' and limit '10000' "
      "exceeds the configured value for QUERY_MAXIMUM_RESULTS '10000'. If you've supplied a negative offset or "

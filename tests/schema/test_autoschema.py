@@ -34,7 +34,9 @@ def test_an_unknown_class_is_created_with_inferred_property_types(client):
     assert schema["vectorizer"] == "none"
     assert {p["name"]: p["dataType"] for p in schema["properties"]} == {name: t for name, _, t in INFERRED}
     stored = get_object(client, "AutoThing", ID1)
-    assert stored["properties"] == properties
+    parsed = stored["properties"].pop("phone")  # phone numbers come back parsed (test_object_properties.py)
+    assert (parsed["input"], parsed["countryCode"], parsed["valid"]) == ("020 1234567", 31, True)
+    assert stored["properties"] == {k: v for k, v in properties.items() if k != "phone"}
     assert stored["vector"] == [1, 0]
 
 

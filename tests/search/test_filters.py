@@ -38,14 +38,16 @@ def matches(raw, obj=OBJ):
 
 
 CASES = [
-    # text: whole value, case-sensitive; Like case-insensitive with * and ?
-    (w("Equal", "title", valueText="Hello World"), True), (w("Equal", "title", valueText="hello world"), False),
-    (w("Equal", "title", valueText="Hello"), False), (w("Equal", "title", valueString="Hello World"), True),
+    # text (word tokenization, Weaviate's default): every term of the value among the value's tokens; Like per token
+    (w("Equal", "title", valueText="Hello World"), True), (w("Equal", "title", valueText="hello world"), True),
+    (w("Equal", "title", valueText="Hello"), True), (w("Equal", "title", valueString="Hello World"), True),
+    (w("Equal", "title", valueText="Hello there"), False), (w("NotEqual", "title", valueText="world x"), False),
     (w("NotEqual", "title", valueText="Hello World"), False), (w("NotEqual", "title", valueText="x"), True),
     (w("GreaterThan", "title", valueText="A"), True), (w("LessThan", "title", valueText="A"), False),
     (w("Like", "title", valueText="hel*"), True), (w("Like", "title", valueText="H?llo WORLD"), True),
-    (w("Like", "title", valueText="Hello"), False), (w("Like", "title", valueText="*WOR*"), True),
-    (w("Like", "title", valueText="Hello.World"), False), (w("Like", "tags", valueText="gr??n"), True),
+    (w("Like", "title", valueText="Hello"), True), (w("Like", "title", valueText="*WOR*"), True),
+    (w("Like", "title", valueText="Hello.World"), True), (w("Like", "tags", valueText="gr??n"), True),
+    (w("Like", "title", valueText="Hel"), False), (w("Like", "title", valueText="hello*x"), False),
     # text arrays and Contains*
     (w("Equal", "tags", valueText="red"), True), (w("Equal", "tags", valueText="blue"), False),
     (w("NotEqual", "tags", valueText="red"), False), (w("ContainsAny", "tags", valueText=["blue", "green"]), True),
@@ -54,10 +56,10 @@ CASES = [
     (w("ContainsAll", "tags", valueText=["red", "blue"]), False),
     (w("ContainsNone", "tags", valueText=["blue"]), True), (w("ContainsNone", "tags", valueText=["red"]), False),
     (w("ContainsAny", "title", valueText=["x", "Hello World"]), True),
-    # numbers: int and number mix freely
-    (w("Equal", "count", valueInt=5), True), (w("Equal", "count", valueNumber=5.0), True),
+    # numbers: valueInt works on number properties too (valueNumber on int properties is an error, below)
+    (w("Equal", "count", valueInt=5), True), (w("Equal", "price", valueNumber=9.5), True),
     (w("GreaterThan", "count", valueInt=5), False), (w("GreaterThanEqual", "count", valueInt=5), True),
-    (w("LessThan", "count", valueNumber=5.5), True), (w("LessThanEqual", "count", valueInt=4), False),
+    (w("LessThan", "count", valueInt=6), True), (w("LessThanEqual", "count", valueInt=4), False),
     (w("Equal", "price", valueInt=9), False), (w("GreaterThan", "price", valueInt=9), True),
     (w("GreaterThan", "prices", valueNumber=10), True), (w("LessThan", "prices", valueNumber=1), False),
     (w("ContainsAll", "counts", valueInt=[1, 3]), True), (w("ContainsAll", "counts", valueIntArray=[1, 4]), False),
@@ -238,6 +240,10 @@ ERRORS = [
     # validation
     (w("Equal", "title", valueInt=1), 'data type filter cannot use "valueInt" on type "text", use "valueText" instead',
      V),
+    (w("Equal", "count", valueNumber=5.0),
+     'data type filter cannot use "valueNumber" on type "int", use "valueInt" instead', V),
+    (w("LessThan", "counts", valueNumber=5.5),
+     'data type filter cannot use "valueNumber" on type "int[]", use "valueInt" instead', V),
     (w("Equal", "counts", valueText="1"),
      'data type filter cannot use "valueText" on type "int[]", use "valueInt" instead', V),
     (w("Equal", "born", valueBoolean=True),

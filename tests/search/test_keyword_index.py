@@ -7,6 +7,8 @@ from __future__ import annotations
 import random
 import uuid
 
+import pytest
+
 from weavebind.schema.models import ClassInfo
 from weavebind.search.bm25 import bm25_search
 from weavebind.search.keyword_index import keyword_index
@@ -43,31 +45,37 @@ def _query(rng: random.Random) -> tuple[str, list[str] | None, str, int]:
     return _text(rng, 4) or "fox", properties, rng.choice(["Or", "And"]), rng.choice([1, 1, 2])
 
 
-def _compare(store: Store, rng: random.Random, rounds: int) -> int:
+def _compare(store: Store, rng: random.Random, rounds: int, info: ClassInfo = INFO) -> int:
     records = list(store.iter_class("C"))
     total = store.count("C")
     found = 0
     for _ in range(rounds):
         query, properties, operator, minimum = _query(rng)
         scanned = [(s.record.uuid, s.score, s.explain)
-                   for s in bm25_search(INFO, records, total, query, properties, operator, minimum)]
-        indexed = keyword_index(store).search(INFO, total, query, properties, operator, minimum)
+                   for s in bm25_search(info, records, total, query, properties, operator, minimum)]
+        indexed = keyword_index(store).search(info, total, query, properties, operator, minimum)
         assert indexed == scanned, (query, properties, operator, minimum)
         found += bool(indexed)
     return found
 
 
-def test_the_index_scores_exactly_as_a_full_scan_before_and_after_writes(database_url, tmp_path):
+# INFO has no usingBlockMaxWAND (a class from before the flag: BM25F); BLOCK_MAX is a new class's scoring.
+BLOCK_MAX = ClassInfo.from_config({**INFO.config, "invertedIndexConfig": {
+    **INFO.config["invertedIndexConfig"], "usingBlockMaxWAND": True}})
+
+
+@pytest.mark.parametrize("info", [INFO, BLOCK_MAX], ids=["bm25f", "blockmax"])
+def test_the_index_scores_exactly_as_a_full_scan_before_and_after_writes(database_url, tmp_path, info):
     rng = random.Random(11)
     store = Store(database_url, tmp_path, snapshot_seconds=3600)
-    store.save_class("C", INFO.config, {})
+    store.save_class("C", info.config, {})
     store.open({"C": {}})
     store.put([_record(rng, i) for i in range(150)])
-    assert _compare(store, rng, 150) > 50  # most queries find something: the comparison is not vacuous
+    assert _compare(store, rng, 150, info) > 50  # most queries find something: the comparison is not vacuous
     for _ in range(4):  # updates, inserts and deletes after the index was built
         store.put([_record(rng, i) for i in rng.sample(range(200), 30)])
         store.delete("C", [str(uuid.UUID(int=i + 1)) for i in rng.sample(range(200), 15)])
-        assert _compare(store, rng, 60) > 10
+        assert _compare(store, rng, 60, info) > 10
     store.delete_class("C")
     store.save_class("C", INFO.config, {})
     store.put([ObjectRecord("C", str(uuid.UUID(int=1)), {"title": "fox"}, 1, 1)])

@@ -3,19 +3,17 @@ to evaluate an unresolved clause."""
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import pytest
 
+from weavebind.schema.models import ClassInfo
 from weavebind.search.filters import FilterableObject, parse_where
 from weavebind.search.filters_refs import RefClause, resolve_refs
 
 A1 = "00000000-0000-4000-8000-0000000000a1"
 A2 = "00000000-0000-4000-8000-0000000000a2"
-AUTHOR = SimpleNamespace(name="Author", properties={"name": {"dataType": ["text"]}},
-                         property_types=lambda: {"name": "text"})
-BOOK = SimpleNamespace(name="Book", properties={"by": {"dataType": ["Author"]}, "title": {"dataType": ["text"]}},
-                       property_types=lambda: {"by": "Author", "title": "text"})
+AUTHOR = ClassInfo.from_config({"class": "Author", "properties": [{"name": "name", "dataType": ["text"]}]})
+BOOK = ClassInfo.from_config({"class": "Book", "properties": [{"name": "by", "dataType": ["Author"]},
+                                                             {"name": "title", "dataType": ["text"]}]})
 CLASSES = {"Author": AUTHOR, "Book": BOOK}.get
 WHERE = {"path": ["by", "Author", "name"], "operator": "Equal", "valueText": "Ann"}
 
@@ -32,7 +30,7 @@ def resolved(where: dict, matching: list[str]):
         seen.append((cls, inner.matches(FilterableObject(A1, {"name": "Ann"}, 0, 0))))
         return matching
 
-    clause = resolve_refs(parse_where(where, "Book", BOOK.property_types(), CLASSES), targets)
+    clause = resolve_refs(parse_where(where, "Book", BOOK.property_types(), classes=CLASSES), targets)
     return clause, seen
 
 
@@ -57,7 +55,7 @@ def test_resolution_reaches_inside_logical_operators_once_per_clause():
 
 
 def test_an_unresolved_reference_clause_is_never_evaluated_silently():
-    clause = parse_where(WHERE, "Book", BOOK.property_types(), CLASSES)
+    clause = parse_where(WHERE, "Book", BOOK.property_types(), classes=CLASSES)
     assert isinstance(clause, RefClause)
     with pytest.raises(RuntimeError):
         clause.matches(book())

@@ -37,6 +37,10 @@ GOOD = {
 }
 
 
+PARSED_PHONE = {"input": "020 1234567", "defaultCountry": "NL", "internationalFormatted": "+31 20 123 4567",
+                "countryCode": 31, "national": 201234567, "nationalFormatted": "020 123 4567", "valid": True}
+
+
 def make_test_object_class(client) -> dict:
     props = [{"name": name, "dataType": [t]} for name, t in TYPES.items()]
     for prop in props:
@@ -108,7 +112,8 @@ def test_an_unknown_property_without_auto_schema_is_422(make_local_client):
 def test_every_property_type_is_accepted_and_read_back(client):
     make_test_object_class(client)
     created = add_object(client, "TestObject", ID1, {**GOOD, "dropped": None})
-    expected = {**GOOD, "ref": GOOD["ref"].lower()}  # uuids are stored lower-cased; null values are dropped
+    # uuids are stored lower-cased; null values are dropped; phone numbers parsed as Weaviate does (libphonenumber)
+    expected = {**GOOD, "ref": GOOD["ref"].lower(), "phone": PARSED_PHONE}
     assert created["properties"] == expected
     assert get_object(client, "TestObject", ID1)["properties"] == expected
     listed = expect(client.get("/v1/objects", params={"class": "TestObject"}))["objects"]
@@ -159,6 +164,11 @@ WRONG = [
     ("items", [1], "invalid object array property 'items' on class 'TestObject': requires a list of objects"),
     ("phone", {"number": 1}, "invalid phoneNumber property 'phone' on class 'TestObject': requires an object with "
                              "a string 'input'"),
+    ("phone", {"input": "020 1234567"}, "invalid phoneNumber property 'phone' on class 'TestObject': invalid phone "
+     "number: invalid or missing defaultCountry - this field is optional if the specified number is in the "
+     "international format, but required if the number is in national format, use ISO 3166-1 alpha-2"),
+    ("phone", {"input": "+31 20", "defaultCountry": 31}, "invalid phoneNumber property 'phone' on class "
+     "'TestObject': 'defaultCountry' must be a string (ISO 3166-1 alpha-2)"),
 ]
 
 

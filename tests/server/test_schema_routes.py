@@ -234,3 +234,42 @@ def test_update_of_a_named_vector_mutable_setting(local_client):
         created, "vectorConfig.text.vectorIndexConfig.ef", 64)))
     assert updated["vectorConfig"]["text"]["vectorIndexConfig"]["ef"] == 64
     assert expect(local_client.get("/v1/schema/Multi")) == updated
+
+
+def test_compression_can_be_switched_on_for_an_existing_hnsw_index_and_is_echoed(local_client):
+    created = create_class(local_client, "Doc", text_props("title"))
+    for name in ("bq", "pq", "sq", "rq"):
+        on = _with(created, f"vectorIndexConfig.{name}.enabled", True)
+        assert expect(local_client.put("/v1/schema/Doc", json=on))["vectorIndexConfig"][name]["enabled"] is True
+        assert expect(local_client.get("/v1/schema/Doc"))["vectorIndexConfig"][name]["enabled"] is True
+        assert expect(local_client.put("/v1/schema/Doc", json=created))["vectorIndexConfig"][name]["enabled"] is False
+
+
+@pytest.mark.parametrize("changes,text", [
+    ({"vectorIndexConfig.bq.enabled": True, "vectorIndexConfig.pq.enabled": True},
+     "class 'Doc': invalid hnsw config: more than a single compression methods enabled"),
+    ({"vectorIndexConfig.efConstruction": 64},
+     'vectorIndexConfig.efConstruction is immutable: attempted change from "128" to "64"'),
+    ({"vectorIndexConfig.maxConnections": 8},
+     'vectorIndexConfig.maxConnections is immutable: attempted change from "32" to "8"'),
+    ({"vectorIndexConfig.multivector.enabled": True},
+     'vectorIndexConfig.multivector.enabled is immutable: attempted change from "false" to "true"'),
+])
+def test_hnsw_settings_weaviate_keeps_fixed_are_refused(local_client, changes, text):
+    created = create_class(local_client, "Doc", text_props("title"))
+    body = created
+    for path, value in changes.items():
+        body = _with(body, path, value)
+    response = local_client.put("/v1/schema/Doc", json=body)
+    assert response.status_code == 422 and message(response).startswith(text), response.text
+    assert expect(local_client.get("/v1/schema/Doc")) == created
+
+
+def test_rq_bits_and_flat_compression_are_immutable(local_client):
+    created = create_class(local_client, "Doc", text_props("title"), vectorIndexConfig={"rq": {"enabled": True}})
+    response = local_client.put("/v1/schema/Doc", json=_with(created, "vectorIndexConfig.rq.bits", 1))
+    assert message(response) == 'rq bits is immutable: attempted change from "8" to "1"'
+    flat = create_class(local_client, "Flat", vectorIndexType="flat")
+    response = local_client.put("/v1/schema/Flat", json=_with(flat, "vectorIndexConfig.bq", {"enabled": True}))
+    assert response.status_code == 422
+    assert message(response).startswith("vectorIndexConfig.bq.enabled is immutable: attempted change from")

@@ -13,7 +13,7 @@ from typing import Any
 from weavebind.errors import ApiError, Unprocessable
 from weavebind.schema.models import ClassInfo
 from weavebind.schema.objects import ObjectService, now_ms
-from weavebind.search.filters import Clause, FilterError, parse_where
+from weavebind.search.filters import Clause, FilterError, where_for_class
 from weavebind.search.filters_refs import scan_matching
 from weavebind.storage.records import ObjectRecord
 from weavebind.storage.store import Store
@@ -117,7 +117,7 @@ def parse_delete(objects: ObjectService, body: Any, tenant: str | None = None) -
     if not isinstance(dry_run, bool):
         raise Unprocessable("dryRun must be true or false")
     try:
-        clause = parse_where(match["where"], info.name, info.property_types(), objects.schema.get)
+        clause = where_for_class(match["where"], info, objects.schema.get)
     except FilterError as exc:
         raise Unprocessable(f"invalid where filter: {exc}") from None
     return DeleteMatch(info, clause, output == "verbose", dry_run)

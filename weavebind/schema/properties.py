@@ -13,6 +13,8 @@ import uuid as uuidlib
 from datetime import datetime
 from typing import Any
 
+from weavebind.schema.phone import PhoneError, parse_phone
+
 BLOB = re.compile(r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{4})$")
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1  # Weaviate's int is int64
 BEACON = re.compile(r"^weaviate://[^/]+/(?:([A-Z][_0-9A-Za-z]*)/)?([0-9a-fA-F-]{36})$")
@@ -119,9 +121,10 @@ def check_value(data_type: str, name: str, cls: str, value: Any) -> Any:
                                 f"and 'longitude', the given value is '{value}'")
         return {"latitude": value["latitude"], "longitude": value["longitude"]}
     if data_type == "phoneNumber":
-        if not isinstance(value, dict) or not isinstance(value.get("input"), str):
-            raise PropertyError(f"invalid phoneNumber {where}: requires an object with a string 'input'")
-        return value
+        try:
+            return parse_phone(value)
+        except PhoneError as exc:
+            raise PropertyError(f"invalid phoneNumber {where}: {exc}") from None
     if data_type == "object":
         if not isinstance(value, dict):
             raise PropertyError(f"invalid object {where}: not an object, but {go_type(value)}")

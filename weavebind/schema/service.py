@@ -11,13 +11,13 @@ from weavebind.errors import RestrictionViolation
 from weavebind.schema import validation as v
 from weavebind.schema.aliases import AliasRegistry
 from weavebind.schema.defaults import MULTI_TENANCY_DEFAULTS, class_with_defaults, property_with_defaults
+from weavebind.schema.index_update import check_index_update
 from weavebind.schema.models import ClassInfo
 from weavebind.schema.tenants import TenantRegistry
 from weavebind.storage.store import Store
 
 # Validates one vectorizer's moduleConfig for a class: (module, module_config, class_config) → raises on error.
 ModuleValidator = Callable[[str, dict, dict], None]
-IMMUTABLE_INDEX_KEYS = ("distance",)
 
 
 @dataclass
@@ -239,7 +239,7 @@ class SchemaService:
             if old.get(key) != new.get(key):
                 raise RestrictionViolation(f'{key} is immutable: attempted change from "{old.get(key)}" to '
                                            f'"{new.get(key)}"')
-        _check_index_immutables("", old.get("vectorIndexConfig"), new.get("vectorIndexConfig"))
+        check_index_update("", old.get("vectorIndexType"), old.get("vectorIndexConfig"), new.get("vectorIndexConfig"))
         new_vectors = new.get("vectorConfig") or {}
         for name, before in (old.get("vectorConfig") or {}).items():
             after = new_vectors.get(name)
@@ -251,8 +251,8 @@ class SchemaService:
             if old_type != new_type:
                 raise RestrictionViolation(f'vector index type of vector "{name}" is immutable: attempted change '
                                            f'from "{old_type}" to "{new_type}"')
-            _check_index_immutables(f"vectorConfig.{name}.", before.get("vectorIndexConfig"),
-                                    after.get("vectorIndexConfig"))
+            check_index_update(f"vectorConfig.{name}.", old_type, before.get("vectorIndexConfig"),
+                               after.get("vectorIndexConfig"))
 
     def delete_class(self, name: str) -> None:
         with self.lock:
@@ -276,10 +276,3 @@ class SchemaService:
             self._save(config)
             return prop
 
-
-def _check_index_immutables(prefix: str, old: dict[str, Any] | None, new: dict[str, Any] | None) -> None:
-    for key in IMMUTABLE_INDEX_KEYS:
-        before, after = (old or {}).get(key), (new or {}).get(key)
-        if before != after:
-            raise RestrictionViolation(f'{prefix}vectorIndexConfig.{key} is immutable: attempted change from '
-                                       f'"{before}" to "{after}"')

@@ -9,6 +9,7 @@ import re
 from typing import Any
 
 from weavebind.errors import RestrictionViolation
+from weavebind.schema.index_update import check_single_compression
 from weavebind.storage.distances import METRICS
 
 CLASS_NAME = re.compile(r"^[A-Z][_0-9A-Za-z]{0,254}$")
@@ -155,6 +156,7 @@ def check_vector_index(where: str, index_type: Any, config: Any) -> None:
         value = config.get(key)
         if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value <= 0):
             raise RestrictionViolation(f"{where}: vectorIndexConfig.{key} must be a positive integer, got {value!r}")
+    check_single_compression(where, index_type, config)
     ef = config.get("ef")
     if ef is not None and (not isinstance(ef, int) or isinstance(ef, bool) or (ef <= 0 and ef != -1)):
         raise RestrictionViolation(f"{where}: vectorIndexConfig.ef must be -1 (dynamic) or a positive integer, "

@@ -5,12 +5,14 @@ from __future__ import annotations
 import statistics
 from collections import Counter
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from weavebind.search.filters_eval import parse_rfc3339, to_epoch_ms
+from weavebind.search.filters_eval import parse_rfc3339
 from weavebind.storage.records import ObjectRecord
 
 TOP_OCCURRENCES_DEFAULT = 5
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def values_of(records: Sequence[ObjectRecord], prop: str) -> list[Any]:
@@ -57,13 +59,37 @@ def boolean(values: Sequence[Any]) -> dict[str, Any]:
             "percentageFalse": (total - true) / total if total else 0.0}
 
 
+def _epoch_ns(moment: datetime) -> int:
+    # (Python keeps microseconds: nanosecond digits of an input are dropped)
+    return (moment - _EPOCH) // timedelta(microseconds=1) * 1000
+
+
+def _go_rfc3339nano(epoch_ns: int) -> str:
+    """Go's `time.RFC3339Nano` of a UTC instant: fractional seconds without trailing zeros, none when whole."""
+    seconds, nanos = divmod(epoch_ns, 1_000_000_000)
+    text = (_EPOCH + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%S")
+    fraction = f"{nanos:09d}".rstrip("0")
+    return f"{text}.{fraction}Z" if fraction else f"{text}Z"
+
+
+def _date_median(moments: list[tuple[int, str]]) -> str:
+    """Weaviate's date median over the sorted (epoch ns, text) values: the middle value for an odd count; for an
+    even count the instant halfway between the two middle values (as RFC3339Nano in UTC) when they differ."""
+    count = len(moments)
+    if count % 2:
+        return moments[count // 2][1]
+    low, high = moments[count // 2 - 1], moments[count // 2]
+    if low[0] == high[0]:
+        return low[1]
+    return _go_rfc3339nano(low[0] + (high[0] - low[0]) // 2)
+
+
 def date(values: Sequence[Any]) -> dict[str, Any]:
-    moments = sorted((to_epoch_ms(parsed), text) for text in values if (parsed := parse_rfc3339(text)) is not None)
+    moments = sorted((_epoch_ns(parsed), text) for text in values if (parsed := parse_rfc3339(text)) is not None)
     if not moments:
         return {"count": 0}
     as_text = [t for _, t in moments]
-    return {"count": len(moments), "minimum": as_text[0], "maximum": as_text[-1],
-            "median": as_text[(len(as_text) - 1) // 2],
+    return {"count": len(moments), "minimum": as_text[0], "maximum": as_text[-1], "median": _date_median(moments),
             "mode": max(Counter(as_text).items(), key=lambda item: (item[1], -as_text.index(item[0])))[0]}
 
 

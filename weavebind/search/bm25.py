@@ -1,6 +1,8 @@
-"""BM25F as Weaviate scores it (spec 1.13): `idf = ln(1 + (N − n + 0.5)/(n + 0.5))`,
-`tf = f / (f + k1·(1 − b + b·L/avgL))` without BM25's (k1 + 1) factor, property boosts multiplying term
-frequencies, and the lengths of the properties a term occurs in adding up to L.
+"""bm25 as Weaviate scores it (spec 1.13): `idf = ln(1 + (N − n + 0.5)/(n + 0.5))`,
+`tf = f / (f + k1·(1 − b + b·L/avgL))` without BM25's (k1 + 1) factor. Classes with `usingBlockMaxWAND` (new
+classes, Weaviate's default) score each searched property on its own and multiply it by the property's boost
+(`title^2`), summing over properties; older classes use BM25F, where boosts multiply term frequencies and the
+lengths of the properties a term occurs in add up to L. Both are exact here (no WAND pruning).
 
 This module scores objects it is given (a filtered search's objects); an unfiltered search looks its objects up
 in keyword_index.py's inverted index instead, with the same helpers and the same results.
@@ -85,33 +87,82 @@ def query_groups(info: ClassInfo, query: str, properties: list[str] | None, oper
     return out
 
 
+def uses_block_max(info: ClassInfo) -> bool:
+    """Classes created with `usingBlockMaxWAND` (Weaviate's default for new classes) score each property on its
+    own; older ones (the flag absent or false) score BM25F across the properties."""
+    return bool((info.config.get("invertedIndexConfig") or {}).get("usingBlockMaxWAND"))
+
+
+def term_idfs(terms: Counter, total: int, df_props: list[dict[str, int]], df_any: dict[str, int], block: bool
+              ) -> dict[str, float]:
+    """idf per query term. BM25F: n = the objects holding the term in any searched property. BlockMax WAND: n = the
+    mean (integer division, as Weaviate's uint64s) of the per-property counts where it occurs, and a term repeated
+    in the query multiplies its idf."""
+    out = {}
+    for term, repeats in terms.items():
+        if block:
+            counts = [df[term] for df in df_props if df.get(term)]
+            if counts:
+                n = sum(counts) // len(counts)
+                out[term] = math.log(1 + (total - n + 0.5) / (n + 0.5)) * repeats
+        elif df_any.get(term):
+            n = df_any[term]
+            out[term] = math.log(1 + (total - n + 0.5) / (n + 0.5))
+    return out
+
+
+def score_doc(doc: list[tuple[Counter, int]], boosts: list[float], terms: Counter, idf: dict[str, float],
+              need: int, params: tuple[float, float, float], block: bool) -> tuple[float, list[str]] | None:
+    """One object's score over one tokenization group; None when it matches too few terms. `doc` holds its
+    (token counts, length) per searched property, `params` is (k1, b, average length)."""
+    k1, b, avg = params
+    score, explain = 0.0, []
+    if block:  # each property scored alone, times its boost; a property must match `need` terms by itself
+        scored = False
+        for (counts, length), boost in zip(doc, boosts, strict=True):
+            present = [t for t in terms if counts[t]]
+            if not present or len(present) < need:
+                continue
+            scored = True
+            for term in present:
+                freq = counts[term]
+                score += idf[term] * (freq / (freq + k1 * (1 - b + b * length / avg))) * boost
+                explain.append(explain_term(term, freq, length))
+        return (score, explain) if scored else None
+    matched = 0  # BM25F: boosts multiply term frequencies, lengths of the properties holding the term add up
+    for term, repeats in terms.items():
+        freq = sum(boost * d[0][term] for d, boost in zip(doc, boosts, strict=True))
+        if not freq:
+            continue
+        length = sum(d[1] for d in doc if d[0][term])
+        matched += 1
+        score += repeats * idf[term] * freq / (freq + k1 * (1 - b + b * length / avg))
+        explain.append(explain_term(term, freq, length))
+    return (score, explain) if matched >= need else None
+
+
 def _group_scores(info: ClassInfo, records: list[ObjectRecord], props: list[tuple[str, float]], terms: Counter,
                   total: int, need: int) -> dict[str, tuple[float, list[str]]]:
     k1, b = bm25_parameters(info)
-    docs = []  # per record: {prop: (Counter of tokens, length)}
+    docs = []  # per record: [(Counter of tokens, length) per searched property]
     for record in records:
-        docs.append({name: _counted(record.properties.get(name), info, name) for name, _ in props})
+        docs.append([_counted(record.properties.get(name), info, name) for name, _ in props])
     means = []
-    for name, _ in props:
-        lengths = [d[name][1] for d in docs if d[name][1]]
+    for i in range(len(props)):
+        lengths = [d[i][1] for d in docs if d[i][1]]
         if lengths:
             means.append(sum(lengths) / len(lengths))
     avg = sum(means) / len(means) if means else DEFAULT_AVG_LENGTH
-    doc_freq = {t: sum(1 for d in docs if any(d[p][0][t] for p, _ in props)) for t in terms}
-    idf = {t: math.log(1 + (total - n + 0.5) / (n + 0.5)) for t, n in doc_freq.items()}
+    df_props = [{t: sum(1 for d in docs if d[i][0][t]) for t in terms} for i in range(len(props))]
+    df_any = {t: sum(1 for d in docs if any(p[0][t] for p in d)) for t in terms}
+    block = uses_block_max(info)
+    idf = term_idfs(terms, total, df_props, df_any, block)
+    boosts = [boost for _, boost in props]
     out: dict[str, tuple[float, list[str]]] = {}
     for record, doc in zip(records, docs, strict=True):
-        score, matched, explain = 0.0, 0, []
-        for term, repeats in terms.items():
-            freq = sum(boost * doc[p][0][term] for p, boost in props)
-            if not freq:
-                continue
-            length = sum(doc[p][1] for p, _ in props if doc[p][0][term])
-            matched += 1
-            score += repeats * idf[term] * freq / (freq + k1 * (1 - b + b * length / avg))
-            explain.append(explain_term(term, freq, length))
-        if matched >= need:
-            out[record.uuid] = (score, explain)
+        found = score_doc(doc, boosts, terms, idf, need, (k1, b, avg), block)
+        if found is not None:
+            out[record.uuid] = found
     return out
 
 

@@ -7,14 +7,14 @@ operands are parsed before any is validated, and validation errors of operands a
 "child operand at position <i>: <error>", joined by ", ".
 
 Semantics, and where they differ from Weaviate on purpose:
-- Text Equal / NotEqual / Contains* compare whole values, exactly and case-sensitively (Weaviate tokenizes
-  `word`-tokenized text and matches tokens; we have no inverted index to make that cheap, and whole-value equality
-  is what `field`-tokenized properties and ids do in Weaviate). `Like` is case-insensitive, `*` = any run,
-  `?` = one character, and must match the whole value.
+- Text Equal / NotEqual / Like / Contains* match tokens by the property's tokenization, as Weaviate's inverted
+  index does (filters_text.py). Greater/Less on text compare whole values.
 - Arrays: an operator holds if it holds for one element; ContainsAll needs every given value among the elements.
   NotEqual and ContainsNone are the complements of Equal and ContainsAny, so a missing property satisfies them.
-- valueInt on a number property and valueNumber on an int property are accepted and compared numerically
-  (Weaviate's filters_validator.go rejects both with the "data type filter cannot use" error).
+- valueNumber on an int property is refused with Weaviate's "data type filter cannot use" error (a fraction
+  cannot be compared with whole numbers the way Weaviate's int index does); valueInt on a number property is
+  accepted and compared numerically (Weaviate's GraphQL refuses it, but the v4 client sends Python ints on number
+  properties as value_int and Weaviate's gRPC handler converts them).
 - Dates compare as instants (RFC3339 with a zone; `Z` accepted). `_creationTimeUnix` / `_lastUpdateTimeUnix`
   take valueText holding epoch milliseconds or valueDate.
 - `len(prop)` counts characters of a text or elements of an array; absent or null is 0.
@@ -31,8 +31,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
+from weavebind.schema.models import ClassInfo
 from weavebind.search.filters_eval import (
     AndClause,
     Clause,
@@ -51,10 +53,12 @@ from weavebind.search.filters_eval import (
 )
 from weavebind.search.filters_parse import TEXT_TYPES, FilterError, Leaf, Logical, length_target, parse_tree, value_name
 from weavebind.search.filters_refs import RefClause
+from weavebind.search.filters_text import TOKEN_OPERATORS, text_clause
+from weavebind.search.tokenize import stopwords
 from weavebind.storage.prefilter import OPERATORS as SQL_OPERATORS
 from weavebind.storage.prefilter import Compare
 
-__all__ = ["Clause", "ClassLookup", "FilterError", "FilterableObject", "parse_where"]
+__all__ = ["Clause", "ClassLookup", "FilterError", "FilterableObject", "parse_where", "where_for_class"]
 
 # Another class's schema for reference paths: name -> ClassInfo (its `.name`, `.properties`, `.property_types()`)
 # or None when there is no such class.
@@ -68,7 +72,7 @@ _UUID_OPERATORS = _COUNT_OPERATORS | {"ContainsAny", "ContainsAll", "ContainsNon
 _PRIMITIVES: dict[str, tuple[frozenset[str], str]] = {
     "text": (TEXT_TYPES, "text"),
     "string": (TEXT_TYPES, "text"),
-    "int": (frozenset({"int", "number"}), "number"),
+    "int": (frozenset({"int"}), "number"),
     "number": (frozenset({"int", "number"}), "number"),
     "boolean": (frozenset({"boolean"}), "boolean"),
     "date": (frozenset({"date"}), "date"),
@@ -78,29 +82,52 @@ _UNFILTERABLE = frozenset({"blob", "phoneNumber", "object"})
 _EPOCH_MS = re.compile(r"-?\d+")
 
 
-def parse_where(raw: dict, class_name: str, property_types: dict[str, str], classes: ClassLookup | None = None
-                ) -> Clause:
+@dataclass(frozen=True)
+class _Schema:
+    class_name: str
+    types: dict[str, str]
+    tokenization: dict[str, str]
+    stopwords: frozenset[str]
+    classes: ClassLookup | None = None
+
+
+def parse_where(raw: dict, class_name: str, property_types: dict[str, str],
+                tokenization: dict[str, str] | None = None, stopwords: frozenset[str] = frozenset(),
+                classes: ClassLookup | None = None) -> Clause:
     """Parse and validate a Weaviate `where` filter against one class's properties.
 
     `property_types` maps property name -> Weaviate dataType ("text", "int[]", "geoCoordinates", ... or a class
-    name for a cross-reference); `classes` finds the classes a reference path goes through (without it, reference
+    name for a cross-reference); `tokenization` a text property's tokenization (default `word`, Weaviate's), and
+    `stopwords` the class's; `classes` finds the classes a reference path goes through (without it, reference
     paths are refused). Raises FilterError with Weaviate's message; see the module docstring. A clause with a
     reference path must go through `filters_refs.scan_matching` (or `resolve_refs`) before `matches`."""
-    return _build(parse_tree(raw), class_name, property_types, classes)
+    return _build(parse_tree(raw), _Schema(class_name, property_types, tokenization or {}, stopwords, classes))
+
+
+def _schema_of(info: ClassInfo, classes: ClassLookup | None) -> _Schema:
+    tokenization = {name: p.get("tokenization") or "word" for name, p in info.properties.items()}
+    return _Schema(info.name, info.property_types(), tokenization,
+                   stopwords(info.config.get("invertedIndexConfig")), classes)
+
+
+def where_for_class(raw: dict, info: ClassInfo, classes: ClassLookup | None = None) -> Clause:
+    """`parse_where` with everything it needs from the class: one place to look the class up. `classes` finds the
+    classes of reference paths."""
+    return _build(parse_tree(raw), _schema_of(info, classes))
 
 
 def _invalid(message: str) -> FilterError:
     return FilterError(message, kind="validation")
 
 
-def _build(node: Logical | Leaf, class_name: str, types: dict[str, str], classes: ClassLookup | None) -> Clause:
+def _build(node: Logical | Leaf, schema: _Schema) -> Clause:
     if isinstance(node, Leaf):
-        return _build_leaf(node, class_name, types, classes)
+        return _build_leaf(node, schema)
     children: list[Clause] = []
     errors: list[str] = []
     for index, operand in enumerate(node.operands):
         try:
-            children.append(_build(operand, class_name, types, classes))
+            children.append(_build(operand, schema))
         except FilterError as error:
             errors.append(f"child operand at position {index}: {error}")
     if errors:
@@ -110,9 +137,9 @@ def _build(node: Logical | Leaf, class_name: str, types: dict[str, str], classes
     return AndClause(tuple(children)) if node.operator == "And" else OrClause(tuple(children))
 
 
-def _build_leaf(leaf: Leaf, class_name: str, types: dict[str, str], classes: ClassLookup | None) -> Clause:
+def _build_leaf(leaf: Leaf, schema: _Schema) -> Clause:
     if len(leaf.path) > 1:
-        return _ref_path_clause(leaf, class_name, types, classes)
+        return _ref_path_clause(leaf, schema)
     name = leaf.path[0]
     if name in _ID_NAMES:
         return _id_clause(leaf)
@@ -120,10 +147,10 @@ def _build_leaf(leaf: Leaf, class_name: str, types: dict[str, str], classes: Cla
         return _timestamp_clause(leaf, name)
     measured = length_target(name)
     prop = measured or name
-    dtype = types.get(prop)
+    dtype = schema.types.get(prop)
     if dtype is None:
         raise _invalid(
-            f"no such prop with name '{prop}' found in class '{class_name}' in the schema. "
+            f"no such prop with name '{prop}' found in class '{schema.class_name}' in the schema. "
             "Check your schema files for which properties in this class are available"
         )
     if leaf.operator == "IsNull":
@@ -132,12 +159,17 @@ def _build_leaf(leaf: Leaf, class_name: str, types: dict[str, str], classes: Cla
         return IsNullClause(prop, leaf.value)
     if measured is not None:
         return _length_clause(leaf, prop)
+    if dtype.removesuffix("[]") in ("text", "string") and leaf.operator in TOKEN_OPERATORS \
+            and leaf.vtype in TEXT_TYPES:
+        return text_clause(leaf, prop, dtype, schema.tokenization.get(prop, "word"), schema.stopwords)
     return _property_clause(leaf, prop, dtype)
 
 
-def _ref_path_clause(leaf: Leaf, class_name: str, types: dict[str, str], classes: ClassLookup | None) -> Clause:
-    """`[prop, Target, ...rest]`: the rest of the path is a filter on the Target class (checked like any other)."""
+def _ref_path_clause(leaf: Leaf, schema: _Schema) -> Clause:
+    """`[prop, Target, ...rest]`: the rest of the path is a filter on the Target class (checked like any other,
+    with the Target's own tokenization and stopwords)."""
     prop, target = leaf.path[0], leaf.path[1]
+    classes, class_name = schema.classes, schema.class_name
     if classes is None:
         raise _invalid("filtering by cross-reference paths is not supported here")
     target_info = classes(target)
@@ -145,7 +177,7 @@ def _ref_path_clause(leaf: Leaf, class_name: str, types: dict[str, str], classes
         raise _invalid(f'class "{target}" does not exist in schema')
     here = classes(class_name)
     allowed = list((here.properties.get(prop) or {}).get("dataType") or []) if here is not None else []
-    if prop not in types or not allowed:
+    if prop not in schema.types or not allowed:
         raise _invalid(
             f"no such prop with name '{prop}' found in class '{class_name}' in the schema. "
             "Check your schema files for which properties in this class are available"
@@ -157,8 +189,7 @@ def _ref_path_clause(leaf: Leaf, class_name: str, types: dict[str, str], classes
         raise _invalid(f"property '{prop}' of class '{class_name}' references {', '.join(allowed)}, "
                        f"not '{target}'")
     rest = Leaf(leaf.operator, leaf.path[2:], leaf.field, leaf.vtype, leaf.value)
-    inner = _build_leaf(rest, target_info.name, target_info.property_types(), classes)
-    return RefClause(prop, target_info.name, inner)
+    return RefClause(prop, target_info.name, _build_leaf(rest, _schema_of(target_info, classes)))
 
 
 def _map(value: Any, convert: Any) -> Any:
@@ -227,16 +258,15 @@ def _property_clause(leaf: Leaf, prop: str, dtype: str) -> Clause:
 
 def _sql_compare(leaf: Leaf, prop: str, dtype: str, domain: str) -> Compare | None:
     """The SQL pre-filter of a comparison on a scalar property, where SQL keeps every object it matches: numbers
-    (up to 2^52, where SQLite's integer/real comparison is exact), and equality of booleans and of whole texts
-    (both compare exactly). Arrays, dates, Like and the negative operators are left to the exact filter."""
+    (up to 2^52, where SQLite's integer/real comparison is exact) and equality of booleans (text: filters_text.py).
+    Arrays, dates, Like and the negative operators are left to the exact filter."""
     value = leaf.value
     if dtype.endswith("[]") or leaf.operator not in SQL_OPERATORS or isinstance(value, tuple):
         return None
     if domain == "number" and isinstance(value, int | float) and not isinstance(value, bool) \
             and abs(value) <= 2 ** 52:
         return Compare(prop, leaf.operator, value)
-    if leaf.operator == "Equal" and (domain == "boolean" and isinstance(value, bool)
-                                     or domain == "text" and isinstance(value, str)):
+    if leaf.operator == "Equal" and domain == "boolean" and isinstance(value, bool):
         return Compare(prop, "Equal", value)
     return None
 

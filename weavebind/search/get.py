@@ -7,7 +7,7 @@ from weavebind.schema.models import ClassInfo
 from weavebind.search.autocut import autocut
 from weavebind.search.context import SearchContext
 from weavebind.search.errors import SearchError
-from weavebind.search.filters import ClassLookup, Clause, FilterError, parse_where
+from weavebind.search.filters import ClassLookup, Clause, FilterError, where_for_class
 from weavebind.search.grouping import group_hits
 from weavebind.search.keyword import hybrid_get, keyword_get
 from weavebind.search.limits import resolve_page
@@ -26,7 +26,7 @@ def compile_where(info: ClassInfo, raw: dict | None, classes: ClassLookup | None
     if raw is None:
         return None
     try:
-        return parse_where(raw, info.name, info.property_types(), classes)
+        return where_for_class(raw, info, classes)
     except FilterError as exc:
         prefix = "could not extract filters: invalid where filter: " if exc.kind == "parse" \
             else "invalid 'where' filter: "

@@ -18,6 +18,7 @@ from weavebind.search.near import choose_targets
 from weavebind.search.params import GetQuery, HybridQuery, parse_near
 from weavebind.search.query_vectors import as_vector, module_vector, query_vector
 from weavebind.search.results import GetResult, Hit, fetch, matching_records, with_vectors_of
+from weavebind.search.similarity import keep_get
 from weavebind.search.vector_search import search_targets
 
 
@@ -90,9 +91,14 @@ def _legs(ctx: SearchContext, info: ClassInfo, h: HybridQuery, records: list | N
     sets: list = []
     distances: dict[str, float] = {}
     if h.alpha > 0:
-        found = search_targets(ctx, info, _vector_leg_queries(ctx, info, h), size, allowed)
-        if h.max_vector_distance is not None:
-            found = [(u, d) for u, d in found if d <= h.max_vector_distance]
+        found = search_targets(ctx, info, _vector_leg_queries(ctx, info, h), size, allowed, h.combination, h.weights)
+        # The vector leg's threshold: maxVectorDistance, else the nearVector / nearText sub-search's own
+        # distance or certainty (Weaviate passes those on to the vector search).
+        sub = h.near_vector if h.near_vector is not None else h.near_text or {}
+        distance = h.max_vector_distance if h.max_vector_distance is not None else sub.get("distance")
+        certainty = None if h.max_vector_distance is not None else sub.get("certainty")
+        if distance is not None or certainty:
+            found = [(u, d) for u, d in found if keep_get(d, certainty, distance)]
         distances = dict(found)
     if 1 - h.alpha > 0:
         if not h.query:

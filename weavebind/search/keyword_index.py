@@ -11,7 +11,6 @@ the same order of floating-point operations (tests/search/test_keyword_index.py 
 
 from __future__ import annotations
 
-import math
 import threading
 import weakref
 from collections import Counter
@@ -19,7 +18,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from weavebind.schema.models import ClassInfo
-from weavebind.search.bm25 import DEFAULT_AVG_LENGTH, bm25_parameters, explain_term, query_groups
+from weavebind.search.bm25 import (
+    DEFAULT_AVG_LENGTH,
+    bm25_parameters,
+    query_groups,
+    score_doc,
+    term_idfs,
+    uses_block_max,
+)
 from weavebind.search.tokenize import tokenize_value
 from weavebind.storage.records import ObjectRecord
 from weavebind.storage.store import Store
@@ -124,22 +130,16 @@ def _group_scores(info: ClassInfo, props: list[tuple[PropertyTerms, float]], ter
     means = [m for m in (terms_.mean_length() for terms_, _ in props) if m is not None]
     avg = sum(means) / len(means) if means else DEFAULT_AVG_LENGTH
     holders = {t: set().union(*(p.postings.get(t, ()) for p, _ in props)) for t in terms}
-    idf = {t: math.log(1 + (total - len(h) + 0.5) / (len(h) + 0.5)) for t, h in holders.items()}
+    df_props = [{t: len(p.postings.get(t, ())) for t in terms} for p, _ in props]
+    block = uses_block_max(info)
+    idf = term_idfs(terms, total, df_props, {t: len(h) for t, h in holders.items()}, block)
+    boosts = [boost for _, boost in props]
     empty: tuple[Counter, int] = (Counter(), 0)
     out: dict[str, tuple[float, list[str]]] = {}
     for uid in sorted(set().union(*holders.values())):
-        doc = [p.docs.get(uid, empty) for p, _ in props]
-        score, matched, explain = 0.0, 0, []
-        for term, repeats in terms.items():
-            freq = sum(boost * d[0][term] for d, (_, boost) in zip(doc, props, strict=True))
-            if not freq:
-                continue
-            length = sum(d[1] for d in doc if d[0][term])
-            matched += 1
-            score += repeats * idf[term] * freq / (freq + k1 * (1 - b + b * length / avg))
-            explain.append(explain_term(term, freq, length))
-        if matched >= need:
-            out[uid] = (score, explain)
+        found = score_doc([p.docs.get(uid, empty) for p, _ in props], boosts, terms, idf, need, (k1, b, avg), block)
+        if found is not None:
+            out[uid] = found
     return out
 
 

@@ -112,6 +112,8 @@ class HybridQuery:
     fusion: str = "relativeScoreFusion"
     max_vector_distance: float | None = None
     target_vectors: list[str] | None = None
+    combination: str = "minimum"
+    weights: dict[str, Any] | None = None
     near_text: dict[str, Any] | None = None
     near_vector: dict[str, Any] | None = None
     operator: str = "Or"
@@ -149,6 +151,7 @@ def parse_hybrid(raw: dict[str, Any]) -> HybridQuery:
         properties=raw.get("properties"), fusion=raw.get("fusionType") or "relativeScoreFusion",
         max_vector_distance=raw.get("maxVectorDistance"),
         target_vectors=targets.get("targetVectors") or raw.get("targetVectors"),
+        combination=targets.get("combinationMethod") or "minimum", weights=targets.get("weights"),
         near_text=near_text, near_vector=near_vector,
         operator=operator.get("operator") or "Or", minimum_match=operator.get("minimumOrTokensMatch") or 1)
 

@@ -142,7 +142,14 @@ def query_vector(ctx: SearchContext, info: ClassInfo, target: str, near: NearQue
         if near.vector_per_target is not None:
             if target not in near.vector_per_target:
                 raise SearchError(f"vectorPerTarget: no vector given for target vector {target!r}")
-            return as_vector(near.vector_per_target[target], "nearVector.vectorPerTarget")
+            given = near.vector_per_target[target]
+            if isinstance(given, list) and given and all(isinstance(v, list | tuple) for v in given):
+                # several query vectors for one target: combined like several targets (vector_search.py)
+                rows = [as_vector(v, "nearVector.vectorPerTarget") for v in given]
+                if len({len(r) for r in rows}) > 1:
+                    raise SearchError(f"vectorPerTarget: the vectors for target vector {target!r} differ in length")
+                return np.stack(rows)
+            return as_vector(given, "nearVector.vectorPerTarget")
         return as_vector(near.vector, "nearVector.vector")
     if near.argument == "nearObject":
         try:

@@ -24,7 +24,7 @@ class Compare:
     """`<stored value> <operator> value`: a scalar property of the JSON properties, or a column (COLUMNS)."""
 
     name: str
-    operator: str   # a key of OPERATORS
+    operator: str   # a key of OPERATORS, or "Contains" (the stored text holds `value` as a substring)
     value: Any      # int, float, str or bool
     column: bool = False
 
@@ -67,7 +67,17 @@ def render(prefilter: Prefilter, dialect: str, mark: str) -> tuple[str, list[Any
     return "(" + joiner.join(sql for sql, _ in rendered) + ")", [p for _, params in rendered for p in params]
 
 
+def _contains(c: Compare, dialect: str, mark: str) -> tuple[str, list[Any]]:
+    # The stored value as SQL text holds `c.value` as a substring (case-sensitive). A number or boolean is
+    # compared through its text, which only keeps more rows; a missing property is NULL and is dropped.
+    if dialect == "sqlite":
+        return f"instr(json_extract(properties, {mark}), {mark}) > 0", [_json_path(c.name), c.value]
+    return f"strpos(CAST(properties AS jsonb) ->> {mark}, {mark}) > 0", [c.name, c.value]
+
+
 def _compare(c: Compare, dialect: str, mark: str) -> tuple[str, list[Any]]:
+    if c.operator == "Contains":
+        return _contains(c, dialect, mark)
     operator = OPERATORS[c.operator]
     if c.column:
         if c.name not in COLUMNS:

@@ -7,6 +7,7 @@ Adding a scenario: one function here, one test function in tests/compat/test_cli
 
 from __future__ import annotations
 
+import datetime
 import os
 import random
 import sys
@@ -14,10 +15,18 @@ import uuid
 
 import weaviate
 from weaviate.classes.aggregate import GroupByAggregate
-from weaviate.classes.config import Configure, DataType, Property, ReferenceProperty
-from weaviate.classes.data import DataObject, DataReference
+from weaviate.classes.config import Configure, DataType, Property, Reconfigure, ReferenceProperty
+from weaviate.classes.data import DataObject, DataReference, PhoneNumber
 from weaviate.classes.init import Auth
-from weaviate.classes.query import Filter, MetadataQuery, Metrics, QueryReference, Sort
+from weaviate.classes.query import (
+    Filter,
+    MetadataQuery,
+    Metrics,
+    QueryNested,
+    QueryReference,
+    Sort,
+    TargetVectors,
+)
 
 PROPS = [Property(name="title", data_type=DataType.TEXT), Property(name="n", data_type=DataType.INT),
          Property(name="tags", data_type=DataType.TEXT_ARRAY)]
@@ -45,6 +54,11 @@ def schema(client: weaviate.WeaviateClient) -> None:
     config = client.collections.use("V4Named").config.get()
     assert [p.name for p in config.properties] == ["title", "n", "tags"], config.properties
     assert "default" in (config.vector_config or {}), config.vector_config
+    named = client.collections.use("V4Named")  # switching BQ on for an existing index, as Weaviate allows
+    bq = Reconfigure.VectorIndex.hnsw(quantizer=Reconfigure.VectorIndex.Quantizer.bq())
+    named.config.update(vector_config=Reconfigure.Vectors.update(name="default", vector_index_config=bq))
+    quantizer = named.config.get().vector_config["default"].vector_index_config.quantizer
+    assert type(quantizer).__name__ == "_BQConfig", quantizer
     assert client.collections.exists("V4Legacy")
     client.collections.delete("V4Legacy")
     assert not client.collections.exists("V4Legacy")
@@ -85,8 +99,9 @@ def batch(client: weaviate.WeaviateClient) -> None:
     assert sorted(o.properties["n"] for o in found.objects) == [0, 1, 2]
     near = col.query.near_vector([1.0, 4.0], limit=1, return_metadata=MetadataQuery(distance=True))
     assert near.objects[0].properties["n"] == 4 and near.objects[0].metadata.distance is not None
-    dry = col.data.delete_many(where=Filter.by_property("n").greater_or_equal(300), dry_run=True)
-    assert (dry.matches, len(col)) == (5, 305), dry
+    dry = col.data.delete_many(where=Filter.by_property("n").greater_or_equal(300), dry_run=True, verbose=True)
+    assert (dry.matches, dry.successful, len(dry.objects), len(col)) == (5, 5, 5, 305), dry
+    assert all(o.successful for o in dry.objects), dry.objects
     done = col.data.delete_many(where=Filter.by_property("n").greater_or_equal(300), verbose=True)
     assert (done.matches, done.successful, len(done.objects)) == (5, 5, 5), done
     assert sum(1 for _ in col.iterator()) == 300
@@ -111,6 +126,8 @@ def search(client: weaviate.WeaviateClient) -> None:
     assert mixed.objects[0].properties["title"] == "red sky", mixed.objects
     filtered = col.query.near_vector([1.0, 0.0], target_vector="a", filters=Filter.by_property("title").like("*sky"))
     assert [o.properties["n"] for o in filtered.objects] == [2, 3]
+    tokens = col.query.fetch_objects(filters=Filter.by_property("title").equal("APPLE"))  # word tokenization
+    assert sorted(o.properties["n"] for o in tokens.objects) == [0, 1], tokens.objects
     anchor = near.objects[0].uuid
     similar = col.query.near_object(anchor, target_vector="a", limit=2, return_metadata=MetadataQuery(distance=True))
     assert similar.objects[0].uuid == anchor and similar.objects[0].metadata.distance < 1e-6, similar.objects
@@ -250,6 +267,46 @@ def dynamic_batch(client: weaviate.WeaviateClient) -> None:
     client.batch.wait_for_vector_indexing()
     [node] = client.cluster.nodes(collection="V4Dynamic", output="verbose")
     assert (node.shards[0].vector_queue_length, node.shards[0].object_count) == (0, count + 1000), node
+
+
+def query_shapes(client: weaviate.WeaviateClient) -> None:
+    client.collections.delete("V4Shapes")
+    col = client.collections.create("V4Shapes", vector_config=Configure.Vectors.self_provided(name="a"), properties=[
+        Property(name="n", data_type=DataType.INT), Property(name="phone", data_type=DataType.PHONE_NUMBER),
+        Property(name="meta", data_type=DataType.OBJECT, nested_properties=[
+            Property(name="when", data_type=DataType.DATE), Property(name="tag", data_type=DataType.TEXT)])])
+    s = 0.5 ** 0.5
+    col.data.insert_many([DataObject(properties={"n": n, "meta": {"when": "2024-01-02T03:04:05Z", "tag": "t"}},
+                                     vector={"a": v}) for n, v in ((1, [1.0, 0.0]), (2, [0.0, 1.0]), (3, [s, s]))])
+    plain = col.query.fetch_objects(limit=1, return_metadata=MetadataQuery(explain_score=True))
+    assert plain.objects[0].metadata.explain_score == "", plain.objects[0].metadata
+    nested = col.query.fetch_objects(filters=Filter.by_property("n").equal(1),
+                                     return_properties=[QueryNested(name="meta", properties=["when"])])
+    when = datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.UTC)
+    assert nested.objects[0].properties == {"meta": {"when": when}}, nested.objects[0].properties
+    uid = col.data.insert({"phone": PhoneNumber(number="020 1234567", default_country="nl")}, vector={"a": [1.0, 1.0]})
+    phone = col.query.fetch_object_by_id(uid, return_properties=["phone"]).properties["phone"]
+    assert (phone.country_code, phone.national, phone.international_formatted, phone.valid, phone.default_country
+            ) == (31, 201234567, "+31 20 123 4567", True, "NL"), phone
+    col.data.delete_by_id(uid)
+    two = {"a": [[1.0, 0.0], [0.0, 1.0]]}  # two query vectors for one target: one multi-vector message
+    for join, first, distance in ((TargetVectors.sum(["a"]), 3, 0.586), (TargetVectors.average(["a"]), 3, 0.293),
+                                  (TargetVectors.manual_weights({"a": [2.0, 0.5]}), 1, 0.5),
+                                  (TargetVectors.relative_score({"a": [1.0, 1.0]}), 3, 0.586)):
+        found = col.query.near_vector(two, target_vector=join, return_metadata=MetadataQuery(distance=True)).objects
+        assert (found[0].properties["n"], round(found[0].metadata.distance, 3), len(found)) == (first, distance, 3)
+    low = col.query.near_vector(two, target_vector=TargetVectors.minimum(["a"]), limit=2)
+    assert {o.properties["n"] for o in low.objects} == {1, 2}, low.objects
+    near = col.query.hybrid("", vector=[1.0, 0.0], target_vector="a", alpha=1.0, max_vector_distance=0.3)
+    assert sorted(o.properties["n"] for o in near.objects) == [1, 3], near.objects
+    for ask, needle in ((lambda: col.query.fetch_objects(return_properties=["ghost"]), "no such prop"),
+                        (lambda: col.generate.fetch_objects(single_prompt="say {n}"), "generative module")):
+        try:
+            ask()
+        except weaviate.exceptions.WeaviateBaseError as exc:
+            assert needle in str(exc), exc
+        else:
+            raise AssertionError(f"expected an error mentioning {needle!r}")
 
 
 def auth_good_key(client: weaviate.WeaviateClient) -> None:

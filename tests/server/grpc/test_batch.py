@@ -78,7 +78,11 @@ def test_batch_delete_translates_filters_and_reports_counts(client, rpc):
     both = Filters(operator=Filters.OPERATOR_AND, filters=[where_n(Filters.OPERATOR_GREATER_THAN_EQUAL, 1),
                                                            where_n(Filters.OPERATOR_LESS_THAN, 3)])
     dry = rpc.BatchDelete(batch_delete_pb2.BatchDeleteRequest(collection="Doc", filters=both, dry_run=True))
-    assert (dry.matches, dry.successful, stored_count(client, "Doc")) == (2, 0, 5)
+    assert (dry.matches, dry.successful, len(dry.objects), stored_count(client, "Doc")) == (2, 2, 0, 5)
+    listed = rpc.BatchDelete(batch_delete_pb2.BatchDeleteRequest(collection="Doc", filters=both, dry_run=True,
+                                                                 verbose=True))
+    assert sorted(str(uuid.UUID(bytes=o.uuid)) for o in listed.objects if o.successful) == sorted(ids[1:3])
+    assert stored_count(client, "Doc") == 5
     done = rpc.BatchDelete(batch_delete_pb2.BatchDeleteRequest(collection="Doc", filters=both, verbose=True))
     assert (done.matches, done.successful, done.failed) == (2, 2, 0)
     assert sorted(str(uuid.UUID(bytes=o.uuid)) for o in done.objects) == sorted(ids[1:3])
@@ -99,6 +103,6 @@ def test_batch_delete_errors_have_status_codes_and_the_server_keeps_serving(loca
         collection="Doc", filters=Filters(operator=Filters.OPERATOR_EQUAL, on=["ghost"], value_int=1)))
     assert "no such prop with name 'ghost'" in unknown.details()
     no_filter = rpc.error("BatchDelete", batch_delete_pb2.BatchDeleteRequest(collection="Doc"))
-    assert no_filter.details() == "empty match.where clause"
+    assert no_filter.details() == "no filters in batch delete request"
     assert rpc.BatchDelete(batch_delete_pb2.BatchDeleteRequest(
         collection="Doc", filters=where_n(Filters.OPERATOR_EQUAL, 1))).matches == 0

@@ -49,7 +49,8 @@ def _figures(asked: Any, kind: str, summary: dict[str, Any]) -> Any:
             out.pointing_to.extend(value or [])
         elif value is not None:
             setattr(out, name, int(value) if name in _WHOLE.get(kind, ()) else value)
-    if kind == "text" and asked.top_occurences:
+    if kind == "text":  # Weaviate sends the top occurrences whenever there are some, asked for or not (the client
+        # asks only with top_occurrences_count, yet reads them for top_occurrences_value too)
         items = [out.top_occurences.TopOccurrence(value=o["value"], occurs=o["occurs"])
                  for o in summary.get("topOccurrences", [])]
         out.top_occurences.items.extend(items)

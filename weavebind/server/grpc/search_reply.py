@@ -9,86 +9,70 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from weavebind.schema.models import ClassInfo
+from weavebind.search.errors import SearchError
 from weavebind.search.references import referenced_records
 from weavebind.search.results import GetResult, Hit
 from weavebind.search.similarity import certainty
-from weavebind.server.grpc.proto import base_pb2, properties_pb2, search_get_pb2
+from weavebind.server.grpc.proto import base_pb2, search_get_pb2
+from weavebind.server.grpc.values import Selection, nested_schema, top_level
 from weavebind.storage.records import LEGACY_TARGET, ObjectRecord, vector_to_bytes
 
-Value = properties_pb2.Value
 _UNRETURNED = ("blob",)  # Weaviate's "all properties" leaves blobs out (they can be megabytes each)
+_PRIMITIVE = {"text", "int", "number", "boolean", "date", "uuid", "geoCoordinates", "phoneNumber", "object", "blob"}
 
 
 def returned_properties(request: Any, info: ClassInfo) -> list[str]:
-    """The properties asked for; none asked (or "all non-ref") = every non-reference, non-blob property."""
+    """The properties asked for whole; none asked (or "all non-ref") = every non-reference, non-blob property."""
     asked = request.properties if request.HasField("properties") else None
     if asked is not None and not asked.return_all_nonref_properties:
         return list(asked.non_ref_properties)
     types = info.property_types()
-    primitive = {"text", "int", "number", "boolean", "date", "uuid", "geoCoordinates", "phoneNumber", "object",
-                 "blob"}
     return [name for name, dtype in types.items()
-            if dtype.removesuffix("[]") in primitive and dtype not in _UNRETURNED]
+            if dtype.removesuffix("[]") in _PRIMITIVE and dtype not in _UNRETURNED]
 
 
-def _list_value(items: list, dtype: str | None) -> Value:
-    base = (dtype or "").removesuffix("[]")
-    if base == "int" or (not base and all(isinstance(i, int) and not isinstance(i, bool) for i in items)):
-        return Value(list_value=properties_pb2.ListValue(
-            int_values=properties_pb2.IntValues(values=np.asarray(items, dtype="<i8").tobytes())))
-    if base == "number" or (not base and all(isinstance(i, int | float) and not isinstance(i, bool) for i in items)):
-        return Value(list_value=properties_pb2.ListValue(
-            number_values=properties_pb2.NumberValues(values=np.asarray(items, dtype="<f8").tobytes())))
-    if base == "boolean" or (not base and all(isinstance(i, bool) for i in items)):
-        return Value(list_value=properties_pb2.ListValue(bool_values=properties_pb2.BoolValues(values=items)))
-    if base == "date":
-        return Value(list_value=properties_pb2.ListValue(date_values=properties_pb2.DateValues(values=items)))
-    if base == "uuid":
-        return Value(list_value=properties_pb2.ListValue(uuid_values=properties_pb2.UuidValues(values=items)))
-    if base == "object" or (items and all(isinstance(i, dict) for i in items)):
-        return Value(list_value=properties_pb2.ListValue(object_values=properties_pb2.ObjectValues(
-            values=[_properties(i, {}) for i in items])))
-    return Value(list_value=properties_pb2.ListValue(text_values=properties_pb2.TextValues(
-        values=[str(i) for i in items])))
+def _nested_selection(requests: Any) -> dict[str, Selection]:
+    """`QueryNested` requests (ObjectPropertiesRequest, recursively) → name → the fields asked for inside it."""
+    return {r.prop_name: {**dict.fromkeys(r.primitive_properties), **_nested_selection(r.object_properties)}
+            for r in requests}
 
 
-def _value(value: Any, dtype: str | None) -> Value:
-    """One property value; `dtype` is its schema dataType (None inside nested objects: typed by the value)."""
-    if value is None:
-        return Value(null_value=0)
-    if isinstance(value, list):
-        return _list_value(value, dtype)
-    if dtype == "date":
-        return Value(date_value=value)
-    if dtype == "uuid":
-        return Value(uuid_value=value)
-    if dtype == "blob":
-        return Value(blob_value=value)
-    if dtype == "geoCoordinates":
-        return Value(geo_value=properties_pb2.GeoCoordinate(latitude=value["latitude"],
-                                                           longitude=value["longitude"]))
-    if dtype == "phoneNumber":
-        return Value(phone_value=properties_pb2.PhoneNumber(input=value.get("input", ""),
-                                                           default_country=value.get("defaultCountry", "")))
-    if isinstance(value, bool):
-        return Value(bool_value=value)
-    if isinstance(value, int) and dtype != "number":
-        return Value(int_value=value)
-    if isinstance(value, int | float):
-        return Value(number_value=float(value))
-    if isinstance(value, dict):
-        return Value(object_value=_properties(value, {}))
-    return Value(text_value=str(value))
+def nested_properties(request: Any) -> dict[str, Selection]:
+    asked = request.properties if request.HasField("properties") else None
+    return _nested_selection(asked.object_properties) if asked is not None else {}
 
 
-def _properties(values: dict[str, Any], types: dict[str, str], names: list[str] | None = None
-                ) -> properties_pb2.Properties:
-    wanted = names if names is not None else list(values)
-    return properties_pb2.Properties(fields={
-        name: _value(values[name], types.get(name)) for name in wanted if name in values})
+def _missing(name: str, owner: str) -> SearchError:
+    return SearchError(f"no such prop with name '{name}' found in class '{owner}' in the schema. Check your schema "
+                       "files for which properties in this class are available")
+
+
+def _check_nested(selection: Selection, prop: dict[str, Any], owner: str) -> None:
+    schema = nested_schema(prop)
+    for name, inner in selection.items():
+        if name not in schema:
+            raise _missing(name, owner)
+        if inner is not None:
+            _check_nested(inner, schema[name], owner)
+
+
+def check_properties(request: Any, info: ClassInfo) -> None:
+    """Asking for a property the class lacks is an error, as in Weaviate (not an empty value)."""
+    asked = request.properties if request.HasField("properties") else None
+    if asked is None:
+        return
+    for name in [*asked.non_ref_properties, *(r.reference_property for r in asked.ref_properties)]:
+        if name not in info.properties:
+            raise _missing(name, info.name)
+    for name, selection in nested_properties(request).items():
+        prop = info.properties.get(name)
+        if prop is None:
+            raise _missing(name, info.name)
+        if prop["dataType"][0] not in ("object", "object[]"):
+            raise SearchError(f"property '{name}' of class '{info.name}' is not an object property: ask for it "
+                              "with return_properties, not QueryNested")
+        _check_nested(selection, prop, info.name)
 
 
 def _vectors(hit: Hit, metadata: Any, out: search_get_pb2.MetadataResult) -> None:
@@ -116,8 +100,8 @@ def _metadata(hit: Hit, metadata: Any) -> search_get_pb2.MetadataResult:
         out.certainty, out.certainty_present = certainty(hit.distance), True
     if hit.score is not None and metadata.score:
         out.score, out.score_present = hit.score, True
-    if hit.explain is not None and metadata.explain_score:
-        out.explain_score, out.explain_score_present = hit.explain, True
+    if metadata.explain_score:  # Weaviate marks it present for every search, "" where nothing was scored
+        out.explain_score, out.explain_score_present = hit.explain or "", True
     _vectors(hit, metadata, out)
     return out
 
@@ -141,8 +125,8 @@ def _properties_result(record: ObjectRecord, info: ClassInfo, asked: Any, refs: 
     (non-ref and ref ones) and `metadata`."""
     values = record.properties or {}
     names = returned_properties(asked, info) if names is None else names
-    out = search_get_pb2.PropertiesResult(non_ref_props=_properties(values, info.property_types(), names),
-                                          target_collection=info.name)
+    out = search_get_pb2.PropertiesResult(
+        non_ref_props=top_level(values, info.properties, names, nested_properties(asked)), target_collection=info.name)
     ref_requests = asked.properties.ref_properties if asked.HasField("properties") else []
     out.ref_props_requested = len(ref_requests) > 0
     for ref in ref_requests:

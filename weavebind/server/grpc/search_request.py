@@ -10,8 +10,10 @@ from weavebind.schema.models import ClassInfo
 from weavebind.search.params import GetQuery, GroupBy, parse_bm25, parse_hybrid, parse_near
 from weavebind.server.grpc.convert import floats
 from weavebind.server.grpc.filters import to_where
+from weavebind.server.grpc.search_reply import check_properties
 from weavebind.vectorizers.base import MODALITIES
 
+_MULTI_FP32 = 2  # base.proto Vectors.VECTOR_TYPE_MULTI_FP32
 _COMBINATIONS = {1: "sum", 2: "minimum", 3: "average", 4: "relativeScore", 5: "manualWeights"}
 _FUSIONS = {1: "rankedFusion", 2: "relativeScoreFusion"}
 _BM25_OPERATORS = {1: "Or", 2: "And"}
@@ -29,17 +31,32 @@ def _threshold(message: Any, raw: dict[str, Any]) -> dict[str, Any]:
 def _targets(message: Any, raw: dict[str, Any]) -> dict[str, Any]:
     if message.HasField("targets") and message.targets.target_vectors:
         targets = message.targets
-        weights: dict[str, Any] = {}
-        for entry in targets.weights_for_targets:  # one target may be named twice (one weight per vector)
-            weights[entry.target] = [*weights.get(entry.target, []), entry.weight] if entry.target in weights \
-                else entry.weight
+        weights: dict[str, list[float]] = {}
+        for entry in targets.weights_for_targets:  # a target named n times: one weight per query vector, in order
+            weights.setdefault(entry.target, []).append(entry.weight)
         raw["targets"] = {"targetVectors": list(dict.fromkeys(targets.target_vectors)),
                           "combinationMethod": _COMBINATIONS.get(targets.combination, "minimum"),
-                          "weights": {k: v[0] if isinstance(v, list) and len(v) == 1 else v
-                                      for k, v in weights.items()} or None}
+                          "weights": {k: v[0] if len(v) == 1 else v for k, v in weights.items()} or None}
     elif message.target_vectors:
         raw["targetVectors"] = list(message.target_vectors)
     return raw
+
+
+def _query_vectors(vectors: Any, where: str) -> list[list[float]]:
+    """The query vectors in `Vectors` messages: a multi_fp32 entry (how clients for Weaviate ≥ 1.29 send several
+    vectors for one target) holds a uint16 dimension and then the vectors' float32 values."""
+    out: list[list[float]] = []
+    for message in vectors:
+        if message.type != _MULTI_FP32:
+            out.append(floats(message.vector_bytes, where))
+            continue
+        data = message.vector_bytes
+        dim = int.from_bytes(data[:2], "little") if len(data) >= 2 else 0
+        values = floats(data[2:], where)
+        if dim == 0 or len(values) % dim or not values:
+            raise Unprocessable(f"{where}: a multi-vector needs a dimension and whole vectors of that dimension")
+        out.extend(values[i:i + dim] for i in range(0, len(values), dim))
+    return out
 
 
 def single_vector(message: Any, where: str) -> list[float] | None:
@@ -59,9 +76,10 @@ def near_vector(message: Any) -> dict[str, Any]:
     raw: dict[str, Any] = {}
     per_target: dict[str, Any] = {}
     for entry in message.vector_for_targets:
-        values = [floats(v.vector_bytes, f"near_vector.vector_for_targets['{entry.name}']")
-                  for v in entry.vectors] or [floats(entry.vector_bytes, f"near_vector['{entry.name}']")]
-        per_target[entry.name] = values[0] if len(values) == 1 else values
+        where = f"near_vector.vector_for_targets['{entry.name}']"
+        values = _query_vectors(entry.vectors, where) or [floats(entry.vector_bytes, where)]
+        per_target.setdefault(entry.name, []).extend(values)  # (clients before 1.29 repeat the target instead)
+    per_target = {name: v[0] if len(v) == 1 else v for name, v in per_target.items()}
     for name, data in message.vector_per_target.items():
         per_target[name] = floats(data, f"near_vector.vector_per_target['{name}']")
     if per_target:
@@ -131,6 +149,10 @@ def get_query(request: Any, info: ClassInfo, class_of: Any, default_limit: int) 
     """Everything but the reply shape (properties, metadata), which `search_reply` reads from the request.
     Without a limit Weaviate's gRPC API returns QUERY_DEFAULTS_LIMIT objects (`default_limit`), also for a
     search with a certainty or distance, unlike GraphQL."""
+    if request.HasField("generative"):
+        raise Unprocessable("generative search needs a generative module (generative-openai, generative-cohere, ...): "
+                            "no generative module is available in weavebind")
+    check_properties(request, info)
     if request.sort_by and any(request.HasField(name) for name in _SEARCHES):
         raise Unprocessable("sorting cannot be combined with search")
     q = GetQuery(class_name=info.name, tenant=request.tenant or None, limit=request.limit or default_limit,

@@ -42,14 +42,18 @@ def delete_batch(state: Any, request: batch_delete_pb2.BatchDeleteRequest) -> ba
     info = state.schema.get(request.collection) if request.collection else None
     if info is None:
         raise NotFound(f"collection '{request.collection}' not found in schema")
-    where = to_where(request.filters, info, state.schema.get) if request.HasField("filters") else None
+    if not request.HasField("filters"):
+        raise ApiError("no filters in batch delete request", status=422)
+    where = to_where(request.filters, info, state.schema.get)
     body = {"match": {"class": info.name, "where": where}, "dryRun": request.dry_run,
             "output": "verbose" if request.verbose else "minimal"}
     done = delete_matching(state.objects, body, state.settings.query_maximum_results,
                            request.tenant or None)["results"]
-    objects = [batch_delete_pb2.BatchDeleteObject(uuid=uuidlib.UUID(o["id"]).bytes, successful=True)
+    objects = [batch_delete_pb2.BatchDeleteObject(uuid=uuidlib.UUID(o["id"]).bytes, successful=True, error="")
                for o in done["objects"]]
-    return batch_delete_pb2.BatchDeleteReply(matches=done["matches"], successful=done["successful"],
+    # Weaviate's gRPC reply counts every match without an error as successful, in a dry run too (REST: 0).
+    successful = done["matches"] - done["failed"] if request.dry_run else done["successful"]
+    return batch_delete_pb2.BatchDeleteReply(matches=done["matches"], successful=successful,
                                              failed=done["failed"], objects=objects)
 
 
