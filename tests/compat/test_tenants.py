@@ -1,4 +1,5 @@
-"""Multi-tenancy and aliases through Weaviate's own v4 client against a real weavebind (clients/v4_tenants.py)."""
+"""Multi-tenancy, aliases and (for the TypeScript client) cross-references through Weaviate's own v4 Python client
+and v3 TypeScript client against a real weavebind (clients/v4_tenants.py, clients/ts3_features.mjs)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,14 @@ from tests.compat.conftest import CLIENTS, run_scenario
 
 pytestmark = pytest.mark.slow
 SCRIPT = CLIENTS / "v4_tenants.py"
+TS3_SCRIPT = CLIENTS / "ts3_features.mjs"
 
 
 @pytest.mark.parametrize("scenario", ["tenants_api", "tenants_data", "tenants_activity", "aliases"])
 def test_v4_multi_tenancy(server, scenario):
     run_scenario("v4", scenario, server, script=SCRIPT)
+
+
+@pytest.mark.parametrize("scenario", ["tenants", "aliases", "references"])
+def test_ts3_multi_tenancy_aliases_references(server, scenario):
+    run_scenario("ts3", scenario, server, script=TS3_SCRIPT)

@@ -33,3 +33,18 @@ def test_a_named_query_keeps_its_variables_and_name_is_dropped_only_from_the_hea
 ])
 def test_documents_that_cannot_be_rewritten_safely_are_left_alone(query):
     assert lift_vectors(query, None) is None
+
+
+def test_tenants_are_lifted_so_every_tenant_shares_one_text():
+    texts = set()
+    for tenant in ("alice", "bob-2", "C_3"):
+        query = '{ Get { C(tenant: "' + tenant + '", nearVector: {vector: [' + VEC + ']}) { name } } }'
+        text, variables = lift_vectors(query, None)
+        texts.add(text)
+        assert variables["__wbt0"] == tenant and len(variables["__wb1"]) == 12
+    assert texts == {"query ($__wbt0: String, $__wb1: Vector!) { Get { C(tenant: $__wbt0, nearVector: "
+                     "{vector: $__wb1}) { name } } }"}
+    query = '{ Get { C(where: {path: ["t"], operator: Equal, valueText: "tenant: \\"x\\""}) { t } } }'
+    assert lift_vectors(query, None) is None  # inside a string (with escapes): left alone
+    bad = '{ Get { C(tenant: "not a tenant name") { t } } }'
+    assert lift_vectors(bad, None) is None  # not a tenant name: GraphQL reports it as the client wrote it

@@ -1,26 +1,12 @@
 // Scenarios for the TypeScript client weaviate-client 3.x (REST for schema, gRPC for queries and batches), run with
 // node by tests/compat. Usage: node ts3_scenarios.mjs <scenario>; WB_HTTP_PORT, WB_GRPC_PORT, WB_API_KEY and
 // WB_TS_MODULES (the client's node_modules) come from the environment. A scenario throws (exit status 1) when the
-// server answers unlike Weaviate. Adding a scenario: one function in SCENARIOS, one test in test_clients.py.
-//
-// The package ships ES modules and CommonJS; its node_modules is not beside this script, so the ES build is
-// imported by file URL after resolving the package from WB_TS_MODULES.
+// server answers unlike Weaviate. Adding a scenario: one function in the table `run` gets, one test in test_clients.py (or another test_*.py of tests/compat).
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
 
-const require = createRequire(`${process.env.WB_TS_MODULES}/`);
-const entry = require.resolve('weaviate-client').replace('/cjs/', '/esm/');
-const module_ = await import(pathToFileURL(entry).href);
-const weaviate = module_.default;
+import { module_, run } from './ts3_client.mjs';
+
 const { dataType, configure } = module_;
-
-async function connect() {
-  const key = process.env.WB_API_KEY;
-  return weaviate.connectToLocal({ host: '127.0.0.1', port: Number(process.env.WB_HTTP_PORT),
-                                   grpcPort: Number(process.env.WB_GRPC_PORT),
-                                   authCredentials: key ? new module_.ApiKey(key) : undefined });
-}
 
 async function fresh(client, name) {
   await client.collections.delete(name);
@@ -69,12 +55,4 @@ async function clusterAndShards(client) {
   assert.equal((await collection.aggregate.overAll()).totalCount, 3);
 }
 
-const SCENARIOS = { insert: connectAndInsert, cluster: clusterAndShards };
-const scenario = process.argv[2];
-const client = await connect();
-try {
-  await SCENARIOS[scenario](client);
-} finally {
-  await client.close();
-}
-console.log(`ts3 ${scenario}: ok`);
+await run({ insert: connectAndInsert, cluster: clusterAndShards });

@@ -11,6 +11,7 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 
+from weavebind.errors import ApiError
 from weavebind.schema.graphql.fastpath import MAX_CACHED_TEXT, GetPlan, PlanCache, compile_plan
 from weavebind.schema.graphql.lift import lift_vectors
 from weavebind.schema.graphql.scan import brackets
@@ -35,8 +36,14 @@ class WeaviateSchema(strawberry.Schema):
         # A refused query is the client's business; only unexpected failures are worth a log line.
         for error in errors:
             original = error.original_error
-            if original is not None and not isinstance(original, SearchError | GraphQLError):
+            if original is not None and not _refused(original):
                 log.error("GraphQL resolver failed at %s", error.path, exc_info=original)
+
+
+def _refused(error: BaseException) -> bool:
+    """A request the client must change (its message is the answer), not a fault of the server: the query
+    layer's SearchError, graphql-core's own, and a 4xx ApiError (e.g. a tenant that is missing or inactive)."""
+    return isinstance(error, SearchError | GraphQLError) or (isinstance(error, ApiError) and error.status < 500)
 
 
 def translate(message: str) -> str:
@@ -55,7 +62,7 @@ def translate(message: str) -> str:
 def format_error(error: GraphQLError) -> dict[str, Any]:
     original = error.original_error
     message = error.message
-    if original is not None and not isinstance(original, SearchError | GraphQLError):
+    if original is not None and not _refused(original):
         message = f"internal error: {type(original).__name__}: {original}"
     locations = [{"column": loc.column, "line": loc.line} for loc in error.locations or []]
     return {"locations": locations or None, "message": translate(message), "path": error.path or None}
@@ -103,7 +110,7 @@ def run_on_loop(schema: WeaviateSchema, request: Prepared, context: Any) -> dict
     if request.too_deep or not request.plannable:
         return None
     plan = schema.plans.get(request.text)
-    if plan is None or not plan.cheap(context.search):
+    if plan is None or not plan.cheap(context.search, request.values):
         return None
     return _planned(plan, request, context)
 

@@ -75,21 +75,23 @@ class GetPlan:
     additional_key: str | None
     additional: tuple[Leaf, ...]
 
-    def cheap(self, ctx: SearchContext) -> bool:
-        """Whether this plan may run on the event loop (search/inline.py)."""
+    def cheap(self, ctx: SearchContext, variables: dict[str, Any] | None = None) -> bool:
+        """Whether this plan may run on the event loop (search/inline.py), for the request's `variables`."""
         args = self.arguments
         if not (args.keys() <= ON_LOOP_ARGUMENTS and isinstance(args.get("nearVector"), dict)
                 and args["nearVector"].keys() <= ON_LOOP_NEAR_VECTOR and isinstance(args.get("limit"), int)
                 and len(args["nearVector"].get("targetVectors") or ()) <= 1):
             return False
         reads = bool(self.properties) or not self.additional_names <= INDEX_ONLY
+        tenant = next((variables[name] for path, name in self.slots if path == ("tenant",)), None) \
+            if variables else None
         return small_vector_search(ctx, self.class_name, args["limit"] + (args.get("offset") or 0), reads,
-                                   args.get("tenant"))
+                                   tenant or args.get("tenant"))
 
     def execute(self, context: RequestContext, variables: dict[str, Any]) -> dict[str, Any]:
         args = _copy(self.arguments)
         for path, name in self.slots:
-            _place(args, path, list(variables[name]))
+            _place(args, path, _slot_value(variables[name]))
         rows = resolve_get(context.search, self.class_name, args, set(self.additional_names),
                            properties=bool(self.properties))
         return {"data": {self.get_key: {self.class_key: [self._row(row) for row in rows]}}}
@@ -252,13 +254,18 @@ def _slots(node: FieldNode, arguments: dict[str, Any], variables: dict[str, Any]
         elif _has_variable(value):
             return None  # a variable inside a list: not a shape plans handle
     for path, name in slots:
-        if name not in variables or _take(arguments, path) != list(variables[name]):
+        if name not in variables or _take(arguments, path) != _slot_value(variables[name]):
             return None
     if len(slots) != len(variables):
         return None
     for path, _ in slots:
         _place(arguments, path, None)
     return tuple(slots)
+
+
+def _slot_value(value: Any) -> Any:
+    """A variable's value as the arguments hold it: a fresh list for a vector, the string for a tenant."""
+    return value if isinstance(value, str) else list(value)
 
 
 def _has_variable(value: Any) -> bool:

@@ -1,10 +1,13 @@
-"""Query vectors out of the query text: `vector: [0.1, 0.2, ...]` literals become `$__wbN` variables.
+"""Query vectors and tenants out of the query text: `vector: [0.1, 0.2, ...]` literals become `$__wbN` variables,
+`tenant: "alice"` literals `$__wbtN` ones.
 
 graphql-core lexes, parses and validates a 512-number literal in Python, character by character and rule by rule
 (about 9 ms a query, measured with bench/query_bench.py); the numbers themselves take orjson microseconds. With the
 vectors lifted out, queries of one shape share one text, so Strawberry's parser and validation caches answer them.
 A document this module cannot rewrite with certainty (several operations, fragments, lists that are not plain JSON
-numbers) is left as it is: lifting is an optimisation, never a change of meaning.
+numbers) is left as it is: lifting is an optimisation, never a change of meaning. Tenants are lifted for the same
+reason: an application with thousands of tenants sends one query shape, and without lifting every tenant would be a
+text of its own, past the caches' sizes.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from weavebind.schema.graphql.scan import brackets
 MIN_NUMBERS = 8          # shorter lists cost nothing to parse
 PREFIX = "__wb"          # variable names no client uses
 _VECTOR = re.compile(r"\bvector(\s*:\s*)\[([-+0-9.eE,\s]*)\]")
+_TENANT = re.compile(r'\btenant(\s*:\s*)"([A-Za-z0-9_-]{1,64})"')
 _HEADER = re.compile(r"\s*(?:query\b\s*(?:[_A-Za-z][_0-9A-Za-z]*)?\s*)?(?:\(([^()\"]*)\))?\s*\{")
 _OTHER_KEYWORDS = ("fragment", "mutation", "subscription")
 _OTHER_DEFINITIONS = re.compile(r"\b(?:fragment|mutation|subscription)\b")
@@ -30,20 +34,24 @@ def lift_vectors(query: str, variables: dict[str, Any] | None) -> tuple[str, dic
     if _other_definitions(query) or "\\" in query or '"""' in query:
         return None  # escapes and block strings would defeat the quote count that keeps strings untouched
     lifted: dict[str, Any] = {}
+    types: list[tuple[str, str]] = []
+    found = sorted([("vector", m) for m in _VECTOR.finditer(query)] + [("tenant", m) for m in _TENANT.finditer(query)],
+                   key=lambda item: item[1].start())
     parts: list[str] = []
     last = 0
-    for match in _VECTOR.finditer(query):
-        numbers = _numbers(match.group(2))
-        if numbers is None or query.count('"', 0, match.start()) % 2:  # not JSON numbers, or inside a string
+    for kind, match in found:
+        value: Any = _numbers(match.group(2)) if kind == "vector" else match.group(2)
+        if value is None or query.count('"', 0, match.start()) % 2:  # not JSON numbers, or inside a string
             continue
-        name = f"{PREFIX}{len(lifted)}"
-        lifted[name] = numbers
-        parts += [query[last:match.start()], "vector", match.group(1), "$", name]
+        name = f"{PREFIX}{len(lifted)}" if kind == "vector" else f"{PREFIX}t{len(lifted)}"
+        lifted[name] = value
+        types.append((name, "Vector!" if kind == "vector" else "String"))
+        parts += [query[last:match.start()], kind, match.group(1), "$", name]
         last = match.end()
     if not lifted:
         return None
     short = "".join(parts) + query[last:]
-    rewritten = _declare(short, tuple(lifted))
+    rewritten = _declare(short, tuple(types))
     if rewritten is None:
         return None
     return rewritten, {**(variables or {}), **lifted}
@@ -66,13 +74,13 @@ def _numbers(text: str) -> list[float] | None:
 
 
 @functools.lru_cache(maxsize=256)
-def _declare(query: str, names: tuple[str, ...]) -> str | None:
+def _declare(query: str, names: tuple[tuple[str, str], ...]) -> str | None:
     """Declare the variables on the document's one operation; None unless the document is exactly one operation.
     Cached: every query of one shape has the same text once its vectors are lifted out."""
     header = _HEADER.match(query)
     if header is None or not _one_block(query, header.end() - 1):
         return None
-    declarations = ", ".join(f"${name}: Vector!" for name in names)
+    declarations = ", ".join(f"${name}: {type_}" for name, type_ in names)
     existing = header.group(1)
     if existing is not None and existing.strip():
         declarations = f"{existing.strip()}, {declarations}"
