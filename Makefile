@@ -64,7 +64,7 @@ bench-grpc: install compat-envs
 	$(PY) bench/grpc_bench.py $(BENCH_GRPC_ARGS)
 
 # Multi-tenancy: 1,000 tenants x 100 objects against the same objects in one class (import, queries, memory with 990
-# tenants COLD), and 10,000 tenants (10 active): about 4-5 minutes on 2 cores. Not part of `make test`.
+# tenants COLD), and 10,000 tenants (10 active): about 2.5-4 minutes on 2 cores. Not part of `make test`.
 # `make bench-tenants BENCH_TENANTS_ARGS=--quick`: 100 tenants and 1,000 for the scale part, under a minute.
 .PHONY: bench-tenants
 BENCH_TENANTS_ARGS ?=

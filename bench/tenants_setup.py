@@ -19,6 +19,7 @@ MT_CLASS = "TenantItem"  # multi-tenant: one index set per tenant
 BIG_CLASS = "BenchItem"  # baseline: all objects in one class without tenants
 SMALL_CLASS = "SmallItem"  # baseline: one tenant's objects in a class of their own
 K = 10
+FEW_TENANTS = 100  # queries on a random tenant of the first 100 only, beside the ones on all tenants
 
 
 class ProductError(RuntimeError):
