@@ -5,7 +5,7 @@ request. Each mode imports the same N objects with D-dimensional vectors into a 
 waits until the background indexer has caught up (`wait_for_vector_indexing`, which polls the shard status). The
 import rate counts until the last object is acknowledged; the indexed rate until the indexer is done.
 
-    python bench/batch_dynamic_bench.py [--objects 20000] [--dim 128] [--rounds 2]
+    python bench/batch_dynamic_bench.py [--objects 20000] [--dim 128] [--rounds 2] [--backpressure]
 
 The client runs from `.compat/py-v4` (`make compat-envs`); this same file is its driver (`--drive`), so only the
 standard library is imported at module level.
@@ -36,11 +36,13 @@ MODES = ("fixed_size(1000)", "dynamic()")
 def _sample_nodes(url: str, samples: list, stop: threading.Event) -> None:
     while not stop.is_set():
         try:
-            with urllib.request.urlopen(f"{url}/v1/nodes") as reply:
-                stats = json.loads(reply.read())["nodes"][0]["batchStats"]
+            with urllib.request.urlopen(f"{url}/v1/nodes?output=verbose") as reply:
+                node = json.loads(reply.read())["nodes"][0]
         except OSError:  # a server without /v1/nodes (--import-only, for a baseline)
             return
-        samples.append((stats["queueLength"], stats["ratePerSecond"]))
+        # The indexer's backlog: batchStats.queueLength with WEAVEBIND_BATCH_BACKPRESSURE, else the shards'.
+        backlog = sum(shard.get("vectorQueueLength", 0) for shard in node.get("shards") or [])
+        samples.append((node["batchStats"].get("queueLength", backlog), node["batchStats"]["ratePerSecond"]))
         stop.wait(0.5)
 
 
@@ -96,6 +98,7 @@ def main(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="wb-dynamic-") as tmp:
         grpc_port = free_port()
         os.environ["GRPC_PORT"] = str(grpc_port)  # bench/common's Server passes our environment on
+        os.environ["WEAVEBIND_BATCH_BACKPRESSURE"] = "true" if args.backpressure else "false"
         server = Server(Path(tmp) / "data")
         server.start()
         server.wait_ready()
@@ -109,7 +112,8 @@ def main(args: argparse.Namespace) -> None:
         if done.returncode != 0:
             raise SystemExit(f"client failed ({done.returncode}):\n{done.stderr[-3000:]}")
     results = json.loads(done.stdout.strip().splitlines()[-1])
-    print(f"{args.objects} objects x {args.dim}-d, v4 client over gRPC, one server, {args.rounds} round(s)")
+    print(f"{args.objects} objects x {args.dim}-d, v4 client over gRPC, one server, {args.rounds} round(s), "
+          f"WEAVEBIND_BATCH_BACKPRESSURE={'true' if args.backpressure else 'false'}")
     totals = {}
     for mode, runs in results.items():
         for r in runs:
@@ -127,6 +131,8 @@ if __name__ == "__main__":
     parser.add_argument("--objects", type=int, default=20000)
     parser.add_argument("--dim", type=int, default=128)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--backpressure", action="store_true",
+                        help="serve with WEAVEBIND_BATCH_BACKPRESSURE=true (the indexer's backlog as queueLength)")
     parser.add_argument("--import-only", action="store_true",
                         help="do not wait for indexing (for a server without the shard endpoints)")
     parser.add_argument("--drive", action="store_true", help=argparse.SUPPRESS)

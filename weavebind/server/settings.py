@@ -198,6 +198,10 @@ SETTINGS: tuple[Setting, ...] = (
             "Restrict access to the users in the admin and read-only lists."),
     Setting("AUTHORIZATION_ADMINLIST_USERS", "", parse_list, "Users allowed every operation."),
     Setting("AUTHORIZATION_ADMINLIST_READONLY_USERS", "", parse_list, "Users allowed read operations only."),
+    Setting("WEAVEBIND_BATCH_BACKPRESSURE", "false", parse_bool,
+            "Report the vector indexer's backlog as /v1/nodes batchStats.queueLength, so the clients' dynamic "
+            "batching slows imports to the indexer's pace. Off: batchStats is what Weaviate reports with "
+            "asynchronous indexing (no queueLength), and dynamic batching sends at full speed."),
     Setting("CLUSTER_HOSTNAME", "node1", str,
             "Name of this node (Weaviate's node name), reported by /v1/nodes and /v1/cluster/statistics."),
     Setting("GRPC_PORT", "50051", parse_port_or_any,

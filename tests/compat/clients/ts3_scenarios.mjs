@@ -40,7 +40,7 @@ async function clusterAndShards(client) {
   assert.equal(node.shards.length, 1);
   assert.equal(node.shards[0].class, 'Ts3Shards');
   assert.equal(node.shards[0].objectCount, 2);
-  assert.equal(typeof node.batchStats.queueLength, 'number');
+  assert.equal(typeof node.batchStats.ratePerSecond, 'number');
   const minimal = await client.cluster.nodes();
   assert.equal(minimal.length, 1);
   const [shard] = await collection.config.getShards();

@@ -102,7 +102,7 @@ def dynamic_batch(client: weaviate.Client) -> None:
     node = client.cluster.get_nodes_status(output="verbose")[0]
     shard = next(s for s in node["shards"] if s["class"] == "V3Dynamic")
     assert shard["objectCount"] == 2000, shard
-    assert set(node["batchStats"]) == {"queueLength", "ratePerSecond"}, node
+    assert set(node["batchStats"]) == {"ratePerSecond"}, node  # asynchronous indexing, as Weaviate reports it
 
 
 def query(client: weaviate.Client) -> None:
