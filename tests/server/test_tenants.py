@@ -272,3 +272,27 @@ def test_one_query_text_serves_every_tenant_through_its_compiled_plan(client):
             assert body["data"]["Get"]["Shop"] == [{"title": f"shop-{i}", "_additional": {"id": ID1}}]
     plans = client.app.state.graphql.holder.current().plans
     assert len([text for text in plans._plans if "Shop" in text]) == 1  # the tenant is lifted out of the text
+
+
+def test_each_tenant_is_a_shard_in_the_shards_api_and_nodes(client):
+    mt_class(client)
+    expect(client.post("/v1/schema/Shop/tenants", json=[{"name": "alice"}, {"name": "bob"},
+                                                       {"name": "cold", "activityStatus": "COLD"}]))
+    for i, tenant in enumerate(("alice", "alice", "bob")):
+        expect(add(client, tenant, [ID1, ID2, ID1][i], "x", [1, i]))
+    client.app.state.store.indexes.indexer.drain(timeout=60)
+    shards = expect(client.get("/v1/schema/Shop/shards"))
+    assert shards == [{"name": n, "status": "READY", "vectorQueueSize": 0} for n in ("alice", "bob", "cold")]
+    [node] = expect(client.get("/v1/nodes/Shop", params={"output": "verbose"}))["nodes"]
+    assert {s["name"]: (s["objectCount"], s["loaded"]) for s in node["shards"]} == {
+        "alice": (2, True), "bob": (1, True), "cold": (0, False)}
+    assert node["stats"] == {"objectCount": 3, "shardCount": 3}
+    expect(client.put("/v1/schema/Shop/shards/bob", json={"status": "READONLY"}))
+    response = add(client, "bob", ID3, "refused", [1, 0])
+    assert response.status_code == 422 and "read-only" in message(response)
+    expect(add(client, "alice", ID3, "still writable", [1, 0]))  # one tenant's shard, not the class
+    [node] = expect(client.get("/v1/nodes", params={"output": "verbose", "shardName": "bob"}))["nodes"]
+    assert [s["name"] for s in node["shards"]] == ["bob"] and node["shards"][0]["vectorIndexingStatus"] == "READONLY"
+    expect(client.request("DELETE", "/v1/schema/Shop/tenants", json=["bob"]))
+    expect(client.post("/v1/schema/Shop/tenants", json=[{"name": "bob"}]))
+    expect(add(client, "bob", ID3, "a new bob is writable", [1, 0]))

@@ -80,7 +80,7 @@ class ObjectService:
             info = self.resolve_class(body.get("class"), create)
             info = self.schema.tenants.scope(info, _tenant_of(body), create=create)
         if writing:
-            self.store.check_writable(info.name)
+            self.store.check_writable(info.key)
         raw_id = object_id if object_id is not None else body.get("id")
         uid = parse_uuid(raw_id, "id") if raw_id not in (None, "") else str(uuidlib.uuid4())
         props = body.get("properties") or {}

@@ -195,6 +195,14 @@ def count_objects(conn: Connection, class_name: str | None) -> int:
     return conn.execute(query).scalar_one()
 
 
+def count_tenants(conn: Connection, class_name: str) -> dict[str, int]:
+    """Objects per tenant of a class."""
+    query = select(objects.c.class_name, func.count()).where(
+        objects.c.class_name.startswith(f"{class_name}{TENANT_SEPARATOR}", autoescape=True)).group_by(
+        objects.c.class_name)
+    return {split_key(key)[1]: count for key, count in conn.execute(query)}
+
+
 def count_by_class(conn: Connection) -> dict[str, int]:
     """Objects per class, its tenants' objects included."""
     query = select(objects.c.class_name, func.count()).group_by(objects.c.class_name)

@@ -1,8 +1,10 @@
-"""Shard status: weavebind keeps each class in one shard, whose status (READY or READONLY) is stored in SQL.
+"""Shard status: weavebind keeps each class in one shard, and each tenant of a multi-tenant class in a shard named
+after the tenant, as Weaviate does; a shard's status (READY or READONLY) is stored in SQL by its storage key.
 
-Weaviate names a shard with a random 12-character id; weavebind derives the id from the class name, so a shard keeps
-its name across restarts and on every replica that shares the database. A READONLY shard refuses every write to its
-class (object create/replace/merge/delete, batch import and batch delete, REST and gRPC) until it is set READY.
+Weaviate names a class's shard with a random 12-character id; weavebind derives the id from the class name, so a
+shard keeps its name across restarts and on every replica that shares the database. A READONLY shard refuses every
+write to it (object create/replace/merge/delete, batch import and batch delete, REST and gRPC) until it is set
+READY.
 """
 
 from __future__ import annotations
@@ -10,9 +12,10 @@ from __future__ import annotations
 import hashlib
 import string
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, delete, insert, or_, select
 
 from weavebind.errors import Unprocessable
+from weavebind.storage.records import TENANT_SEPARATOR, split_key
 from weavebind.storage.tables import shards
 
 READY, READONLY, INDEXING = "READY", "READONLY", "INDEXING"
@@ -30,13 +33,19 @@ def shard_name(class_name: str) -> str:
     return "".join(chars)
 
 
-class ShardReadOnlyError(Unprocessable):
-    """A write to a class whose shard is READONLY. The message carries Weaviate's 'store is read-only'."""
+def shard_of_key(key: str) -> str:
+    """The shard name of a storage key: the tenant's name, or the class's derived id."""
+    class_name, tenant = split_key(key)
+    return tenant or shard_name(class_name)
 
-    def __init__(self, class_name: str):
-        super().__init__(f'shard "{shard_name(class_name)}" of class "{class_name}": store is read-only; set the '
-                         f"shard's status to READY (PUT /v1/schema/{class_name}/shards/{shard_name(class_name)}) "
-                         "to write again")
+
+class ShardReadOnlyError(Unprocessable):
+    """A write to a READONLY shard. The message carries Weaviate's 'store is read-only'."""
+
+    def __init__(self, key: str):
+        class_name, shard = split_key(key)[0], shard_of_key(key)
+        super().__init__(f'shard "{shard}" of class "{class_name}": store is read-only; set the shard\'s status to '
+                         f"READY (PUT /v1/schema/{class_name}/shards/{shard}) to write again")
 
 
 def load_read_only(conn: Connection) -> set[str]:
@@ -44,8 +53,15 @@ def load_read_only(conn: Connection) -> set[str]:
     return set(rows)
 
 
-def save_status(conn: Connection, class_name: str, status: str) -> None:
-    """Persist a class's shard status; READY is the default and is stored as no row."""
-    conn.execute(delete(shards).where(shards.c.class_name == class_name))
+def save_status(conn: Connection, key: str, status: str) -> None:
+    """Persist a shard's status by its storage key; READY is the default and is stored as no row."""
+    conn.execute(delete(shards).where(shards.c.class_name == key))
     if status != READY:
-        conn.execute(insert(shards).values(class_name=class_name, status=status))
+        conn.execute(insert(shards).values(class_name=key, status=status))
+
+
+def forget_class(conn: Connection, class_name: str) -> None:
+    """Drop the stored status of a class's shard and its tenants' shards."""
+    conn.execute(delete(shards).where(or_(
+        shards.c.class_name == class_name,
+        shards.c.class_name.startswith(f"{class_name}{TENANT_SEPARATOR}", autoescape=True))))

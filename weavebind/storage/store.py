@@ -46,7 +46,7 @@ class Store:
         self._stop = threading.Event()
         self._snapshotter: threading.Thread | None = None
         self._write_listeners: list[WriteListener] = []
-        self.read_only: set[str] = set()  # classes whose shard is READONLY (storage/shards.py)
+        self.read_only: set[str] = set()  # storage keys whose shard is READONLY (storage/shards.py)
         # Objects per class, counted once at open and kept by the writers: /v1/nodes is polled every second by the
         # clients' dynamic batching, and a SQL count of a large class per poll would compete with the import.
         self.object_counts: dict[str, int] = {}
@@ -115,8 +115,8 @@ class Store:
                 conn.execute(delete(tenants).where(tenants.c.class_name == name))
                 conn.execute(delete(aliases).where(aliases.c.class_name == name))
                 sql.delete_class_rows(conn, name)
-                shards.save_status(conn, name, shards.READY)
-            self.read_only.discard(name)
+                shards.forget_class(conn, name)
+            self.read_only = {key for key in self.read_only if split_key(key)[0] != name}
             self.object_counts.pop(name, None)
             self.indexes.drop_class(name)
             for key in [name, *(storage_key(name, tenant) for tenant in names)]:
@@ -181,15 +181,18 @@ class Store:
                     gone = sql.count_objects(conn, storage_key(class_name, name))
                     self.object_counts[class_name] = self.object_counts.get(class_name, 0) - gone
                     sql.delete_key_rows(conn, storage_key(class_name, name))
+                    shards.save_status(conn, storage_key(class_name, name), shards.READY)
+                    self.read_only.discard(storage_key(class_name, name))
             for name in names:
                 self.indexes.drop_key(storage_key(class_name, name))
                 self._notify(storage_key(class_name, name), (), (), dropped=True)
 
     def shard_status(self, class_name: str) -> str:
-        """READONLY, INDEXING (vectors still wait for the background indexer) or READY."""
+        """READONLY, INDEXING (vectors still wait for the background indexer) or READY, of the shard that holds a
+        storage key (a class without tenants, or one tenant)."""
         if class_name in self.read_only:
             return shards.READONLY
-        return shards.INDEXING if self.indexes.pending_of_class(class_name) else shards.READY
+        return shards.INDEXING if self.indexes.pending_count(class_name) else shards.READY
 
     def set_shard_status(self, class_name: str, status: str) -> None:
         """Persist READY or READONLY; under the write lock, so no write of the class is half-way through."""
@@ -202,7 +205,7 @@ class Store:
                 self.read_only.discard(class_name)
 
     def check_writable(self, class_name: str) -> None:
-        """Raise ShardReadOnlyError when the class's shard is READONLY."""
+        """Raise ShardReadOnlyError when the shard of a storage key is READONLY."""
         if class_name in self.read_only:
             raise shards.ShardReadOnlyError(class_name)
 
@@ -222,7 +225,7 @@ class Store:
         if not records:
             return
         with self.write_lock:
-            self.check_writable(records[0].class_name)
+            self.check_writable(records[0].key)
             self.indexes.check_dims(records)
             with self.engine.begin() as conn:
                 created = sql.existing_created(conn, records[0].key, [r.uuid for r in records])
@@ -240,7 +243,7 @@ class Store:
         """Delete objects of one storage key (a class, or a class's tenant: records.storage_key)."""
         owner = split_key(class_name)[0]
         with self.write_lock:
-            self.check_writable(owner)
+            self.check_writable(class_name)
             with self.engine.begin() as conn:
                 existed = sql.delete_objects(conn, class_name, uuids)
             if existed:
@@ -266,6 +269,11 @@ class Store:
     def count(self, class_name: str | None = None) -> int:
         with self.engine.connect() as conn:
             return sql.count_objects(conn, class_name)
+
+    def counts_by_tenant(self, class_name: str) -> dict[str, int]:
+        """Objects per tenant of a class (one SQL count grouped by tenant; for verbose node status)."""
+        with self.engine.connect() as conn:
+            return sql.count_tenants(conn, class_name)
 
     def counts_by_class(self) -> dict[str, int]:
         """Objects per class as this server has written them (exact unless another server writes to the same

@@ -18,8 +18,8 @@ from starlette.routing import Route
 
 from weavebind.errors import NotFound, Unprocessable
 from weavebind.schema.models import ClassInfo
+from weavebind.schema.shards import shards_of
 from weavebind.server.http import JSON, blocking
-from weavebind.storage.shards import shard_name
 from weavebind.storage.store import Store
 
 OUTPUTS = ("minimal", "verbose")
@@ -52,29 +52,39 @@ def batch_stats(store: Store, backpressure: bool) -> dict[str, int]:
     return {"queueLength": queued, "ratePerSecond": max(rate, 1 if queued else 0)}
 
 
-def _shards(store: Store, infos: list[ClassInfo], counts: dict[str, int]) -> list[dict]:
-    shards = []
+def _shards(state, infos: list[ClassInfo], counts: dict[str, int], wanted: str | None) -> list[dict]:
+    store: Store = state.store
+    out = []
     for info in infos:
-        shards.append({
-            "name": shard_name(info.name), "class": info.name, "objectCount": counts.get(info.name, 0),
-            "vectorIndexingStatus": store.shard_status(info.name),
-            "vectorQueueLength": store.indexes.pending_of_class(info.name),
-            "compressed": False, "loaded": True,
-        })
-    return shards
+        per_tenant = store.counts_by_tenant(info.name) if info.multi_tenant else {}
+        for shard in shards_of(state.schema, info):
+            if wanted and shard.name != wanted:
+                continue
+            out.append({
+                "name": shard.name, "class": info.name,
+                "objectCount": per_tenant.get(shard.name, 0) if info.multi_tenant else counts.get(info.name, 0),
+                "vectorIndexingStatus": store.shard_status(shard.key),
+                "vectorQueueLength": store.indexes.pending_count(shard.key),
+                "compressed": False, "loaded": shard.loaded,
+            })
+    return out
 
 
-def node_status(state, infos: list[ClassInfo], output: str) -> dict:
+def node_status(state, infos: list[ClassInfo], output: str, wanted: str | None = None) -> dict:
+    """One node's status; `wanted` (`?shardName=`) keeps only that shard (and its class's counts)."""
     store: Store = state.store
     counts = store.counts_by_class()
+    shards = _shards(state, infos, counts, wanted)
+    if wanted:
+        infos = [info for info in infos if any(s["class"] == info.name for s in shards)]
     node = {
         "name": state.settings.cluster_hostname, "status": "HEALTHY",
         "version": state.settings.weavebind_weaviate_version, "gitHash": GIT_HASH,
-        "stats": {"objectCount": sum(counts.get(info.name, 0) for info in infos), "shardCount": len(infos)},
+        "stats": {"objectCount": sum(counts.get(info.name, 0) for info in infos), "shardCount": len(shards)},
         "batchStats": batch_stats(store, state.settings.weavebind_batch_backpressure),
     }
     if output == "verbose":
-        node["shards"] = _shards(store, infos, counts)
+        node["shards"] = shards
     return {"nodes": [node]}
 
 
@@ -89,10 +99,7 @@ async def nodes(request: Request) -> Response:
         if info is None:  # Weaviate's text (adapters/repos/db/nodes.go)
             raise NotFound(f'class "{name}" not found')
         infos = [info]
-    shard = request.query_params.get("shardName")
-    if shard:  # one shard per class: a shard name selects its class
-        infos = [info for info in infos if shard_name(info.name) == shard]
-    return JSON(await blocking(node_status, state, infos, output))
+    return JSON(await blocking(node_status, state, infos, output, request.query_params.get("shardName") or None))
 
 
 def _raft_stats(state) -> dict:
