@@ -1,6 +1,7 @@
-"""Real clients against a real weavebind: a `weavebind serve` subprocess on free HTTP and gRPC ports (for the module
-scenarios with fake inference containers behind multi2vec-clip and multi2vec-bind), and a runner that executes a
-client's scenario script in that client's own environment (`envs.py`)."""
+"""Real clients against a real weavebind: a `weavebind serve` subprocess on free HTTP and gRPC ports, one per SQL
+backend (SQLite, and PostgreSQL on the session's throwaway cluster) for the client scenarios, one with fake inference
+containers behind multi2vec-clip and multi2vec-bind for the module scenarios, and a runner that executes a client's
+scenario script in that client's own environment (`envs.py`)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import pytest
 
 from tests.compat.envs import ensure
 from tests.compat.server import Server, start_server
+from tests.conftest import BACKENDS
 from tests.fakes import FakeInference, FakeServer, build_app
 
 CLIENTS = Path(__file__).parent / "clients"
@@ -31,11 +33,40 @@ HERMETIC = {"HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory):
-    """One anonymous-access server for the client scenarios (each scenario uses its own class names)."""
-    started = start_server(tmp_path_factory.mktemp("compat") / "data")
+def sqlite_server(tmp_path_factory):
+    """One anonymous-access server on SQLite for the client scenarios (each scenario uses its own class names)."""
+    # An empty URL is SQLite under the data path, whatever the caller's environment says.
+    started = start_server(tmp_path_factory.mktemp("compat") / "data", WEAVEBIND_DATABASE_URL="")
     yield started
     started.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory, postgres):
+    """The same on a fresh database of the session's PostgreSQL cluster (skipped, or failed in CI, without one)."""
+    url = postgres.new_database()
+    started = start_server(tmp_path_factory.mktemp("compat-pg") / "data", WEAVEBIND_DATABASE_URL=url)
+    try:
+        # A renamed setting would silently leave the server on SQLite and every "postgres" test a repeat of the other.
+        assert_tables_created(url)
+        yield started
+    finally:
+        started.stop()
+
+
+def assert_tables_created(url: str) -> None:
+    import psycopg
+
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+        found = conn.execute("SELECT to_regclass('wb_objects')").fetchone()[0]
+    assert found is not None, f"the server did not create its tables in {url}"
+
+
+@pytest.fixture(params=BACKENDS)
+def server(request) -> Server:
+    """The scenarios that touch storage run on both SQL backends. Function-scoped over the two session servers, so
+    each backend starts once and pytest keeps the tests in file order instead of regrouping them by backend."""
+    return request.getfixturevalue(f"{request.param}_server")
 
 
 @pytest.fixture(scope="session")
@@ -76,7 +107,8 @@ def serve_with_modules(data: Path) -> Iterator[Server]:
 
 @pytest.fixture(scope="session")
 def module_server(tmp_path_factory):
-    """One module server for the module scenarios (each uses its own class names)."""
+    """One module server for the module scenarios (each uses its own class names). SQLite only: these scenarios
+    test the vectorizer modules, whose objects take the same storage paths as the `server` scenarios'."""
     with serve_with_modules(tmp_path_factory.mktemp("compat-modules") / "data") as started:
         yield started
 

@@ -8,11 +8,15 @@ import pytest
 from tests.compat.conftest import ADMIN_KEY, run_scenario
 
 pytestmark = pytest.mark.slow
+# `server` runs a scenario on SQLite and on PostgreSQL (conftest.py): every scenario that stores, queries or counts
+# objects depends on the SQL backend. The schema scenarios exercise the clients' configuration calls over REST, whose
+# storage is one row per class that the storage tests already cover on both backends, and the API-key scenarios test
+# the HTTP layer only; they run on SQLite alone, where a second run would add nothing.
 
 
 # -- weaviate-client 4.x: REST for schema and single-object writes, gRPC for queries, batches and delete_many ----
-def test_v4_schema(server):
-    run_scenario("v4", "schema", server)
+def test_v4_schema(sqlite_server):
+    run_scenario("v4", "schema", sqlite_server)
 
 
 def test_v4_data(server):
@@ -57,8 +61,8 @@ def test_v4_api_key(auth_server):
 
 
 # -- weaviate-client 3.26.7: REST throughout ---------------------------------------------------------------------
-def test_v3_schema(server):
-    run_scenario("v3", "schema", server)
+def test_v3_schema(sqlite_server):
+    run_scenario("v3", "schema", sqlite_server)
 
 
 def test_v3_data(server):
@@ -87,8 +91,8 @@ def test_v3_api_key(auth_server):
 
 
 # -- weaviate-ts-client 2.2.0: REST and GraphQL ------------------------------------------------------------------
-def test_ts_schema(server):
-    run_scenario("ts", "schema", server)
+def test_ts_schema(sqlite_server):
+    run_scenario("ts", "schema", sqlite_server)
 
 
 def test_ts_data(server):
