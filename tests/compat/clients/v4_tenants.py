@@ -53,6 +53,10 @@ def tenants_data(client: weaviate.WeaviateClient) -> None:
     with bob.batch.fixed_size(batch_size=10) as batch:
         batch.add_object({"title": "batched", "n": 10}, vector=[0.0, 1.0])
     assert bob.batch.failed_objects == [], bob.batch.failed_objects
+    bob.batch.wait_for_vector_indexing()
+    assert {s.name: s.vector_queue_size for s in col.config.get_shards()} == {"alice": 0, "bob": 0}
+    [node] = client.cluster.nodes(collection="V4TenantData", output="verbose")
+    assert {s.name: s.object_count for s in node.shards} == {"alice": 1, "bob": 6}, node.shards
     assert alice.query.fetch_object_by_id(uid).properties["title"] == "apple"
     assert bob.query.fetch_object_by_id(uid) is None  # another tenant's id is not there
     assert [o.properties["title"] for o in alice.query.near_vector([1.0, 0.0], limit=10).objects] == ["apple"]
