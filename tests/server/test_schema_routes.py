@@ -5,8 +5,10 @@ from __future__ import annotations
 import copy
 
 import pytest
+from starlette.testclient import TestClient
 
 from tests.rest import ID1, ID2, add_object, create_class, expect, get_object, message, stored_count, text_props
+from weavebind.server.app import create_app
 
 # test/acceptance/schema/get_schema_without_client_test.go, for a class created with only a name (spec 3.3).
 YELLOW_CARS = {
@@ -18,7 +20,7 @@ YELLOW_CARS = {
         "pq": {"enabled": False, "bitCompression": False, "segments": 0, "centroids": 256, "trainingLimit": 100000,
                "encoder": {"type": "kmeans", "distribution": "log-normal"}},
         "bq": {"enabled": False}, "sq": {"enabled": False, "trainingLimit": 100000, "rescoreLimit": 20},
-        "rq": {"enabled": False, "bits": 8, "rescoreLimit": 20}, "filterStrategy": "acorn",
+        "rq": {"enabled": False, "bits": 8, "rescoreLimit": 20}, "filterStrategy": "sweeping",
         "multivector": {"enabled": False, "aggregation": "maxSim",
                         "muvera": {"enabled": False, "ksim": 4, "dprojections": 16, "repetitions": 10}},
         "skipDefaultQuantization": False, "trackDefaultQuantization": False,
@@ -273,3 +275,13 @@ def test_rq_bits_and_flat_compression_are_immutable(local_client):
     response = local_client.put("/v1/schema/Flat", json=_with(flat, "vectorIndexConfig.bq", {"enabled": True}))
     assert response.status_code == 422
     assert message(response).startswith("vectorIndexConfig.bq.enabled is immutable: attempted change from")
+
+
+@pytest.mark.parametrize(("version", "expected"), [("1.32.0", "sweeping"), ("1.33.9", "sweeping"),
+                                                    ("1.34.0", "acorn"), ("1.36.2-rc1", "acorn")])
+def test_the_default_filter_strategy_follows_the_advertised_version(make_settings, version, expected):
+    with TestClient(create_app(make_settings(WEAVEBIND_WEAVIATE_VERSION=version))) as client:
+        created = client.post("/v1/schema", json={"class": "Doc", "vectorizer": "none"}).json()
+        assert created["vectorIndexConfig"]["filterStrategy"] == expected
+        given = client.post("/v1/schema", json={"class": "Other", "vectorIndexConfig": {"filterStrategy": "acorn"}})
+        assert given.json()["vectorIndexConfig"]["filterStrategy"] == "acorn"

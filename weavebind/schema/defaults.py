@@ -12,7 +12,17 @@ from typing import Any
 TEXT_TYPES = ("text", "text[]")
 
 
-def vector_index_config_defaults(distance: str) -> dict[str, Any]:
+def filter_strategy_for(version: str) -> str:
+    """HNSW's default `filterStrategy` in the Weaviate version weavebind advertises: ACORN from 1.34 on, sweeping
+    before (the option exists since 1.27). Clients show it, and a class created against 1.32 reads `sweeping`."""
+    parts = []
+    for part in version.split(".")[:2]:
+        digits = "".join(c for c in part if c.isdigit())
+        parts.append(int(digits) if digits else 0)
+    return "acorn" if tuple(parts) >= (1, 34) else "sweeping"
+
+
+def vector_index_config_defaults(distance: str, filter_strategy: str = "sweeping") -> dict[str, Any]:
     return {
         "skip": False, "cleanupIntervalSeconds": 300, "maxConnections": 32, "efConstruction": 128, "ef": -1,
         "dynamicEfMin": 100, "dynamicEfMax": 500, "dynamicEfFactor": 8, "vectorCacheMaxObjects": 1000000000000,
@@ -22,7 +32,7 @@ def vector_index_config_defaults(distance: str) -> dict[str, Any]:
         "bq": {"enabled": False},
         "sq": {"enabled": False, "trainingLimit": 100000, "rescoreLimit": 20},
         "rq": {"enabled": False, "bits": 8, "rescoreLimit": 20},
-        "filterStrategy": "acorn",
+        "filterStrategy": filter_strategy,
         "multivector": {"enabled": False, "aggregation": "maxSim",
                         "muvera": {"enabled": False, "ksim": 4, "dprojections": 16, "repetitions": 10}},
         "skipDefaultQuantization": False, "trackDefaultQuantization": False,
@@ -72,15 +82,17 @@ def property_with_defaults(prop: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def named_vector_with_defaults(config: dict[str, Any], distance: str) -> dict[str, Any]:
+def named_vector_with_defaults(config: dict[str, Any], distance: str, filter_strategy: str = "sweeping"
+                               ) -> dict[str, Any]:
     out = dict(config)
     out.setdefault("vectorIndexType", "hnsw")
     out["vectorIndexConfig"] = merge_defaults(out.get("vectorIndexConfig"),
-                                              vector_index_config_defaults(distance))
+                                              vector_index_config_defaults(distance, filter_strategy))
     return out
 
 
-def class_with_defaults(cls: dict[str, Any], default_vectorizer: str, default_distance: str) -> dict[str, Any]:
+def class_with_defaults(cls: dict[str, Any], default_vectorizer: str, default_distance: str,
+                        filter_strategy: str = "sweeping") -> dict[str, Any]:
     """The class as Weaviate stores and returns it. Named-vector classes keep the legacy keys only if given."""
     out = dict(cls)
     named_only = bool(out.get("vectorConfig")) and "vectorizer" not in out and "vectorIndexConfig" not in out
@@ -88,9 +100,9 @@ def class_with_defaults(cls: dict[str, Any], default_vectorizer: str, default_di
         out.setdefault("vectorizer", default_vectorizer)
         out.setdefault("vectorIndexType", "hnsw")
         out["vectorIndexConfig"] = merge_defaults(out.get("vectorIndexConfig"),
-                                                  vector_index_config_defaults(default_distance))
+                                                  vector_index_config_defaults(default_distance, filter_strategy))
     if out.get("vectorConfig"):
-        out["vectorConfig"] = {name: named_vector_with_defaults(cfg, default_distance)
+        out["vectorConfig"] = {name: named_vector_with_defaults(cfg, default_distance, filter_strategy)
                                for name, cfg in out["vectorConfig"].items()}
     out["properties"] = [property_with_defaults(p) for p in out.get("properties") or []] or None
     out["shardingConfig"] = merge_defaults(out.get("shardingConfig"), SHARDING_DEFAULTS)

@@ -24,6 +24,7 @@ ModuleValidator = Callable[[str, dict, dict], None]
 class SchemaOptions:
     default_vectorizer: str = "none"
     default_distance: str = "cosine"
+    default_filter_strategy: str = "sweeping"  # defaults.filter_strategy_for(the advertised version)
     enabled_modules: tuple[str, ...] = ()
     validate_module: ModuleValidator | None = None
     listeners: list[Callable[[], None]] = field(default_factory=list)  # called after every schema change
@@ -116,7 +117,7 @@ class SchemaService:
             seen.add(prop["name"].lower())
         self._check_class_options(body)
         config = class_with_defaults({**body, "properties": normalized}, self.options.default_vectorizer,
-                                     self.options.default_distance)
+                                     self.options.default_distance, self.options.default_filter_strategy)
         self._check_vectors(config)
         return config
 

@@ -12,6 +12,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 
+from weavebind.schema.defaults import filter_strategy_for
 from weavebind.schema.objects import ObjectOptions, ObjectService
 from weavebind.schema.service import SchemaOptions, SchemaService
 from weavebind.server.auth import Authenticator, AuthMiddleware
@@ -37,6 +38,7 @@ def _open_services(app: Starlette, settings: Settings, modules: ModuleRegistry) 
     schema_service = SchemaService(store, SchemaOptions(
         default_vectorizer=settings.default_vectorizer_module,
         default_distance=settings.default_vector_distance_metric,
+        default_filter_strategy=filter_strategy_for(settings.weavebind_weaviate_version),
         enabled_modules=settings.enable_modules,
         validate_module=modules.validate,
     ))
