@@ -1,6 +1,8 @@
-// Multi-tenancy, aliases and cross-references through the TypeScript client weaviate-client 3.x (its own calls:
-// collection.tenants.*, withTenant, client.alias.*, data.referenceAdd/referenceAddMany, Filter byRef / byRefCount,
-// queries returning references). Usage: node ts3_features.mjs <scenario>, like ts3_scenarios.mjs.
+// Multi-tenancy, aliases, cross-references, nested properties, multi-target vectors and aggregations through the
+// TypeScript client weaviate-client 3.x (its own calls: collection.tenants.*, withTenant, client.alias.*,
+// data.referenceAdd/referenceAddMany, Filter byRef / byRefCount, queries returning references, returnProperties with
+// nested fields, multiTargetVector joins, aggregate.overAll / groupBy.overAll with metrics).
+// Usage: node ts3_features.mjs <scenario>, like ts3_scenarios.mjs.
 import assert from 'node:assert/strict';
 
 import { module_, run } from './ts3_client.mjs';
@@ -82,4 +84,39 @@ async function references(client) {
   assert.equal(after.references.writtenBy.objects.length, 1);
 }
 
-await run({ tenants, aliases, references });
+async function shapes(client) {
+  await client.collections.delete('Ts3Shapes');
+  const collection = await client.collections.create({
+    name: 'Ts3Shapes',
+    properties: [{ name: 'n', dataType: dataType.INT }, { name: 'tag', dataType: dataType.TEXT },
+                 { name: 'meta', dataType: dataType.OBJECT, nestedProperties: [
+                   { name: 'when', dataType: dataType.DATE }, { name: 'note', dataType: dataType.TEXT }] }],
+    vectorizers: [configure.vectors.selfProvided({ name: 'a' }), configure.vectors.selfProvided({ name: 'b' })],
+  });
+  const when = new Date('2024-01-02T03:04:05Z');
+  const inserted = await collection.data.insertMany([
+    { properties: { n: 1, tag: 'x', meta: { when, note: 'one' } }, vectors: { a: [1, 0], b: [0, 1] } },
+    { properties: { n: 2, tag: 'x', meta: { when, note: 'two' } }, vectors: { a: [0, 1], b: [0, 1] } },
+    { properties: { n: 3, tag: 'y', meta: { when, note: 'three' } }, vectors: { a: [0, 1], b: [1, 0] } }]);
+  assert.equal(inserted.hasErrors, false, JSON.stringify(inserted.errors));
+  const nested = await collection.query.fetchObjects({
+    filters: collection.filter.byProperty('n').equal(1),
+    returnProperties: [{ name: 'meta', properties: ['when'] }] });
+  assert.deepEqual(Object.keys(nested.objects[0].properties.meta), ['when']);
+  assert.equal(new Date(nested.objects[0].properties.meta.when).getTime(), when.getTime());
+  const joined = await collection.query.nearVector({ a: [1, 0], b: [0, 1] }, {
+    targetVector: collection.multiTargetVector.sum(['a', 'b']), limit: 3, returnMetadata: ['distance'] });
+  assert.equal(joined.objects[0].properties.n, 1);  // both of its vectors are exact matches
+  assert.ok(Math.abs(joined.objects[0].metadata.distance) < 1e-6, JSON.stringify(joined.objects[0].metadata));
+  const weighted = await collection.query.nearVector({ a: [0, 1], b: [1, 0] }, {
+    targetVector: collection.multiTargetVector.manualWeights({ a: 1, b: 2 }), limit: 1 });
+  assert.equal(weighted.objects[0].properties.n, 3);
+  const all = await collection.aggregate.overAll({ returnMetrics: collection.metrics.aggregate('n')
+    .integer(['sum', 'maximum', 'mean']) });
+  assert.equal(all.totalCount, 3);
+  assert.deepEqual([all.properties.n.sum, all.properties.n.maximum, all.properties.n.mean], [6, 3, 2]);
+  const grouped = await collection.aggregate.groupBy.overAll({ groupBy: 'tag' });
+  assert.deepEqual(Object.fromEntries(grouped.map((g) => [g.groupedBy.value, g.totalCount])), { x: 2, y: 1 });
+}
+
+await run({ tenants, aliases, references, shapes });

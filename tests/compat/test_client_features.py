@@ -1,5 +1,6 @@
-"""Multi-tenancy, aliases and (for the TypeScript client) cross-references through Weaviate's own v4 Python client
-and v3 TypeScript client against a real weavebind (clients/v4_tenants.py, clients/ts3_features.mjs)."""
+"""Multi-tenancy and aliases through Weaviate's own v4 Python client, and those plus cross-references, nested
+properties, multi-target vectors and aggregations through its v3 TypeScript client, against a real weavebind
+(clients/v4_tenants.py, clients/ts3_features.mjs)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,6 @@ def test_v4_multi_tenancy(server, scenario):
     run_scenario("v4", scenario, server, script=SCRIPT)
 
 
-@pytest.mark.parametrize("scenario", ["tenants", "aliases", "references"])
-def test_ts3_multi_tenancy_aliases_references(server, scenario):
+@pytest.mark.parametrize("scenario", ["tenants", "aliases", "references", "shapes"])
+def test_ts3_multi_tenancy_aliases_references_shapes(server, scenario):
     run_scenario("ts3", scenario, server, script=TS3_SCRIPT)
