@@ -55,6 +55,8 @@ def test_tenants_api_create_list_get_update_delete(client):
     ([{"name": "a" * 65}], "with a length between 1 and 64 characters"),
     ([{"name": "x"}, {"name": "x"}], "duplicate tenant name x"),
     ([{"name": "x", "activityStatus": "WARM"}], "invalid activity status 'WARM' at index 0"),
+    ([{"name": "x", "activityStatus": {"HOT": 1}}], "invalid activity status {'HOT': 1} at index 0"),
+    ([{"name": "x", "activityStatus": ["HOT"]}], "invalid activity status ['HOT'] at index 0"),
     ([{"name": "x", "activityStatus": "OFFLOADED"}], "'OFFLOADED' at index 0 is not supported by weavebind"),
     ({"name": "x"}, "the body must be a list of tenants"),
     (["x"], "the body must be a list of tenants"),

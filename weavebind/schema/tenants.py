@@ -160,7 +160,9 @@ class TenantRegistry:
         problems = []
         for position, tenant in enumerate(body):
             raw = tenant.get("activityStatus") or ("" if allow_empty_status else None)
-            if raw == "":
+            if not isinstance(raw, str):
+                problems.append(f"invalid activity status {raw!r} at index {position}")
+            elif raw == "":
                 wanted[tenant["name"]] = "HOT"
             elif raw in STATUS_IN:
                 wanted[tenant["name"]] = STATUS_IN[raw]
