@@ -32,11 +32,17 @@ HERMETIC = {"HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1
             "no_grpc_proxy": "127.0.0.1,localhost"}
 
 
+def backups_at(data: Path) -> dict[str, str]:
+    """The backup-filesystem module, writing beside the server's data."""
+    return {"ENABLE_MODULES": "backup-filesystem", "BACKUP_FILESYSTEM_PATH": str(data.parent / f"{data.name}-backups")}
+
+
 @pytest.fixture(scope="session")
 def sqlite_server(tmp_path_factory):
     """One anonymous-access server on SQLite for the client scenarios (each scenario uses its own class names)."""
     # An empty URL is SQLite under the data path, whatever the caller's environment says.
-    started = start_server(tmp_path_factory.mktemp("compat") / "data", WEAVEBIND_DATABASE_URL="")
+    data = tmp_path_factory.mktemp("compat") / "data"
+    started = start_server(data, WEAVEBIND_DATABASE_URL="", **backups_at(data))
     yield started
     started.stop()
 
@@ -45,7 +51,8 @@ def sqlite_server(tmp_path_factory):
 def postgres_server(tmp_path_factory, postgres):
     """The same on a fresh database of the session's PostgreSQL cluster (skipped, or failed in CI, without one)."""
     url = postgres.new_database()
-    started = start_server(tmp_path_factory.mktemp("compat-pg") / "data", WEAVEBIND_DATABASE_URL=url)
+    data = tmp_path_factory.mktemp("compat-pg") / "data"
+    started = start_server(data, WEAVEBIND_DATABASE_URL=url, **backups_at(data))
     try:
         # A renamed setting would silently leave the server on SQLite and every "postgres" test a repeat of the other.
         assert_tables_created(url)

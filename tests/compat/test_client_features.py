@@ -1,6 +1,6 @@
-"""Multi-tenancy and aliases through Weaviate's own v4 Python client, and those plus cross-references, nested
+"""Multi-tenancy, aliases and backups through Weaviate's own v4 Python client, and those plus cross-references, nested
 properties, multi-target vectors and aggregations through its v3 TypeScript client, against a real weavebind
-(clients/v4_tenants.py, clients/ts3_features.mjs)."""
+(clients/v4_features.py, clients/ts3_features.mjs)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ import pytest
 from tests.compat.conftest import CLIENTS, run_scenario
 
 pytestmark = pytest.mark.slow
-SCRIPT = CLIENTS / "v4_tenants.py"
+SCRIPT = CLIENTS / "v4_features.py"
 TS3_SCRIPT = CLIENTS / "ts3_features.mjs"
 
 
-@pytest.mark.parametrize("scenario", ["tenants_api", "tenants_data", "tenants_activity", "aliases"])
+@pytest.mark.parametrize("scenario", ["tenants_api", "tenants_data", "tenants_activity", "aliases", "backups"])
 def test_v4_multi_tenancy(server, scenario):
     run_scenario("v4", scenario, server, script=SCRIPT)
 

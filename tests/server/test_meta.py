@@ -55,3 +55,9 @@ def test_v1_lists_links(local_client):
     assert names["schema"] == "/v1/schema"
     assert names["objects"] == "/v1/objects"
     assert names["nodes"] == "/v1/nodes"
+
+
+def test_meta_lists_the_backup_module_with_its_path(make_client, tmp_path):
+    client = make_client(ENABLE_MODULES="backup-filesystem", BACKUP_FILESYSTEM_PATH=str(tmp_path / "b"))
+    modules = client.get("/v1/meta").json()["modules"]
+    assert modules == {"backup-filesystem": {"backupsPath": str(tmp_path / "b")}}

@@ -102,3 +102,13 @@ def test_go_durations(raw, seconds):
 def test_bad_go_durations(raw):
     with pytest.raises(ValueError, match="duration"):
         parse_duration_seconds(raw)
+
+
+def test_backup_filesystem_needs_its_path_and_is_no_vectorizer():
+    with pytest.raises(SettingsError, match="BACKUP_FILESYSTEM_PATH"):
+        load_settings({"ENABLE_MODULES": "backup-filesystem"})
+    settings = load_settings({"ENABLE_MODULES": "backup-filesystem,multi2vec-clip", "BACKUP_FILESYSTEM_PATH": "/b"})
+    assert settings.enable_modules == ("multi2vec-clip",) and settings.backup_modules == ("backup-filesystem",)
+    with pytest.raises(SettingsError, match="DEFAULT_VECTORIZER_MODULE"):
+        load_settings({"ENABLE_MODULES": "backup-filesystem", "BACKUP_FILESYSTEM_PATH": "/b",
+                       "DEFAULT_VECTORIZER_MODULE": "backup-filesystem"})

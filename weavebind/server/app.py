@@ -12,6 +12,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 
+from weavebind.schema.backups import BackupService
 from weavebind.schema.defaults import filter_strategy_for
 from weavebind.schema.objects import ObjectOptions, ObjectService
 from weavebind.schema.service import SchemaOptions, SchemaService
@@ -19,7 +20,19 @@ from weavebind.server.auth import Authenticator, AuthMiddleware
 from weavebind.server.errors import EXCEPTION_HANDLERS
 from weavebind.server.graphql_lane import GraphQLLane
 from weavebind.server.grpc.server import start_grpc, stop_grpc
-from weavebind.server.routes import aliases, batch, graphql, meta, nodes, objects, references, schema, shards, tenants
+from weavebind.server.routes import (
+    aliases,
+    backups,
+    batch,
+    graphql,
+    meta,
+    nodes,
+    objects,
+    references,
+    schema,
+    shards,
+    tenants,
+)
 from weavebind.server.settings import Settings, load_settings
 from weavebind.storage.store import Store
 from weavebind.vectorizers.registry import ModuleRegistry
@@ -45,6 +58,7 @@ def _open_services(app: Starlette, settings: Settings, modules: ModuleRegistry) 
     store.open(schema_service.load())
     app.state.store = store
     app.state.schema = schema_service
+    app.state.backups = BackupService(schema_service, settings.backup_modules, settings.backup_filesystem_path)
     app.state.objects = ObjectService(store, schema_service, ObjectOptions(
         autoschema=settings.autoschema_enabled, default_number=settings.autoschema_default_number,
         vectorize=modules.vectorize_records, vectorizable=modules.vectorizable_properties))
@@ -94,7 +108,7 @@ def create_app(settings: Settings | None = None, port: int = 8080, host: str = "
 
     app = Starlette(
         routes=[*meta.routes, *schema.routes, *shards.routes, *tenants.routes, *aliases.routes, *objects.routes,
-                *references.routes, *batch.routes, *graphql.routes, *nodes.routes],
+                *references.routes, *batch.routes, *graphql.routes, *nodes.routes, *backups.routes],
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[Middleware(AuthMiddleware, authenticator=authenticator), Middleware(GraphQLLane)],
         lifespan=lifespan,

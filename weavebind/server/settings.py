@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-KNOWN_MODULES = ("multi2vec-clip", "multi2vec-bind")
+VECTORIZER_MODULES = ("multi2vec-clip", "multi2vec-bind")
+BACKUP_MODULES = ("backup-filesystem",)
+KNOWN_MODULES = (*VECTORIZER_MODULES, *BACKUP_MODULES)
 
 
 class SettingsError(ValueError):
@@ -164,7 +166,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DEFAULT_VECTORIZER_MODULE", "none", str,
             "Vectorizer of classes created without one: `none` or an enabled module."),
     Setting("ENABLE_MODULES", "", parse_modules,
-            "Comma-separated modules to enable: multi2vec-clip, multi2vec-bind."),
+            "Comma-separated modules to enable: multi2vec-clip, multi2vec-bind (vectorizers), backup-filesystem."),
+    Setting("BACKUP_FILESYSTEM_PATH", "", str,
+            "Directory the backup-filesystem module writes backups to (one folder per backup id); required when "
+            "backup-filesystem is enabled."),
     Setting("CLIP_INFERENCE_API", "", parse_url,
             "Base URL of the multi2vec-clip inference container. Unset: multi2vec-clip classes can be created, "
             "but vectorizing answers 503."),
@@ -285,6 +290,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             values[setting.field] = setting.parse(raw)
         except ValueError as exc:
             raise SettingsError(f"invalid value for {setting.name}: {exc}") from None
+    enabled = values["enable_modules"]
+    values["enable_modules"] = tuple(m for m in enabled if m in VECTORIZER_MODULES)
+    values["backup_modules"] = tuple(m for m in enabled if m in BACKUP_MODULES)
     _check_consistency(values)
     return Settings(values)
 
@@ -295,6 +303,9 @@ def _check_consistency(values: dict[str, Any]) -> None:
         raise SettingsError(
             f"invalid value for DEFAULT_VECTORIZER_MODULE: module {default!r} is not enabled in ENABLE_MODULES"
         )
+    if "backup-filesystem" in values["backup_modules"] and not values["backup_filesystem_path"]:
+        raise SettingsError("invalid value for BACKUP_FILESYSTEM_PATH: backup-filesystem is enabled in "
+                            "ENABLE_MODULES, so it needs the directory to write backups to")
     if values["authentication_oidc_enabled"]:
         raise SettingsError("invalid value for AUTHENTICATION_OIDC_ENABLED: weavebind does not support OIDC; "
                             "use AUTHENTICATION_APIKEY_ENABLED")

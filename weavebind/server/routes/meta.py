@@ -16,6 +16,8 @@ async def meta(request: Request) -> Response:
     state = request.app.state
     settings = state.settings
     modules = {name: {} for name in settings.enable_modules}
+    if "backup-filesystem" in settings.backup_modules:  # what Weaviate's module reports about itself
+        modules["backup-filesystem"] = {"backupsPath": settings.backup_filesystem_path}
     registry = getattr(state, "modules", None)
     if registry is not None:  # each container's own /meta, or {"error": ...}: never a failed /v1/meta
         modules.update(await blocking(registry.meta))

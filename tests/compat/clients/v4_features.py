@@ -1,14 +1,15 @@
-"""Multi-tenancy and alias scenarios for weaviate-client 4.x, run like v4_scenarios.py
-(`python v4_tenants.py <scenario>`).
+"""Multi-tenancy, alias and backup scenarios for weaviate-client 4.x, run like v4_scenarios.py
+(`python v4_features.py <scenario>`).
 
 The client's own calls: `collection.tenants.*` (REST and gRPC TenantsGet), `collection.with_tenant(...)` for
 inserts, batches, queries, aggregations and delete_many (gRPC), the activity status round trip, and
-`client.alias.*` with queries and writes through an alias.
+`client.alias.*` with queries and writes through an alias, `client.backup.*` (create, status, list, restore).
 """
 
 from __future__ import annotations
 
 import sys
+import uuid
 
 import weaviate
 from v4_scenarios import connect
@@ -115,6 +116,26 @@ def aliases(client: weaviate.WeaviateClient) -> None:
     assert [o.properties["title"] for o in books.query.fetch_objects().objects] == ["second"]
     assert client.alias.delete(alias_name="V4Books")
     assert client.alias.get(alias_name="V4Books") is None and not client.alias.delete(alias_name="V4Books")
+
+
+def backups(client: weaviate.WeaviateClient) -> None:
+    from weaviate.classes.backup import BackupStorage
+    col = _collection(client, "V4Backed")
+    col.tenants.create(["alice"])
+    col.with_tenant("alice").data.insert_many([DataObject(properties={"title": f"t{i}", "n": i}, vector=[1.0, i])
+                                               for i in range(20)])
+    backup_id = f"v4-{uuid.uuid4().hex[:8]}"
+    done = client.backup.create(backup_id, BackupStorage.FILESYSTEM, include_collections=["V4Backed"],
+                                wait_for_completion=True)
+    assert done.status.value == "SUCCESS" and done.collections == ["V4Backed"], done
+    assert client.backup.get_create_status(backup_id, BackupStorage.FILESYSTEM).status.value == "SUCCESS"
+    assert backup_id in {b.backup_id for b in client.backup.list_backups(BackupStorage.FILESYSTEM)}
+    client.collections.delete("V4Backed")
+    restored = client.backup.restore(backup_id, BackupStorage.FILESYSTEM, wait_for_completion=True)
+    assert restored.status.value == "SUCCESS", restored
+    alice = client.collections.use("V4Backed").with_tenant("alice")
+    assert alice.aggregate.over_all(total_count=True).total_count == 20
+    assert alice.query.near_vector([1.0, 7.0], limit=1).objects[0].properties["n"] == 7
 
 
 if __name__ == "__main__":
