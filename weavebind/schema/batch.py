@@ -10,6 +10,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+from weavebind import metrics
 from weavebind.errors import ApiError, Unprocessable
 from weavebind.schema.models import ClassInfo
 from weavebind.schema.objects import ObjectService, now_ms
@@ -65,28 +66,37 @@ def _build(objects: ObjectService, items: list[Any], results: list[ImportResult]
 def import_objects(objects: ObjectService, items: list[Any]) -> list[ImportResult]:
     """Upsert a batch (Weaviate's batch is an upsert); one bad object never fails the others."""
     results = [ImportResult() for _ in items]
+    metrics.BATCH_SIZE.observe(len(items))
     for built, by_uuid in _build(objects, items, results).values():
-        # Auto-schema may have added properties after this group's first object was built.
-        info = dataclasses.replace(objects.schema.get(built.name) or built, tenant=built.tenant)
-        entries = list(by_uuid.values())
-        failures = objects.vectorize(info, [record for _, record in entries])
-        for index, error in failures.items():  # one object the module could not vectorize fails alone
-            results[entries[index][0]].error = error.message
-        good = [entry for index, entry in enumerate(entries) if index not in failures]
-        # After vectorizing: a module's vectors of the wrong length must fail alone too, not the whole class.
-        dim_errors = _check_dims(objects.store, [record for _, record in good])
-        for index, message in dim_errors.items():
-            results[good[index][0]].error = message
-        good = [entry for index, entry in enumerate(good) if index not in dim_errors]
-        try:
-            objects.put([record for _, record in good])
-        except ApiError as exc:
-            for position, _ in good:
-                results[position].error = exc.message
-            continue
-        for position, record in good:
-            results[position].record, results[position].info = record, info
+        with metrics.timed_ms(metrics.BATCH_DURATION, operation="put_batch", class_name=built.name,
+                              shard_name=built.tenant or ""):
+            _import_group(objects, built, by_uuid, results)
     return results
+
+
+def _import_group(objects: ObjectService, built: ClassInfo, by_uuid: dict[str, tuple[int, ObjectRecord]],
+                  results: list[ImportResult]) -> None:
+    """Vectorize, check and store one class's (or tenant's) objects of a batch; failures land in `results`."""
+    # Auto-schema may have added properties after this group's first object was built.
+    info = dataclasses.replace(objects.schema.get(built.name) or built, tenant=built.tenant)
+    entries = list(by_uuid.values())
+    failures = objects.vectorize(info, [record for _, record in entries])
+    for index, error in failures.items():  # one object the module could not vectorize fails alone
+        results[entries[index][0]].error = error.message
+    good = [entry for index, entry in enumerate(entries) if index not in failures]
+    # After vectorizing: a module's vectors of the wrong length must fail alone too, not the whole class.
+    dim_errors = _check_dims(objects.store, [record for _, record in good])
+    for index, message in dim_errors.items():
+        results[good[index][0]].error = message
+    good = [entry for index, entry in enumerate(good) if index not in dim_errors]
+    try:
+        objects.put([record for _, record in good])
+    except ApiError as exc:
+        for position, _ in good:
+            results[position].error = exc.message
+        return
+    for position, record in good:
+        results[position].record, results[position].info = record, info
 
 
 @dataclass
@@ -127,6 +137,12 @@ def delete_matching(objects: ObjectService, body: Any, limit: int, tenant: str |
     """Delete (or, with dryRun, count) the objects the `where` matches, at most `limit`, of one class (and one
     tenant of a multi-tenant class); Weaviate's REST reply."""
     match = parse_delete(objects, body, tenant)
+    with metrics.timed_ms(metrics.BATCH_DELETE_DURATION, operation="delete", class_name=match.info.name,
+                          shard_name=match.info.tenant or ""):
+        return _delete_matching(objects, match, body, limit)
+
+
+def _delete_matching(objects: ObjectService, match: DeleteMatch, body: Any, limit: int) -> dict[str, Any]:
     store = objects.store
     matches = [r.uuid for r in scan_matching(store, match.info.key, match.clause, match.info.tenant)]
     matches = matches[:limit]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from weavebind.metrics import timed_query
 from weavebind.schema.models import ClassInfo
 from weavebind.search.context import SearchContext
 from weavebind.search.errors import SearchError
@@ -71,6 +72,7 @@ def _records(ctx: SearchContext, info: ClassInfo, q: AggregateQuery) -> list[Obj
     return matching_records(ctx, info, clause)
 
 
+@timed_query("aggregate")
 def run_aggregate(ctx: SearchContext, q: AggregateQuery) -> list[AggregateGroup]:
     """One group for the whole selection, or one per value of the groupBy property (largest groups first,
     at most `limit` of them)."""

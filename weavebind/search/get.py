@@ -3,6 +3,7 @@ bm25, near*, hybrid or a plain list."""
 
 from __future__ import annotations
 
+from weavebind.metrics import timed_query
 from weavebind.schema.models import ClassInfo
 from weavebind.search.autocut import autocut
 from weavebind.search.context import SearchContext
@@ -52,6 +53,7 @@ def _check_certainty(info: ClassInfo, q: GetQuery) -> None:
     check_certainty(metric(info, t) for t in targets)
 
 
+@timed_query("get")
 def run_get(ctx: SearchContext, q: GetQuery, with_vectors: bool = False) -> GetResult:
     """Run one Get. `with_vectors` loads the objects' vectors (for `_additional { vector vectors }`)."""
     info = ctx.class_info(q.class_name, q.tenant)

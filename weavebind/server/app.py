@@ -12,6 +12,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 
+from weavebind.metrics import watch_store
 from weavebind.schema.backups import BackupService
 from weavebind.schema.defaults import filter_strategy_for
 from weavebind.schema.objects import ObjectOptions, ObjectService
@@ -20,6 +21,7 @@ from weavebind.server.auth import Authenticator, AuthMiddleware
 from weavebind.server.errors import EXCEPTION_HANDLERS
 from weavebind.server.graphql_lane import GraphQLLane
 from weavebind.server.grpc.server import start_grpc, stop_grpc
+from weavebind.server.monitoring import HttpMetrics, serve_metrics
 from weavebind.server.routes import (
     aliases,
     backups,
@@ -56,6 +58,7 @@ def _open_services(app: Starlette, settings: Settings, modules: ModuleRegistry) 
         validate_module=modules.validate,
     ))
     store.open(schema_service.load())
+    watch_store(store)
     app.state.store = store
     app.state.schema = schema_service
     app.state.backups = BackupService(schema_service, settings.backup_modules, settings.backup_filesystem_path)
@@ -83,14 +86,20 @@ def create_app(settings: Settings | None = None, port: int = 8080, host: str = "
         workers = ThreadPoolExecutor(max_workers=WORKER_THREADS, thread_name_prefix="weavebind-worker")
         asyncio.get_running_loop().set_default_executor(workers)
         modules = ModuleRegistry(settings)
+        metrics_server = None
         app.state.modules = modules
         try:
-            # Before storage opens: a container that never gets ready stops start-up with no storage to close.
+            # Before storage opens: a container that never gets ready, or a metrics port in use, stops start-up
+            # with no storage to close.
             await run_in_threadpool(modules.start)
+            metrics_server = serve_metrics(host, settings.prometheus_monitoring_port) \
+                if settings.prometheus_monitoring_enabled else None
             await run_in_threadpool(_open_services, app, settings, modules)
             graphql.install(app)
             grpc_server = await _start_grpc(app, authenticator, host, settings.grpc_port)
         except BaseException:
+            if metrics_server is not None:
+                metrics_server.shutdown()
             modules.close()
             workers.shutdown(wait=False)
             raise
@@ -102,6 +111,8 @@ def create_app(settings: Settings | None = None, port: int = 8080, host: str = "
         finally:
             app.state.ready = False
             await stop_grpc(grpc_server)  # drain gRPC calls while storage is still open
+            if metrics_server is not None:
+                metrics_server.shutdown()
             await run_in_threadpool(app.state.store.close)
             modules.close()
             workers.shutdown(wait=False)
@@ -110,7 +121,8 @@ def create_app(settings: Settings | None = None, port: int = 8080, host: str = "
         routes=[*meta.routes, *schema.routes, *shards.routes, *tenants.routes, *aliases.routes, *objects.routes,
                 *references.routes, *batch.routes, *graphql.routes, *nodes.routes, *backups.routes],
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[Middleware(AuthMiddleware, authenticator=authenticator), Middleware(GraphQLLane)],
+        middleware=[Middleware(HttpMetrics), Middleware(AuthMiddleware, authenticator=authenticator),
+                    Middleware(GraphQLLane)],
         lifespan=lifespan,
     )
     app.state.settings = settings

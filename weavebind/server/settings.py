@@ -207,6 +207,10 @@ SETTINGS: tuple[Setting, ...] = (
             "Report the vector indexer's backlog as /v1/nodes batchStats.queueLength, so the clients' dynamic "
             "batching slows imports to the indexer's pace. Off: batchStats is what Weaviate reports with "
             "asynchronous indexing (no queueLength), and dynamic batching sends at full speed."),
+    Setting("PROMETHEUS_MONITORING_ENABLED", "false", parse_bool,
+            "Serve Prometheus metrics (Weaviate's names where it has them) on PROMETHEUS_MONITORING_PORT."),
+    Setting("PROMETHEUS_MONITORING_PORT", "2112", parse_port,
+            "Port of the Prometheus scrape endpoint (`/metrics`), on the HTTP server's host."),
     Setting("CLUSTER_HOSTNAME", "node1", str,
             "Name of this node (Weaviate's node name), reported by /v1/nodes and /v1/cluster/statistics."),
     Setting("GRPC_PORT", "50051", parse_port_or_any,

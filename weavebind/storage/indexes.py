@@ -268,6 +268,11 @@ class IndexManager:
             indexes = self.indexes.values() if class_key is None else self._indexes_of(class_key)
             return sum(len(t.pending) for t in indexes)
 
+    def snapshot_sizes(self) -> dict[tuple[str, str], tuple[int, int]]:
+        """(storage key, target) → (live vectors, vectors waiting for the indexer), for monitoring."""
+        with self.lock:
+            return {key: (len(t.uuid_by_label), len(t.pending)) for key, t in self.indexes.items()}
+
     def pending_of_class(self, class_name: str) -> int:
         """Vectors not yet in FAISS of a class and all its active tenants (for /v1/nodes and the shards API)."""
         with self.lock:

@@ -15,6 +15,7 @@ import grpc
 from weavebind.server.auth import Authenticator
 from weavebind.server.grpc.proto import health_weaviate_pb2, weaviate_pb2_grpc
 from weavebind.server.grpc.service import WeaviateService
+from weavebind.server.monitoring import GrpcMetrics
 from weavebind.server.routes.meta import GRPC_MAX_MESSAGE_SIZE
 
 log = logging.getLogger("weavebind.grpc")
@@ -39,7 +40,7 @@ async def start_grpc(state: Any, authenticator: Authenticator, host: str, port: 
     """Bind `host:port` (port 0: any free port, stored in `state.grpc_port`) and start serving."""
     options = [("grpc.max_receive_message_length", GRPC_MAX_MESSAGE_SIZE),
                ("grpc.max_send_message_length", GRPC_MAX_MESSAGE_SIZE)]
-    server = grpc.aio.server(options=options)
+    server = grpc.aio.server(options=options, interceptors=[GrpcMetrics()])
     weaviate_pb2_grpc.add_WeaviateServicer_to_server(WeaviateService(state, authenticator), server)
     server.add_generic_rpc_handlers((_health_handler(state),))
     try:

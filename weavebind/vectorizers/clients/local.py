@@ -9,11 +9,13 @@ own `inferenceUrl` still goes to that container.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
+from weavebind.metrics import inference_done
 from weavebind.vectorizers.base import MODALITY_BY_NAME, InferenceClient, VectorizerError
 
 
@@ -31,7 +33,9 @@ class LocalInferenceClient:
             return self._remotes[url].vectorize(inputs, url)
         wanted = {m: list(items) for m, items in inputs.items() if items}
         request = {MODALITY_BY_NAME[m].request_key: items for m, items in wanted.items()}
+        started = time.perf_counter()
         answer = self.inference.vectorize(request)
+        inference_done(self.module, "local", sum(len(items) for items in wanted.values()), started)
         return {m: np.asarray(answer[MODALITY_BY_NAME[m].response_key], dtype=np.float32).reshape(len(items), -1)
                 for m, items in wanted.items()}
 

@@ -24,6 +24,7 @@ import httpx
 import numpy as np
 import orjson
 
+from weavebind.metrics import inference_done
 from weavebind.vectorizers.base import MODALITY_BY_NAME, InferenceRejected, VectorizerError
 
 log = logging.getLogger("weavebind.inference")
@@ -68,8 +69,10 @@ class RemoteInferenceClient:
         endpoint = f"{(url or self.base_url).rstrip('/')}/vectorize"
         body = {MODALITY_BY_NAME[m].request_key: list(items) for m, items in inputs.items() if items}
         headers = {"Content-Type": "application/json"} if self.wire.json_content_type else {}
+        started = time.perf_counter()
         with self.slots:
             response = self._send("POST", endpoint, orjson.dumps(body), headers, self.timeout_s)
+        inference_done(self.module, "remote", sum(len(items) for items in body.values()), started)
         data = self._parse(endpoint, response)
         return {m: self._vectors(endpoint, data, m, len(items)) for m, items in inputs.items() if items}
 
