@@ -6,6 +6,8 @@ import ast
 import re
 from pathlib import Path
 
+import pytest
+
 from weavebind.server.settings import SETTINGS
 from weavebind.server.settings_doc import render_settings_markdown
 
@@ -59,4 +61,58 @@ def test_every_environment_variable_read_is_in_the_settings_table():
                                 "add a row to SETTINGS and use the parsed Settings instead")
         for name in sorted(set(re.findall(r"\bWEAVEBIND_[A-Z0-9_]+", path.read_text())) - SETTING_NAMES):
             problems.append(f"{where} names {name}, which is not in SETTINGS")
+    assert not problems, "\n".join(problems)
+
+
+# What users do not have: the project's internal notes and the paths of its developers' machines.
+OUTSIDE_REFERENCES = [
+    (re.compile(r"(?<![\w.-])/work/"), "a path on a developer's machine"),
+    (re.compile(r"(?<![\w.-])shared/"), "the project's shared folder"),
+    (re.compile(r"\bdesign\.md\b|\binference\.md\b|\bweaviate-api\.md\b|(?<![\w.-])spec/"), "an internal note"),
+    (re.compile(r"(?<![\w-])spec\b|project's (notes|spec)", re.IGNORECASE), "a section of the internal notes"),
+]
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+DOCS = sorted((ROOT / "docs").glob("*.md"))
+
+
+def _outside_references(text: str) -> list[str]:
+    found = []
+    for number, line in enumerate(text.splitlines(), 1):
+        for pattern, what in OUTSIDE_REFERENCES:
+            for match in pattern.finditer(line):
+                found.append(f"line {number}: {match.group(0)!r} ({what})")
+    return found
+
+
+def _broken_links(doc: Path, text: str) -> list[str]:
+    """Relative links must name a file inside the repository that exists (anchors are not checked)."""
+    broken = []
+    for target in LINK.findall(text):
+        if re.match(r"[a-z]+:", target) or target.startswith("#"):
+            continue
+        path = (doc.parent / target.split("#")[0]).resolve()
+        if not path.is_relative_to(ROOT) or not path.exists():
+            broken.append(f"link {target!r} leads outside the repository or to nothing")
+    return broken
+
+
+@pytest.mark.parametrize("text", ["/work/shared/spec/weaviate-api.md", "as shared/design.md says", "see design.md",
+                                  "(spec 3.1)", "Spec section 1", "the project's notes", "inference.md 1.2"])
+def test_references_outside_the_repository_are_found(text):
+    assert _outside_references(text)
+
+
+def test_what_users_have_is_not_flagged():
+    text = "--chroma-spec x, a specification, inspect, docs/models.md, --venv /tmp/x, `weavebind/server/app.py`"
+    assert _outside_references(text) == []
+    links = "[a](graphql.md) [b](compatibility.md#graphql) [c](https://weaviate.io) [d](#top) [e](../../shared/x.md)"
+    assert _broken_links(ROOT / "docs" / "x.md", links) == [
+        "link '../../shared/x.md' leads outside the repository or to nothing"]
+
+
+def test_docs_stand_alone():
+    """Pages are read by users: no link or name may point at what only the project's developers have."""
+    assert DOCS
+    problems = [f"{doc.relative_to(ROOT)}: {problem}" for doc in DOCS
+                for problem in _outside_references(doc.read_text()) + _broken_links(doc, doc.read_text())]
     assert not problems, "\n".join(problems)

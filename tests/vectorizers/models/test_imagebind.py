@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import shutil
 import urllib.error
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,7 +17,7 @@ from tests.vectorizers.models.fake_media import MEDIA, payload
 from weavebind.vectorizers import inference_server
 from weavebind.vectorizers.models.errors import ModelUnavailable
 from weavebind.vectorizers.models.imagebind_backend import OFFICIAL_URL, candidates
-from weavebind.vectorizers.models.imagebind_model import ImageBindConfig
+from weavebind.vectorizers.models.imagebind_config import resolve
 from weavebind.vectorizers.models.local import LocalInference
 from weavebind.vectorizers.models.options import ModelOptions
 
@@ -83,10 +84,11 @@ def test_text_padding_after_the_end_token_changes_nothing(bind):
     assert np.linalg.norm(mixed[1]) == pytest.approx(1 / 0.07, rel=1e-5)
 
 
-def test_configuration_is_read_from_the_checkpoint(tiny_models):
+def test_configuration_is_read_from_the_checkpoint_and_its_config_file(bind, tiny_models):
     state = torch.load(tiny_models.imagebind, weights_only=True)
-    config = ImageBindConfig.from_state_dict(state)
+    config = resolve(state, tiny_models.imagebind)
     assert config.sizes == tiny.IMAGEBIND_SIZES and config.out_dim == tiny.DIM
+    assert bind._backend.model.config == config
 
 
 def test_learned_text_scale_is_clipped_at_100(bind):
@@ -129,8 +131,11 @@ def test_missing_weights_offline_fail_naming_the_setting_and_the_licence(no_netw
 
 
 def test_download_command_fetches_into_the_reference_place(no_network, monkeypatch, tmp_path, tiny_models):
-    monkeypatch.setattr(torch.hub, "download_url_to_file",
-                        lambda url, dst, progress=True: shutil.copy(tiny_models.imagebind, dst))
+    def fetch(url, dst, progress=True):  # the tiny checkpoint, with the config file its head counts need
+        shutil.copy(tiny_models.imagebind, dst)
+        shutil.copy(tiny_models.imagebind.with_suffix(".json"), Path(dst).with_suffix(".json"))
+
+    monkeypatch.setattr(torch.hub, "download_url_to_file", fetch)
     assert inference_server.download("multi2vec-bind", ModelOptions()) == 0
     assert (tmp_path / ".checkpoints" / "imagebind_huge.pth").is_file()
     assert candidates()[0].resolve() == tmp_path / ".checkpoints" / "imagebind_huge.pth"

@@ -4,7 +4,8 @@
 - `save_st_clip`: sentence-transformers' `clip-ViT-B-32` layout (modules.json + 0_CLIPModel/).
 - `save_st_text`: sentence-transformers' `clip-ViT-B-32-multilingual-v1` layout (DistilBERT at the root,
   1_Pooling/, 2_Dense/ with pytorch_model.bin as ST 2.x wrote it, vocab.txt).
-- `save_imagebind`: an `imagebind_huge.pth`-style state dict (torch.save), narrow and one block deep.
+- `save_imagebind`: an `imagebind_huge.pth`-style state dict (torch.save), narrow and one block deep, with the
+  config file beside it that gives its head counts (which differ from `imagebind_huge`'s).
 Sizes only differ from the real ones where the architecture allows (widths, depths); input sizes stay real.
 """
 
@@ -37,8 +38,8 @@ WORDS = ["a", "dog", "cat", "car", "bird", "the", "in", "snow", "eine", "katze",
          "##s", "##ing", "blue", "red", "und", "y", ".", ","]
 VOCAB = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + WORDS
 MAX_SEQ_LENGTH = 12
-IMAGEBIND_SIZES = {"vision": (32, 1, 16), "text": (32, 1, 16), "audio": (24, 1, 12), "depth": (16, 1, 8),
-                   "thermal": (24, 1, 12), "imu": (16, 1, 8)}
+IMAGEBIND_SIZES = {"vision": (32, 1, 4), "text": (32, 1, 2), "audio": (24, 1, 3), "depth": (16, 1, 2),
+                   "thermal": (24, 1, 6), "imu": (16, 1, 4)}
 
 
 def _write_json(path: Path, data: dict) -> None:
@@ -91,11 +92,22 @@ def save_st_text(directory: Path, seed: int = 3) -> Path:
     return directory
 
 
-def build_imagebind(seed: int = 4) -> ImageBindModel:
-    return init_random_(ImageBindModel(ImageBindConfig(dict(IMAGEBIND_SIZES), DIM)), seed=seed, std=0.05)
+def build_imagebind(seed: int = 4, sizes: dict | None = None) -> ImageBindModel:
+    config = ImageBindConfig(dict(sizes or IMAGEBIND_SIZES), DIM)
+    return init_random_(ImageBindModel(config), seed=seed, std=0.05)
 
 
-def save_imagebind(path: Path, seed: int = 4) -> Path:
+def imagebind_config(sizes: dict | None = None) -> dict:
+    """The config file's content for `sizes` (modality → width, depth, heads)."""
+    modalities = {m: {"heads": heads, "dim": dim, "depth": depth}
+                  for m, (dim, depth, heads) in (sizes or IMAGEBIND_SIZES).items()}
+    return {"modalities": modalities, "out_dim": DIM}
+
+
+def save_imagebind(path: Path, seed: int = 4, sizes: dict | None = None, config: bool = True) -> Path:
+    """The checkpoint at `path` and, with `config`, `<path stem>.json` beside it."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    torch.save(build_imagebind(seed).state_dict(), path)
+    torch.save(build_imagebind(seed, sizes).state_dict(), path)
+    if config:
+        _write_json(path.with_suffix(".json"), imagebind_config(sizes))
     return path

@@ -8,6 +8,7 @@ Inputs are the raw bytes of a file (decode the wire format's base64 with `decode
 | `tokenize(texts, context_length=77)` | `int64[n, 77]`, 0-padded | ImageBind / OpenAI CLIP `SimpleTokenizer` |
 | `tokenize_hf(texts)` | `HFTokens(input_ids, attention_mask)`, `int64[n, 77]` each | HF `CLIPTokenizerFast` |
 | `preprocess_image(data)` | `float32[3, 224, 224]` | ImageBind / CLIP image transform |
+| `preprocess_image_hf(data)` | `float32[3, 224, 224]` | HF `CLIPImageProcessorFast` (CLIP in HF layout) |
 | `preprocess_audio(data)` | `float32[3, 1, 128, 204]` | ImageBind `load_and_transform_audio_data` |
 | `preprocess_video(data)` | `float32[15, 3, 2, 224, 224]` | Weaviate BIND video loader (pytorchvideo, PyAV) |
 | `preprocess_depth(data)` | `float32[1, 224, 224]` | Weaviate BIND depth/thermal transform |
@@ -28,6 +29,7 @@ from weavebind.vectorizers.media.audio import decode_audio, preprocess_audio, wa
 from weavebind.vectorizers.media.depth import preprocess_depth
 from weavebind.vectorizers.media.errors import MODALITIES, MediaError, decode_base64
 from weavebind.vectorizers.media.image import CLIP_MEAN, CLIP_STD, open_image, preprocess_image
+from weavebind.vectorizers.media.image_hf import preprocess_image_hf
 from weavebind.vectorizers.media.imu import preprocess_imu
 from weavebind.vectorizers.media.thermal import preprocess_thermal
 from weavebind.vectorizers.media.tokenizer import (
@@ -67,6 +69,7 @@ __all__ = [
     "preprocess_audio",
     "preprocess_depth",
     "preprocess_image",
+    "preprocess_image_hf",
     "preprocess_imu",
     "preprocess_thermal",
     "preprocess_video",

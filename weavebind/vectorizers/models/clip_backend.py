@@ -24,6 +24,9 @@ from weavebind.vectorizers.models.runtime import Runtime
 
 log = logging.getLogger("weavebind.models")
 MODULE = "multi2vec-clip"
+# The container prepares images for a Hugging Face CLIPModel with transformers' fast image processor
+# (`use_fast=True`), and for sentence-transformers with the processor sentence-transformers loads (the PIL one).
+IMAGE_PREPROCESSING = {"clip": "images_hf", "st-clip": "images"}
 
 
 def resolve(options: ModelOptions) -> tuple[Path, Path]:
@@ -64,8 +67,8 @@ class ClipBackend:
         clip = self.runtime.place(load_clip(image_layout))
         self.encoders = {
             "texts": self._text_encoder(text_layout, image_layout, clip, media),
-            "images": Encoder(media["images"], _normalized(clip.encode_image, image_layout), self.runtime,
-                              ITEM_SHAPES["images"]),
+            "images": Encoder(media[IMAGE_PREPROCESSING[image_layout.kind]],
+                              _normalized(clip.encode_image, image_layout), self.runtime, ITEM_SHAPES["images"]),
         }
         self._meta = _meta(image_layout, text_layout)
         log.info("%s: image model %s (%s), text model %s (%s) on %s", MODULE, image_dir, image_layout.kind,

@@ -15,7 +15,8 @@ import torch
 
 from weavebind.vectorizers.models.encoders import Encoder
 from weavebind.vectorizers.models.errors import ModelUnavailable
-from weavebind.vectorizers.models.imagebind_model import ImageBindConfig, ImageBindModel
+from weavebind.vectorizers.models.imagebind_config import resolve
+from weavebind.vectorizers.models.imagebind_model import ImageBindModel
 from weavebind.vectorizers.models.options import ModelOptions
 from weavebind.vectorizers.models.preprocess import ITEM_SHAPES, Preprocessors
 from weavebind.vectorizers.models.runtime import Runtime
@@ -74,7 +75,7 @@ def load_model(path: Path) -> ImageBindModel:
         raise ModelUnavailable(f"{path}: cannot read the ImageBind checkpoint ({type(exc).__name__}: {exc}); "
                                "point WEAVEBIND_BIND_CHECKPOINT at imagebind_huge.pth") from None
     try:
-        config = ImageBindConfig.from_state_dict(state)
+        config = resolve(state, path)  # refuses a checkpoint whose head counts are unknown
     except KeyError as exc:
         raise ModelUnavailable(f"{path}: not an ImageBind checkpoint (no {exc})") from None
     with torch.device("meta"):

@@ -2,9 +2,9 @@
 
 Parameter and buffer names are those of the official checkpoint `imagebind_huge.pth`
 (`modality_preprocessors.<m>.*`, `modality_trunks.<m>.blocks.N.*`, `modality_heads.<m>.*`,
-`modality_postprocessors.<m>.1.log_logit_scale`), so it loads strictly. The sizes are read from the checkpoint
-itself (`ImageBindConfig.from_state_dict`), so a smaller model of the same architecture loads the same way; head
-counts are those of `imagebind_huge`.
+`modality_postprocessors.<m>.1.log_logit_scale`), so it loads strictly. `ImageBindConfig` holds each modality's
+width, depth and head count; `imagebind_config.resolve` decides them for a checkpoint (the weights hold no head
+counts), so a smaller model of the same architecture loads the same way.
 
 `encode(modality, x)`: an input with 5 or more dimensions is (B, S, ...) clips; they run as B·S items through
 preprocessor, trunk, head and postprocessor, and the S vectors of an item are averaged after normalising and
@@ -46,16 +46,6 @@ VOCAB = 49408
 class ImageBindConfig:
     sizes: dict[str, tuple[int, int, int]] = field(default_factory=lambda: dict(HUGE))  # modality → dim, depth, heads
     out_dim: int = 1024
-
-    @classmethod
-    def from_state_dict(cls, state: dict[str, torch.Tensor]) -> ImageBindConfig:
-        sizes = {}
-        for modality in MODALITIES:
-            dim = state[f"modality_trunks.{modality}.blocks.0.norm_1.weight"].shape[0]
-            prefix = f"modality_trunks.{modality}.blocks."
-            depth = len({key[len(prefix):].split(".")[0] for key in state if key.startswith(prefix)})
-            sizes[modality] = (dim, depth, HUGE[modality][2])
-        return cls(sizes, state["modality_heads.vision.2.weight"].shape[0])
 
 
 def _preprocessors(sizes: dict[str, tuple[int, int, int]]) -> nn.ModuleDict:

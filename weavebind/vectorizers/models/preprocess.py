@@ -4,7 +4,8 @@ The media package owns decoding and the reference-exact transforms; this table i
 functions, and a caller (a test, the benchmark) may pass its own table with the same signatures:
 `decode(payload: str, modality) -> bytes`; `texts` (ImageBind, OpenAI CLIP) `(texts) -> LongTensor (n, 77)`;
 `texts_hf` (Hugging Face CLIP tokenizer, the CLIP container's) `(texts) -> (input_ids, attention_mask)`; and per
-medium `(data: bytes) -> FloatTensor` of one item. Unreadable input raises the media package's `MediaError`.
+medium `(data: bytes) -> FloatTensor` of one item (`images_hf`: CLIP in Hugging Face layout, as transformers' fast
+image processor prepares it). Unreadable input raises the media package's `MediaError`.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ MEDIA_FUNCTIONS = {
     "texts": "tokenize",
     "texts_hf": "tokenize_hf",
     "images": "preprocess_image",
+    "images_hf": "preprocess_image_hf",
     "audio": "preprocess_audio",
     "video": "preprocess_video",
     "imu": "preprocess_imu",
@@ -28,6 +30,7 @@ MEDIA_FUNCTIONS = {
 # The shape of one preprocessed item, as the reference models take it (spec inference.md 3.2-3.3).
 ITEM_SHAPES = {
     "images": (3, 224, 224),
+    "images_hf": (3, 224, 224),
     "audio": (3, 1, 128, 204),
     "video": (15, 3, 2, 224, 224),
     "imu": (6, 2000),
