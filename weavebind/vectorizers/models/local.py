@@ -37,7 +37,7 @@ class LocalInference:
         self.module = module
         self.keys = requests.REQUEST_KEYS[module]
         self.options = options
-        self.media = preprocessors if preprocessors is not None else LazyMedia()
+        self.media = preprocessors if preprocessors is not None else LazyMedia(options.media_limits)
         self._factory = backend_factory or _default_factory(module)
         self._backend: Any = None
         self._batchers: dict[str, Batcher] = {}
