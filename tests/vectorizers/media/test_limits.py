@@ -57,7 +57,7 @@ def test_a_50k_by_50k_png_bomb_is_refused_from_its_header(preprocess, bomb):
     assert len(bomb) < 400_000  # 2.5 billion pixels once decoded
     started = time.monotonic()
     said = refusal(preprocess, bomb)
-    assert time.monotonic() - started < 2  # the header alone; decoding would take seconds and 2.5 GB
+    assert time.monotonic() - started < 5  # the header alone (well under a second); decoding would take 2.5 GB
     assert "50,000 x 50,000 pixels" in said and "(WEAVEBIND_MEDIA_MAX_SIDE)" in said
 
 
