@@ -4,8 +4,9 @@ container's JSON (spec inference.md 1.2-1.3), so a local client (a direct call) 
 
 The model loads once, on first use (or `load()`). A failed load raises `ModelUnavailable` naming the setting to fix
 and is kept in `load_error`; the next use tries again, so weights that appear later (a download, a mounted
-directory) are picked up. Media are preprocessed side by side in a thread pool; the forward passes go through one
-`Batcher` per request key, so concurrent requests share forward passes.
+directory) are picked up. Media are preprocessed side by side in a thread pool, and before the model is loaded
+(bad media is the client's 422 even while the model loads or cannot); the forward passes go through one `Batcher`
+per request key, so concurrent requests share forward passes.
 """
 
 from __future__ import annotations
