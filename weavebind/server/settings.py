@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from weavebind.vectorizers.limits import DEFAULT_LIMITS as _MEDIA
+
 VECTORIZER_MODULES = ("multi2vec-clip", "multi2vec-bind")
 BACKUP_MODULES = ("backup-filesystem",)
 KNOWN_MODULES = (*VECTORIZER_MODULES, *BACKUP_MODULES)
@@ -53,6 +55,14 @@ def parse_positive_int(raw: str) -> int:
     value = parse_int(raw)
     if value <= 0:
         raise ValueError(f"expected a positive integer, got {raw!r}")
+    return value
+
+
+def parse_media_pixels(raw: str) -> int:
+    """A pixel limit of the media decoders: every image is scaled to 224 x 224 or more for the models."""
+    value = parse_positive_int(raw)
+    if value < 224 * 224:
+        raise ValueError(f"expected at least 50176 (224 x 224, the smallest image the models take), got {raw!r}")
     return value
 
 
@@ -255,6 +265,19 @@ SETTINGS: tuple[Setting, ...] = (
             "Most items in one forward pass of a local model (an ImageBind video counts 15, an audio 3)."),
     Setting("WEAVEBIND_MODEL_MAX_WAIT", "2ms", parse_duration_seconds,
             "How long a local model's batch waits for more concurrent requests before its forward pass."),
+    # What one media item may cost the local models to decode, checked from its header (docs/modules.md).
+    Setting("WEAVEBIND_MEDIA_MAX_SIDE", str(_MEDIA.max_side), parse_positive_int,
+            "Most pixels per side of an image, depth or thermal map, or video frame given to a local model."),
+    Setting("WEAVEBIND_MEDIA_MAX_PIXELS", str(_MEDIA.max_pixels), parse_media_pixels,
+            "Most pixels of an image, map or video frame, also once scaled to 224 on its short side (so an extreme "
+            "aspect ratio such as 16000 x 2 is refused)."),
+    Setting("WEAVEBIND_MEDIA_MAX_SECONDS", f"{_MEDIA.max_seconds:g}s", parse_positive_duration,
+            "Longest audio or video file given to a local model."),
+    Setting("WEAVEBIND_MEDIA_MAX_FRAMES", str(_MEDIA.max_frames), parse_positive_int,
+            "Most frames of a video file, and most frames decoded for one clip of it."),
+    Setting("WEAVEBIND_MEDIA_MAX_SAMPLES", str(_MEDIA.max_samples), parse_positive_int,
+            "Most audio samples over all channels, counted at 16 kHz or the file's rate if higher (the model "
+            "resamples to 16 kHz); for IMU, most values (rows x 6)."),
 )
 
 

@@ -57,10 +57,12 @@ class VectorizerError(ApiError):
 class InferenceRejected(VectorizerError):
     """The inference service answered and refused the request with its own error message (the containers answer
     500 `{"error": ...}` for an image PIL cannot open). Only these are worth isolating object by object: the
-    service is up, so the input may be what is wrong."""
+    service is up, so the input may be what is wrong. `item`: the refused input as (modality, index in the
+    request), when the service says which (the in-process models do), so the caller can name its property."""
 
-    def __init__(self, message: str, status: int = 502):
+    def __init__(self, message: str, status: int = 502, item: tuple[str, int] | None = None):
         super().__init__(message, status)
+        self.item = item
 
 
 @runtime_checkable

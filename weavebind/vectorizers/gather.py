@@ -81,6 +81,18 @@ class InferenceRequest:
             items.append(payload)
         return self._slots[key]
 
+    def refused(self, obj: ObjectInputs, exc: InferenceRejected) -> str:
+        """The service's refusal of `obj` alone, naming the property it refused: the one at `exc.item` when the
+        service says which input it was, else the object's only media property (several: the message as it is)."""
+        names = [name for (modality, name), payloads in obj.fields.items()
+                 if modality != "text" and (exc.item is None or self._holds(modality, payloads, exc.item))]
+        if len(names) != 1:
+            return exc.message
+        return f"property '{names[0]}': {exc.message}"
+
+    def _holds(self, modality: str, payloads: list[str], item: tuple[str, int]) -> bool:
+        return modality == item[0] and any(self._slots[(modality, p)] == item[1] for p in payloads)
+
     def field_vectors(self, obj: ObjectInputs, answer: Mapping[str, np.ndarray]) -> dict[FieldKey, np.ndarray]:
         """An object's vector per field: the answer rows of its payloads (their mean for a `text[]` field)."""
         out: dict[FieldKey, np.ndarray] = {}
@@ -131,8 +143,9 @@ def vectorize_chunk(client: InferenceClient, settings: ClassSettings, chunk: Seq
             half = len(media) // 2
             parts = [part for part in (plain, media[:half], media[half:]) if part]
             return [done for part in parts for done in vectorize_chunk(client, settings, part)]
-        status = 422 if len(chunk) == 1 and chunk[0].has_media else exc.status
-        return [(obj.position, InferenceRejected(exc.message, status)) for obj in chunk]
+        if len(chunk) == 1 and chunk[0].has_media:
+            return [(chunk[0].position, InferenceRejected(request.refused(chunk[0], exc), 422, exc.item))]
+        return [(obj.position, InferenceRejected(exc.message, exc.status, exc.item)) for obj in chunk]
     except VectorizerError as exc:
         return [(obj.position, exc) for obj in chunk]
     return [(obj.position, _combine(settings, request, obj, answer)) for obj in chunk]

@@ -164,5 +164,9 @@ class MultiModalModule:
         try:
             return self._client().vectorize({modality: inputs}, url)[modality]
         except InferenceRejected as exc:
-            # The service answered and refused the query's own payload: a media file it cannot read.
-            raise InferenceRejected(exc.message, 422 if modality != "text" else exc.status) from None
+            if modality == "text":
+                raise
+            # The service answered and refused the query's own payload: a media file it cannot read, or one over
+            # the media limits. The message names the query argument.
+            where = f"{MODALITY_BY_NAME[modality].argument}.{MODALITY_BY_NAME[modality].input_field}"
+            raise InferenceRejected(f"{where}: {exc.message}", 422, exc.item) from None

@@ -74,3 +74,12 @@ def test_other_modes_are_converted_to_rgb_first(mode):
 def test_unreadable_bytes_are_a_media_error():
     with pytest.raises(MediaError):
         preprocess_image_hf(b"not an image")
+
+
+def test_the_media_limits_hold_before_decoding():
+    from dataclasses import replace
+
+    from weavebind.vectorizers.limits import DEFAULT_LIMITS
+    small = replace(DEFAULT_LIMITS, max_side=100)
+    with pytest.raises(MediaError, match="WEAVEBIND_MEDIA_MAX_SIDE"):
+        preprocess_image_hf(png(noise(300, 90, 1)), limits=small)

@@ -16,6 +16,8 @@ Inputs are the raw bytes of a file (decode the wire format's base64 with `decode
 | `preprocess_imu(data)` | `float32[6, 2000]` | Weaviate BIND IMU loader, transposed (its reshape is a bug) |
 
 Every payload problem raises `MediaError` (a `ValueError` with `.modality`), which the server answers with a 4xx.
+Every media function takes `limits` (`weavebind.vectorizers.limits.MediaLimits`, the media limit
+settings): pixels, duration, frames and samples are checked from the file's header before decoding (`bounds.py`).
 `PREPROCESSORS` maps each media modality name of `weavebind.vectorizers.base.MODALITIES` to its function.
 """
 

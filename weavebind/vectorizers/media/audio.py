@@ -16,8 +16,10 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from weavebind.vectorizers.limits import DEFAULT_LIMITS, MediaLimits
+from weavebind.vectorizers.media.bounds import check_audio
 from weavebind.vectorizers.media.clips import clip_timepoints
-from weavebind.vectorizers.media.container import open_container
+from weavebind.vectorizers.media.container import header_seconds, open_container
 from weavebind.vectorizers.media.errors import MediaError
 from weavebind.vectorizers.media.kaldi import fbank, resample
 
@@ -28,7 +30,6 @@ NUM_MEL_BINS = 128
 TARGET_LENGTH = 204
 AUDIO_MEAN = -4.268
 AUDIO_STD = 9.138
-MAX_SECONDS = 3600
 _INT_SCALE = {"s16": 2.0**15, "s32": 2.0**31, "s64": 2.0**63}
 
 
@@ -46,14 +47,19 @@ def _frame_to_float(frame) -> np.ndarray:
     return array.astype(np.float32, copy=False)
 
 
-def decode_audio(data: bytes) -> tuple[torch.Tensor, int]:
+def decode_audio(data: bytes, limits: MediaLimits = DEFAULT_LIMITS) -> tuple[torch.Tensor, int]:
     """The first audio stream of any file FFmpeg reads (WAV, MP3, FLAC, OGG/Opus, AAC/M4A, the audio of a video,
     ...) as `(float32[channels, samples], sample_rate)`. `MediaError` when there is no audio stream, no samples,
-    or the format changes mid-stream."""
+    the format changes mid-stream, or the duration or samples go over `limits` (checked from the header before
+    decoding, and on what has been decoded so far)."""
     with open_container(data, "audio") as container:
         if not container.streams.audio:
             raise MediaError("audio", "the file has no audio stream")
         stream = container.streams.audio[0]
+        context = stream.codec_context
+        seconds = header_seconds(container, stream)
+        if seconds is not None and context.sample_rate:
+            check_audio(limits, max(context.channels, 1), context.sample_rate, seconds, SAMPLE_RATE)
         chunks: list[np.ndarray] = []
         rate, total = None, 0
         for frame in container.decode(stream):
@@ -64,8 +70,8 @@ def decode_audio(data: bytes) -> tuple[torch.Tensor, int]:
                 raise MediaError("audio", "the sample rate or channel count changes within the stream")
             chunks.append(chunk)
             total += chunk.shape[1]
-            if total > MAX_SECONDS * rate:
-                raise MediaError("audio", f"the audio is longer than {MAX_SECONDS} seconds")
+            if rate:
+                check_audio(limits, chunk.shape[0], rate, total / rate, SAMPLE_RATE)
     if not chunks or total == 0 or not rate:
         raise MediaError("audio", "the file contains no audio samples")
     return torch.from_numpy(np.concatenate(chunks, axis=1)), int(rate)
@@ -103,9 +109,9 @@ def waveform_to_clips(waveform: torch.Tensor, sample_rate: int) -> torch.Tensor:
     return torch.stack(clips)
 
 
-def preprocess_audio(data: bytes) -> torch.Tensor:
+def preprocess_audio(data: bytes, *, limits: MediaLimits = DEFAULT_LIMITS) -> torch.Tensor:
     """Audio file bytes to `float32[3, 1, 128, 204]`: three 2 s clips of 128 log-mel bins x 204 frames (10 ms),
     normalised; ImageBind averages its audio encoder's output over the 3 clips. A 2 s clip has 198 frames, so the
     last 6 columns are padding, `(0 + 4.268) / 9.138 = 0.46706` after normalising."""
-    waveform, sample_rate = decode_audio(data)
+    waveform, sample_rate = decode_audio(data, limits)
     return waveform_to_clips(waveform, sample_rate)

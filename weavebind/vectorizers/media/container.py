@@ -46,3 +46,13 @@ def open_container(data: bytes, modality: str) -> Iterator[Any]:
 def _reason(exc: BaseException) -> str:
     text = str(exc).strip()
     return text or type(exc).__name__
+
+
+def header_seconds(container: Any, stream: Any) -> float | None:
+    """The stream's duration as its header gives it (else the container's), in seconds; None when neither says."""
+    if stream.duration is not None and stream.time_base is not None:
+        start = stream.start_time or 0
+        return float(max(stream.duration - start, 0) * stream.time_base)
+    if container.duration is not None:
+        return container.duration / 1_000_000  # AV_TIME_BASE
+    return None

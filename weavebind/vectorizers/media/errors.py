@@ -1,8 +1,8 @@
 """The one error type of media preprocessing, and base64 decoding of the inference wire format.
 
 Every failure caused by the payload itself (not base64, empty, corrupt, truncated, an unsupported format, a file
-with no stream of the wanted kind, a CSV with the wrong shape) is a `MediaError`: the caller answers it with a
-4xx naming the modality. Anything else escaping the preprocessing functions is a bug.
+with no stream of the wanted kind, a CSV with the wrong shape, a file over the media limits) is a `MediaError`: the
+caller answers it with a 4xx naming the modality. Anything else escaping the preprocessing functions is a bug.
 """
 
 from __future__ import annotations

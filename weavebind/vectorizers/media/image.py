@@ -16,29 +16,40 @@ import numpy as np
 import torch
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from weavebind.vectorizers.limits import DEFAULT_LIMITS, MediaLimits
+from weavebind.vectorizers.media.bounds import check_picture
 from weavebind.vectorizers.media.errors import MediaError, require_bytes
 
 CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
 CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
 IMAGE_SIZE = 224
 CropRounding = Literal["round", "floor"]
+# Every image's size is checked against weavebind's own limits (`check_picture`) as soon as its header is read.
+# Pillow's process-wide check would refuse first, at its own threshold and with its own message, or warn through
+# the warnings machinery, which is not thread-safe (images are decoded side by side).
+Image.MAX_IMAGE_PIXELS = None
 
 
-def open_image(data: bytes, modality: str = "image", *, exif_transpose: bool = True) -> Image.Image:
-    """Decode `data` with PIL, fully (a truncated file fails here, not later). With `exif_transpose` the EXIF
-    orientation is applied, so a phone photo is seen upright; the reference containers ignore it (see
-    `preprocess_image`). Raises `MediaError` for anything PIL cannot read, and for images over PIL's pixel limit
-    (`Image.MAX_IMAGE_PIXELS`, about 89 million: a decompression bomb)."""
+def open_image(data: bytes, modality: str = "image", *, exif_transpose: bool = True,
+               limits: MediaLimits = DEFAULT_LIMITS, size: int = IMAGE_SIZE) -> Image.Image:
+    """Decode `data` with PIL, fully (a truncated file fails here, not later). The header's size is checked against
+    `limits` before any pixel is decoded (`size`: the short side the caller scales to). With `exif_transpose` the
+    EXIF orientation is applied, so a phone photo is seen upright; the reference containers ignore it (see
+    `preprocess_image`). Raises `MediaError` for anything PIL cannot read and for images over the limits."""
     data = require_bytes(data, modality)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            warnings.filterwarnings("ignore", message="Palette images with Transparency")
-            image = Image.open(io.BytesIO(data))
-            image.load()
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise MediaError(modality, _image_error(exc)) from None
+        image = Image.open(io.BytesIO(data))  # reads the header only
+    except UnidentifiedImageError:
+        raise MediaError(modality, "not an image in a format Pillow can read (JPEG, PNG, GIF, BMP, TIFF, WebP, "
+                                   "...)") from None
     except Exception as exc:  # decoders raise many types (OSError, SyntaxError, struct.error, ...) on bad files
+        raise MediaError(modality, f"the image is corrupt or truncated ({exc})") from None
+    check_picture(modality, limits, image.width, image.height, size)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Palette images with Transparency")
+            image.load()
+    except Exception as exc:
         raise MediaError(modality, f"the image is corrupt or truncated ({exc})") from None
     if image.width < 1 or image.height < 1:
         raise MediaError(modality, "the image has no pixels")
@@ -48,12 +59,6 @@ def open_image(data: bytes, modality: str = "image", *, exif_transpose: bool = T
         except Exception:  # a broken EXIF block leaves the pixels as they are stored, as the references use them
             pass
     return image
-
-
-def _image_error(exc: Exception) -> str:
-    if isinstance(exc, UnidentifiedImageError):
-        return "not an image in a format Pillow can read (JPEG, PNG, GIF, BMP, TIFF, WebP, ...)"
-    return f"the image is too large ({exc})"
 
 
 def resize_short_side(image: Image.Image, size: int = IMAGE_SIZE) -> Image.Image:
@@ -120,6 +125,7 @@ def preprocess_image(
     size: int = IMAGE_SIZE,
     exif_transpose: bool = True,
     crop_rounding: CropRounding = "round",
+    limits: MediaLimits = DEFAULT_LIMITS,
 ) -> torch.Tensor:
     """Image file bytes to `float32[3, 224, 224]`, CLIP-normalised: the input of ImageBind's vision encoder and of
     CLIP's (stack to `[N, 3, 224, 224]`). Any mode PIL reads is converted to RGB as the references do (`RGBA` and
@@ -128,13 +134,14 @@ def preprocess_image(
     Differences from the reference, on purpose and by option: `exif_transpose=True` applies the EXIF orientation
     (Weaviate's containers and ImageBind ignore it; pass False for their exact vectors of rotated photos).
     `crop_rounding="floor"` matches Hugging Face's slow CLIP image processor where the centre is half a pixel off."""
-    image = open_image(data, "image", exif_transpose=exif_transpose)
+    image = open_image(data, "image", exif_transpose=exif_transpose, limits=limits, size=size)
     return transform(image, "RGB", CLIP_MEAN, CLIP_STD, size=size, crop_rounding=crop_rounding)
 
 
-def preprocess_single_channel(data: bytes, modality: str, *, exif_transpose: bool = True) -> torch.Tensor:
+def preprocess_single_channel(data: bytes, modality: str, *, exif_transpose: bool = True,
+                              limits: MediaLimits = DEFAULT_LIMITS) -> torch.Tensor:
     """Depth or thermal image bytes to `float32[1, 224, 224]`, Weaviate's BIND transform (upstream ImageBind has no
     loader for them): `convert("L")`, the image resize and crop, then `Normalize(0.48145466, 0.26862954)` (the red
     channel's CLIP statistics). A 16-bit PNG depth map is reduced to 8 bits by PIL's `convert("L")`, as there."""
-    image = open_image(data, modality, exif_transpose=exif_transpose)
+    image = open_image(data, modality, exif_transpose=exif_transpose, limits=limits)
     return transform(image, "L", CLIP_MEAN[:1], CLIP_STD[:1])

@@ -19,17 +19,19 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from weavebind.vectorizers.limits import DEFAULT_LIMITS, MediaLimits
 from weavebind.vectorizers.media.image import CLIP_MEAN, CLIP_STD, IMAGE_SIZE, open_image
 
 RESCALE = 1 / 255  # the processor's rescale_factor; fused into mean and std as 1 / RESCALE
 
 
-def preprocess_image_hf(data: bytes, *, exif_transpose: bool = True, size: int = IMAGE_SIZE) -> torch.Tensor:
+def preprocess_image_hf(data: bytes, *, exif_transpose: bool = True, limits: MediaLimits = DEFAULT_LIMITS,
+                        size: int = IMAGE_SIZE) -> torch.Tensor:
     """Image file bytes to `float32[3, size, size]`: the container converts to RGB (alpha dropped, as in
     `preprocess_image`), then the fast processor resizes the short side to `size`, crops the centre and normalises.
     `exif_transpose` as in `preprocess_image` (the container ignores EXIF orientation: pass False for its vectors
-    of rotated photos)."""
-    image = open_image(data, "image", exif_transpose=exif_transpose)
+    of rotated photos). The image's size is checked against `limits` from its header, before it is decoded."""
+    image = open_image(data, "image", exif_transpose=exif_transpose, limits=limits, size=size)
     if image.mode != "RGB":
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="Palette images with Transparency")

@@ -19,6 +19,8 @@ import io
 import numpy as np
 import torch
 
+from weavebind.vectorizers.limits import DEFAULT_LIMITS, MediaLimits
+from weavebind.vectorizers.media.bounds import bound
 from weavebind.vectorizers.media.errors import MediaError, require_bytes
 
 IMU_CHANNELS = 6
@@ -34,7 +36,7 @@ def _first_line_is_header(text: str) -> bool:
     return False
 
 
-def _parse_csv(data: bytes) -> np.ndarray:
+def _parse_csv(data: bytes, limits: MediaLimits) -> np.ndarray:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -43,6 +45,8 @@ def _parse_csv(data: bytes) -> np.ndarray:
     lines = [line for line in text.splitlines() if line.strip()][skip:]
     if not lines:
         raise MediaError("imu", "the CSV has no data rows; expected a header and rows of 6 comma-separated numbers")
+    rows = len(lines)
+    bound("imu", limits, "max_samples", rows * IMU_CHANNELS, f"{rows:,} rows x 6 columns is a value count of")
     try:
         values = np.loadtxt(io.StringIO("\n".join(lines)), dtype=np.float32, delimiter=",", ndmin=2)
     except ValueError as exc:
@@ -54,11 +58,11 @@ def _parse_csv(data: bytes) -> np.ndarray:
     return values
 
 
-def preprocess_imu(data: bytes) -> torch.Tensor:
+def preprocess_imu(data: bytes, *, limits: MediaLimits = DEFAULT_LIMITS) -> torch.Tensor:
     """CSV bytes (optional header line, then N rows of 6 comma-separated numbers) to `float32[6, 2000]`:
     the transpose of the (N, 6) table, zero-padded on the right or cut to 2000 time steps. No normalisation
-    (the reference applies none)."""
-    values = _parse_csv(require_bytes(data, "imu"))
+    (the reference applies none). `MediaError` for a file over `limits` (its values, counted before parsing)."""
+    values = _parse_csv(require_bytes(data, "imu"), limits)
     channels = torch.from_numpy(np.ascontiguousarray(values.T))[:, :IMU_SAMPLES]
     if channels.shape[1] < IMU_SAMPLES:
         channels = torch.nn.functional.pad(channels, (0, IMU_SAMPLES - channels.shape[1]))

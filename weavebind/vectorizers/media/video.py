@@ -24,8 +24,10 @@ from typing import Any
 import numpy as np
 import torch
 
+from weavebind.vectorizers.limits import DEFAULT_LIMITS, MediaLimits
+from weavebind.vectorizers.media.bounds import bound, check_duration, check_picture
 from weavebind.vectorizers.media.clips import clip_timepoints
-from weavebind.vectorizers.media.container import open_container
+from weavebind.vectorizers.media.container import header_seconds, open_container
 from weavebind.vectorizers.media.errors import MediaError
 from weavebind.vectorizers.media.image import CLIP_MEAN, CLIP_STD, IMAGE_SIZE
 
@@ -61,13 +63,16 @@ class _Window:
         return torch.from_numpy(np.stack(frames)).permute(3, 0, 1, 2).to(torch.float32)
 
 
-def _decode_windows(container, stream, windows: list[_Window], seek: bool) -> None:
+def _decode_windows(container, stream, windows: list[_Window], seek: bool, limits: MediaLimits) -> None:
     """Feed decoded frames to `windows`: after a seek for one window (pytorchvideo's selective decoding), or one
-    pass from the start for all of them."""
+    pass from the start for all of them. No pass decodes more than `limits.max_frames` frames, whatever the
+    header said, and every frame is bounded as the header's size was."""
     if seek:
         container.seek(int(max(windows[0].start - _SEEK_MARGIN, 0)), any_frame=False, backward=True, stream=stream)
     end = max(w.end for w in windows)
-    for frame in container.decode(stream):
+    for decoded, frame in enumerate(container.decode(stream), start=1):
+        bound("video", limits, "max_frames", decoded, "the count of frames decoded is")
+        check_picture("video", limits, frame.width, frame.height, IMAGE_SIZE)
         if frame.pts is None:
             continue
         for window in windows:
@@ -76,7 +81,16 @@ def _decode_windows(container, stream, windows: list[_Window], seek: bool) -> No
             break
 
 
-def _sample_clips(container, stream) -> list[torch.Tensor]:
+def _check_header(container, stream, limits: MediaLimits) -> None:
+    """What the header says, before any frame is decoded: frame size, frame count and duration."""
+    check_picture("video", limits, stream.codec_context.width, stream.codec_context.height, IMAGE_SIZE)
+    bound("video", limits, "max_frames", stream.frames, "the frame count is")
+    seconds = header_seconds(container, stream)
+    if seconds is not None:
+        check_duration("video", limits, seconds)
+
+
+def _sample_clips(container, stream, limits: MediaLimits) -> list[torch.Tensor]:
     time_base = stream.time_base
     if time_base is None:
         raise MediaError("video", "the video stream has no time base")
@@ -86,10 +100,11 @@ def _sample_clips(container, stream) -> list[torch.Tensor]:
         seek = True
     else:
         probe = _Window(-math.inf, math.inf)
-        _decode_windows(container, stream, [probe], seek=False)
+        _decode_windows(container, stream, [probe], False, limits)
         if probe.last is None:
             raise MediaError("video", "the video stream has no frames")
         duration = int(probe.last[0] - start_pts) * Fraction(time_base)
+        check_duration("video", limits, float(duration))
         container.seek(0)
         seek = False
 
@@ -99,9 +114,9 @@ def _sample_clips(container, stream) -> list[torch.Tensor]:
     windows = [_Window(to_pts(s), to_pts(e)) for s, e in clip_timepoints(duration, CLIP_DURATION, CLIPS_PER_VIDEO)]
     if seek:
         for window in windows:
-            _decode_windows(container, stream, [window], seek=True)
+            _decode_windows(container, stream, [window], True, limits)
     else:
-        _decode_windows(container, stream, windows, seek=False)
+        _decode_windows(container, stream, windows, False, limits)
     return [window.rgb() for window in windows]
 
 
@@ -137,14 +152,16 @@ def transform_clip(frames: torch.Tensor) -> list[torch.Tensor]:
     return spatial_crops(clip.sub_(mean).div_(std))
 
 
-def preprocess_video(data: bytes) -> torch.Tensor:
+def preprocess_video(data: bytes, *, limits: MediaLimits = DEFAULT_LIMITS) -> torch.Tensor:
     """Video file bytes (MP4, WebM, MKV, MOV, AVI, GIF, ...) to `float32[15, 3, 2, 224, 224]`: 5 temporal clips
     x 3 spatial crops (clip-major), each (RGB channels, 2 frames, 224, 224), CLIP-normalised. ImageBind's vision
-    encoder takes `[N, 15, 3, 2, 224, 224]` and averages its output over the 15 views."""
+    encoder takes `[N, 15, 3, 2, 224, 224]` and averages its output over the 15 views. `MediaError` for a file
+    over `limits` (frame size, frames, duration), from its header before decoding and while decoding."""
     with open_container(data, "video") as container:
         if not container.streams.video:
             raise MediaError("video", "the file has no video stream")
         stream = container.streams.video[0]
+        _check_header(container, stream, limits)
         stream.thread_type = "AUTO"
-        clips = _sample_clips(container, stream)
+        clips = _sample_clips(container, stream, limits)
     return torch.stack([crop for frames in clips for crop in transform_clip(frames)]).contiguous()

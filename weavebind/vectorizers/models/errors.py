@@ -26,6 +26,7 @@ class BadInferenceRequest(VectorizerError):
         self.detail = detail
 
 
-def rejected(module: str, where: str, exc: BaseException) -> InferenceRejected:
-    """A media item the model cannot read: the message names the request field and index (`images[2]`)."""
-    return InferenceRejected(f"{module}: {where}: {exc}", status=422)
+def rejected(module: str, where: str, exc: BaseException, item: tuple[str, int] | None = None) -> InferenceRejected:
+    """A media item the model cannot read: the message names the request field and index (`images[2]`); `item`
+    is (modality, index)."""
+    return InferenceRejected(f"{module}: {where}: {exc}", status=422, item=item)

@@ -4,8 +4,9 @@ container's JSON (spec inference.md 1.2-1.3), so a local client (a direct call) 
 
 The model loads once, on first use (or `load()`). A failed load raises `ModelUnavailable` naming the setting to fix
 and is kept in `load_error`; the next use tries again, so weights that appear later (a download, a mounted
-directory) are picked up. Media are preprocessed side by side in a thread pool; the forward passes go through one
-`Batcher` per request key, so concurrent requests share forward passes.
+directory) are picked up. Media are preprocessed side by side in a thread pool, and before the model is loaded
+(bad media is the client's 422 even while the model loads or cannot); the forward passes go through one `Batcher`
+per request key, so concurrent requests share forward passes.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from weavebind.vectorizers.models import requests
 from weavebind.vectorizers.models.batching import Batcher
 from weavebind.vectorizers.models.errors import rejected
 from weavebind.vectorizers.models.options import ModelOptions
-from weavebind.vectorizers.models.preprocess import LazyMedia, Preprocessors, media_errors
+from weavebind.vectorizers.models.preprocess import ITEM_SHAPES, LazyMedia, Preprocessors, media_errors
 
 log = logging.getLogger("weavebind.models")
 MODALITY_NAMES = {m.request_key: m.name for m in MODALITIES}  # "images" → "image", as MediaError names them
@@ -37,7 +38,7 @@ class LocalInference:
         self.module = module
         self.keys = requests.REQUEST_KEYS[module]
         self.options = options
-        self.media = preprocessors if preprocessors is not None else LazyMedia()
+        self.media = preprocessors if preprocessors is not None else LazyMedia(options.media_limits)
         self._factory = backend_factory or _default_factory(module)
         self._backend: Any = None
         self._batchers: dict[str, Batcher] = {}
@@ -82,10 +83,13 @@ class LocalInference:
     def vectorize(self, request: Any) -> dict[str, list[list[float]]]:
         """The container's `/vectorize`: `{"texts": [...], "images": [...], ...}` → every `<x>Vectors` key of the
         module, in input order, `[]` for what was not asked. Raises `BadInferenceRequest` (422) for a body the
-        container refuses, `InferenceRejected` (422) for media that cannot be read, `ModelUnavailable` (503)."""
+        container refuses, `InferenceRejected` (422) for media that cannot be read or is over the media limits,
+        `ModelUnavailable` (503)."""
         inputs = requests.parse(request, self.keys)
         if not any(inputs.values()):
             return requests.answer(self.keys, {})
+        if not self.loaded:
+            self._validate(inputs)
         self.load()
         batches = {key: self._prepare(key, items) for key, items in inputs.items() if items}
         futures = {key: self._batchers[key].submit(batch) for key, batch in batches.items()}
@@ -96,25 +100,36 @@ class LocalInference:
         self.load()
         return self._batchers[key].submit(batch).result()
 
+    def _validate(self, inputs: dict[str, list[str]]) -> None:
+        """Media decoded and bounded before the model is needed: loading takes a while, or fails for want of
+        weights, and neither must hide that the request's own media is bad (a 422, not a 503). Only while the model
+        is not loaded; once it is, `_prepare` decodes each item once, with the encoder's own preprocessing."""
+        for key, items in inputs.items():
+            if items and key in ITEM_SHAPES:
+                self._each_item(key, items, self.media[key])
+
     def _prepare(self, key: str, items: list[str]) -> torch.Tensor:
-        """The batch of one request key. Media items are decoded and preprocessed side by side (decoders and
-        resizing release the GIL; a GPU otherwise waits for one CPU core); the first unreadable item in request
-        order is the one reported."""
+        """The batch of one request key."""
         encoder = self._backend.encoders[key]
         if encoder.item_shape is None:
             return encoder.prepare(items)
+        return encoder.stack(self._each_item(key, items, encoder.prepare))
+
+    def _each_item(self, key: str, items: list[str], prepare: Callable[[bytes], torch.Tensor]) -> list[torch.Tensor]:
+        """`prepare` on each decoded media item, side by side (decoders and resizing release the GIL; a GPU
+        otherwise waits for one CPU core); the first unreadable item in request order is the one reported."""
         errors, modality = media_errors(), MODALITY_NAMES[key]
 
         def one(indexed: tuple[int, str]) -> torch.Tensor:
             index, payload = indexed
             try:
-                return encoder.prepare(self.media["decode"](payload, modality))
+                return prepare(self.media["decode"](payload, modality))
             except errors as exc:
-                raise rejected(self.module, f"{key}[{index}]", exc) from None
+                raise rejected(self.module, f"{key}[{index}]", exc, (modality, index)) from None
 
         if len(items) == 1:
-            return encoder.stack([one((0, items[0]))])
-        return encoder.stack(list(self._preprocess_pool().map(one, enumerate(items))))
+            return [one((0, items[0]))]
+        return list(self._preprocess_pool().map(one, enumerate(items)))
 
     def _preprocess_pool(self) -> ThreadPoolExecutor:
         with self._lock:

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from weavebind.vectorizers.limits import DEFAULT_LIMITS, MediaLimits
+
 DEFAULT_CLIP_MODEL = "sentence-transformers/clip-ViT-B-32"
 PRECISIONS = ("float32", "float16", "bfloat16")
 
@@ -27,6 +29,7 @@ class ModelOptions:
     torch_threads: int = 0                 # 0: one per CPU this process may run on
     max_batch: int = 32
     max_wait_s: float = 0.002
+    media_limits: MediaLimits = DEFAULT_LIMITS  # what one media item may cost to decode
 
     def __post_init__(self) -> None:
         if self.precision not in PRECISIONS:
@@ -54,6 +57,7 @@ class ModelOptions:
             torch_threads=settings.weavebind_torch_threads,
             max_batch=settings.weavebind_model_max_batch,
             max_wait_s=settings.weavebind_model_max_wait,
+            media_limits=MediaLimits.from_settings(settings),
         )
 
     @property

@@ -5,14 +5,18 @@ functions, and a caller (a test, the benchmark) may pass its own table with the 
 `decode(payload: str, modality) -> bytes`; `texts` (ImageBind, OpenAI CLIP) `(texts) -> LongTensor (n, 77)`;
 `texts_hf` (Hugging Face CLIP tokenizer, the CLIP container's) `(texts) -> (input_ids, attention_mask)`; and per
 medium `(data: bytes) -> FloatTensor` of one item (`images_hf`: CLIP in Hugging Face layout, as transformers' fast
-image processor prepares it). Unreadable input raises the media package's `MediaError`.
+image processor prepares it). Unreadable input, or input over the media limits, raises the media package's
+`MediaError`.
 """
 
 from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
+
+from weavebind.vectorizers.limits import DEFAULT_LIMITS, MediaLimits
 
 MEDIA_MODULE = "weavebind.vectorizers.media"
 MEDIA_FUNCTIONS = {
@@ -42,15 +46,23 @@ Preprocessors = Mapping[str, Callable[..., Any]]
 
 
 class LazyMedia(Mapping[str, Callable[..., Any]]):
-    """`MEDIA_FUNCTIONS` resolved on first use, so importing the models never imports the decoders."""
+    """`MEDIA_FUNCTIONS` resolved on first use, so importing the models never imports the decoders; the media
+    functions are bound to `limits`, the bounds every decoder checks before it decodes."""
+
+    def __init__(self, limits: MediaLimits = DEFAULT_LIMITS):
+        self.limits = limits
+        self._resolved: dict[str, Callable[..., Any]] = {}
 
     def __getitem__(self, key: str) -> Callable[..., Any]:
-        name = MEDIA_FUNCTIONS[key]
-        module = importlib.import_module(MEDIA_MODULE)
-        try:
-            return getattr(module, name)
-        except AttributeError:
-            raise RuntimeError(f"{MEDIA_MODULE} has no {name}(); the {key} preprocessing is missing") from None
+        if key not in self._resolved:
+            name = MEDIA_FUNCTIONS[key]
+            module = importlib.import_module(MEDIA_MODULE)
+            try:
+                function = getattr(module, name)
+            except AttributeError:
+                raise RuntimeError(f"{MEDIA_MODULE} has no {name}(); the {key} preprocessing is missing") from None
+            self._resolved[key] = partial(function, limits=self.limits) if key in ITEM_SHAPES else function
+        return self._resolved[key]
 
     def __iter__(self):
         return iter(MEDIA_FUNCTIONS)
