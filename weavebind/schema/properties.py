@@ -24,6 +24,29 @@ class PropertyError(ValueError):
     """A property value does not fit its dataType; the message is Weaviate's (without `invalid object: `)."""
 
 
+def holds_nul(value: Any) -> bool:
+    """Whether a NUL character (U+0000) is in any text of a JSON value, its object keys included. PostgreSQL can
+    store it in neither `text` nor `jsonb`, so weavebind refuses it on both databases (docs/compatibility.md).
+    A loop, not recursion: a body may nest deeper than Python's recursion limit."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
+
+
+def nul_error(name: str, cls: str) -> PropertyError:
+    return PropertyError(f"invalid text property '{name}' on class '{cls}': it holds a NUL character (\\u0000), "
+                         "which cannot be stored")
+
+
 def go_type(value: Any) -> str:
     if isinstance(value, bool):
         return "bool"
