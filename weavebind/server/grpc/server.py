@@ -36,8 +36,9 @@ def _health_handler(state: Any) -> grpc.GenericRpcHandler:
 
 async def start_grpc(state: Any, authenticator: Authenticator, host: str, port: int) -> grpc.aio.Server:
     """Bind `host:port` (port 0: any free port, stored in `state.grpc_port`) and start serving."""
-    # One limit for every surface: gRPC refuses a larger message (RESOURCE_EXHAUSTED) from its length prefix,
-    # before reading it; /v1/meta advertises it, and the v4 client sizes its channel by it.
+    # One limit for every surface; /v1/meta advertises it and the v4 client sizes its channel by it. gRPC's core
+    # refuses a larger message (RESOURCE_EXHAUSTED) once it has received it, before Python sees it: a 50 MB
+    # message over a 1 MB limit cost the server 1x its size, transiently (bench/request_memory_bench.py).
     limit = state.settings.weavebind_max_request_bytes
     options = [("grpc.max_receive_message_length", limit), ("grpc.max_send_message_length", limit)]
     server = grpc.aio.server(options=options)
