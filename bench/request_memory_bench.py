@@ -25,6 +25,7 @@ from google.protobuf import struct_pb2
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench import common  # noqa: E402
 from bench.common import Server, workdir  # noqa: E402
 from weavebind.server.grpc.proto import batch_pb2, weaviate_pb2_grpc  # noqa: E402
 
@@ -96,11 +97,17 @@ def _send_grpc(port: int, blob: str) -> str:
 def measure(surface: str, size: int, env: dict[str, str]) -> dict:
     with workdir("wb-reqmem-") as tmp:
         grpc_port = Server(tmp).port  # a free port for gRPC
-        os.environ.update(GRPC_PORT=str(grpc_port), LOG_LEVEL="warning", **env)
+        base = common.server_env
+        # The server's environment: the shared one (SQLite by default) with this run's settings on top.
+        common.server_env = lambda data: {**base(data), "GRPC_PORT": str(grpc_port), "LOG_LEVEL": "warning", **env}
         server = Server(tmp / "data")
-        server.start()
+        try:
+            server.start()
+        finally:
+            common.server_env = base
         try:
             server.wait_ready()
+            httpx.delete(f"{server.url}/v1/schema/Blobs", timeout=60)  # a PostgreSQL database may hold a last run's
             httpx.post(f"{server.url}/v1/schema", json=CLASS, timeout=60).raise_for_status()
             send(surface, server, grpc_port, blob_text(1000))  # warm-up
             time.sleep(0.5)
