@@ -28,7 +28,7 @@ TYPES = {
 }
 NESTED = [{"name": "isbn", "dataType": ["text"]}]
 GOOD = {
-    "testString": "NUL \u0000, ünïcödé ✓", "texts": ["a", "b"], "count": 3, "counts": [1, 2], "price": 1.5,
+    "testString": "tab \t, ünïcödé ✓", "texts": ["a", "b"], "count": 3, "counts": [1, 2], "price": 1.5,
     "prices": [1, 2.5],
     "flag": True, "flags": [True, False], "when": "2024-01-02T03:04:05Z", "whens": ["2024-01-02T03:04:05+01:00"],
     "ref": "AAAAAAAA-0000-4000-8000-000000000001", "refs": ["aaaaaaaa-0000-4000-8000-000000000002"],

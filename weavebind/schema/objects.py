@@ -13,7 +13,7 @@ import numpy as np
 
 from weavebind.errors import ApiError, NotFound, Unprocessable
 from weavebind.schema.models import ClassInfo
-from weavebind.schema.properties import PropertyError, check_value, infer_data_type, is_uuid
+from weavebind.schema.properties import PropertyError, check_value, holds_nul, infer_data_type, is_uuid, nul_error
 from weavebind.schema.service import SchemaService
 from weavebind.schema.validation import capitalize_class, lower_first
 from weavebind.storage.records import LEGACY_TARGET, ObjectRecord
@@ -86,6 +86,7 @@ class ObjectService:
         props = body.get("properties") or {}
         if not isinstance(props, dict):
             raise Unprocessable("invalid object: properties must be a JSON object")
+        _refuse_nul(info, props)  # before auto-schema, so a refused object adds no property either
         info = self._autoschema(info, props)
         clean = self._check_properties(info, props)
         vectors = self._vectors(info, body)
@@ -242,6 +243,12 @@ def _appended_references(info: ClassInfo, old: ObjectRecord, patch: dict[str, An
 
 
 NUMBER_TYPES = frozenset((int, float))
+
+
+def _refuse_nul(info: ClassInfo, props: dict[str, Any]) -> None:
+    for key, value in props.items():
+        if holds_nul(key) or holds_nul(value):
+            raise Unprocessable(f"invalid object: {nul_error(key, info.name)}")
 
 
 def _tenant_of(body: dict[str, Any]) -> str | None:

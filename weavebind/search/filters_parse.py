@@ -111,7 +111,12 @@ def parse_tree(raw: Any, depth: int = 1) -> Logical | Leaf:
     if operator in LOGICAL:
         return _parse_logical(raw, operator, depth)
     field, vtype, value = _parse_value(raw, operator)
-    return Leaf(operator, _parse_path(raw.get("path")), field, vtype, value)
+    path = _parse_path(raw.get("path"))
+    if vtype in TEXT_TYPES and any("\x00" in item for item in (value if isinstance(value, tuple) else (value,))):
+        # No stored text holds one (objects refuse it), and PostgreSQL cannot take it as a parameter.
+        raise FilterError(f"field '{field}' for property '{'.'.join(path)}': the value holds a NUL character "
+                          "(\\u0000), which no stored text can hold")
+    return Leaf(operator, path, field, vtype, value)
 
 
 def _parse_logical(raw: dict, operator: str, depth: int) -> Logical:

@@ -39,6 +39,8 @@ def _check_cursor(q: GetQuery) -> None:
         raise SearchError("cursor api: invalid 'after' parameter: limit parameter must be set")
     if q.near or q.where is not None or q.bm25 or q.hybrid or q.sort or q.group_by or q.offset:
         raise SearchError("other params cannot be set with after and limit parameters")
+    if q.after is not None and "\x00" in q.after:  # PostgreSQL cannot compare with it (docs/compatibility.md)
+        raise SearchError("cursor api: invalid 'after' parameter: it holds a NUL character (\\u0000)")
 
 
 def _check_certainty(info: ClassInfo, q: GetQuery) -> None:

@@ -238,7 +238,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Aggregate over gRPC from 1.29 and offers aliases from 1.32). See docs/compatibility.md before raising "
             "it."),
     Setting("WEAVEBIND_MAX_REQUEST_BYTES", "104858000", parse_positive_int,
-            "Largest accepted request body in bytes (Weaviate's default gRPC message size); larger → 413."),
+            "Largest accepted request body in bytes (Weaviate's default gRPC message size); larger → 413, refused "
+            "before it is read whole. Also the gRPC message limit (larger → RESOURCE_EXHAUSTED), advertised by "
+            "/v1/meta as grpcMaxMessageSize."),
     Setting("WEAVEBIND_SQLITE_SYNCHRONOUS", "NORMAL", parse_synchronous,
             "SQLite durability: NORMAL = an acknowledged write survives a crash or kill -9 of the server; FULL = "
             "also survives power loss (fsync per commit, slower imports)."),

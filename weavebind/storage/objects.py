@@ -12,6 +12,7 @@ from weavebind.storage.prefilter import Prefilter, render
 from weavebind.storage.records import TENANT_SEPARATOR, ObjectRecord, split_key, vector_from_bytes, vector_to_bytes
 from weavebind.storage.tables import kv, objects, vectors
 
+UNTRANSLATABLE_CHARACTER = "22P05"  # PostgreSQL's SQLSTATE for \u0000 in jsonb or text
 CHUNK = 500  # bound on bound parameters per statement (SQLite allows 32766; keep statements modest)
 
 
@@ -222,12 +223,21 @@ def iter_class(conn: Connection, class_name: str, batch: int = 2000,
     # Through the driver where it can: filters and Aggregate scan whole classes, and SQLAlchemy's result rows cost
     # more than SQLite's own reading (about 40 % of a 20,000-object scan).
     narrow, params = render(prefilter, conn.dialect.name, mark) if prefilter is not None and mark else ("", [])
-    sql = (f"SELECT {', '.join(objects.c.keys())} FROM {objects.name} WHERE class_name = {mark} AND uuid > {mark}"
-           f"{' AND ' + narrow if narrow else ''} ORDER BY uuid LIMIT {int(batch)}") if mark else None
     while True:
-        rows = _driver_rows(conn, sql, (class_name, last, *params)) if sql else conn.execute(
-            select(objects).where(and_(objects.c.class_name == class_name, objects.c.uuid > last))
-            .order_by(objects.c.uuid).limit(batch)).all()
+        sql = (f"SELECT {', '.join(objects.c.keys())} FROM {objects.name} WHERE class_name = {mark} AND uuid > "
+               f"{mark}{' AND ' + narrow if narrow else ''} ORDER BY uuid LIMIT {int(batch)}") if mark else None
+        try:
+            rows = _driver_rows(conn, sql, (class_name, last, *params)) if sql else conn.execute(
+                select(objects).where(and_(objects.c.class_name == class_name, objects.c.uuid > last))
+                .order_by(objects.c.uuid).limit(batch)).all()
+        except Exception as exc:
+            if not narrow or getattr(exc, "sqlstate", None) != UNTRANSLATABLE_CHARACTER:
+                raise
+            # A row stored before NUL characters were refused: PostgreSQL cannot read it as jsonb. Go on without
+            # the pre-filter (it only ever narrows), from where the scan was.
+            conn.connection.dbapi_connection.rollback()
+            narrow, params = "", []
+            continue
         if not rows:
             return
         yield from records_from_rows(conn, rows, with_vectors=False)

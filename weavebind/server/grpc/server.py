@@ -16,7 +16,6 @@ from weavebind.server.auth import Authenticator
 from weavebind.server.grpc.proto import health_weaviate_pb2, weaviate_pb2_grpc
 from weavebind.server.grpc.service import WeaviateService
 from weavebind.server.monitoring import GrpcMetrics
-from weavebind.server.routes.meta import GRPC_MAX_MESSAGE_SIZE
 
 log = logging.getLogger("weavebind.grpc")
 
@@ -38,8 +37,11 @@ def _health_handler(state: Any) -> grpc.GenericRpcHandler:
 
 async def start_grpc(state: Any, authenticator: Authenticator, host: str, port: int) -> grpc.aio.Server:
     """Bind `host:port` (port 0: any free port, stored in `state.grpc_port`) and start serving."""
-    options = [("grpc.max_receive_message_length", GRPC_MAX_MESSAGE_SIZE),
-               ("grpc.max_send_message_length", GRPC_MAX_MESSAGE_SIZE)]
+    # One limit for every surface; /v1/meta advertises it and the v4 client sizes its channel by it. gRPC's core
+    # refuses a larger message (RESOURCE_EXHAUSTED) once it has received it, before Python sees it: a 50 MB
+    # message over a 1 MB limit cost the server 1x its size, transiently (bench/request_memory_bench.py).
+    limit = state.settings.weavebind_max_request_bytes
+    options = [("grpc.max_receive_message_length", limit), ("grpc.max_send_message_length", limit)]
     server = grpc.aio.server(options=options, interceptors=[GrpcMetrics()])
     weaviate_pb2_grpc.add_WeaviateServicer_to_server(WeaviateService(state, authenticator), server)
     server.add_generic_rpc_handlers((_health_handler(state),))

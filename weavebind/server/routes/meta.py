@@ -9,8 +9,6 @@ from starlette.routing import Route
 from weavebind.errors import NotFound
 from weavebind.server.http import JSON, blocking
 
-GRPC_MAX_MESSAGE_SIZE = 104858000
-
 
 async def meta(request: Request) -> Response:
     state = request.app.state
@@ -25,7 +23,7 @@ async def meta(request: Request) -> Response:
         "hostname": f"http://[::]:{state.port}",
         "version": settings.weavebind_weaviate_version,
         "modules": modules,
-        "grpcMaxMessageSize": GRPC_MAX_MESSAGE_SIZE,
+        "grpcMaxMessageSize": settings.weavebind_max_request_bytes,  # the gRPC server's limit too
     })
 
 
