@@ -19,19 +19,24 @@ WhereValue = NewType("WhereValue", object)
 JSONMap = NewType("JSONMap", object)
 
 
+class BadLiteral(ValueError):
+    """A literal of the wrong shape for one of our scalars: the client's mistake, reported by graphql-core as
+    "Expected value of type ..., but encountered error ..." (execute.py must not call it an internal error)."""
+
+
 def _literal(node: ValueNode, variables: dict[str, Any] | None = None) -> Any:
     return value_from_ast_untyped(node, variables)
 
 
 def _parse_map(node: ValueNode, variables: dict[str, Any] | None = None) -> Any:
     if not isinstance(node, ObjectValueNode):
-        raise ValueError("expected an object")
+        raise BadLiteral("expected an object")
     return value_from_ast_untyped(node, variables)
 
 
 def _parse_vector(node: ValueNode, variables: dict[str, Any] | None = None) -> Any:
     if not isinstance(node, ListValueNode):
-        raise ValueError("expected a list of numbers")
+        raise BadLiteral("expected a list of numbers")
     return value_from_ast_untyped(node, variables)
 
 
