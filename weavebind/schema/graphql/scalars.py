@@ -40,13 +40,26 @@ def _parse_vector(node: ValueNode, variables: dict[str, Any] | None = None) -> A
     return value_from_ast_untyped(node, variables)
 
 
+def _map_value(value: Any) -> Any:
+    if not isinstance(value, dict):
+        raise BadLiteral("expected an object")
+    return value
+
+
+def _vector_value(value: Any) -> Any:
+    if not isinstance(value, list):
+        raise BadLiteral("expected a list of numbers")
+    return value
+
+
+# parse_value checks variables ($v) as parse_literal checks literals: the same shapes, the same client errors.
 SCALARS = {
     Vector: strawberry.scalar(name="Vector", description="A vector: a list of numbers",
-                              parse_value=lambda v: v, parse_literal=_parse_vector),
+                              parse_value=_vector_value, parse_literal=_parse_vector),
     WhereValue: strawberry.scalar(name="WhereValue", description="A value (or list of values) of a where filter",
                                   parse_value=lambda v: v, parse_literal=_literal),
     JSONMap: strawberry.scalar(name="JSONMap", description="An object, e.g. target vector name → weight",
-                               parse_value=lambda v: v, parse_literal=_parse_map),
+                               parse_value=_map_value, parse_literal=_parse_map),
 }
 
 
