@@ -61,6 +61,9 @@ def test_the_results_of_all_searches_together_are_bounded(make_local_client):
     assert _refused(client, "{Get{a: V{t} b: V(limit: 51){t}}}") == expected.format(151)  # no limit: 100
     query = "query($l: Int, $o: Int) {Get{a: V(limit: $l, offset: $o){t}} Explore(" + NEAR + "){className}}"
     assert _refused(client, query, {"l": 100, "o": 31}) == expected.format(151)  # Explore's default limit: 20
+    threshold = "{Get{V(nearVector: {vector: [1, 0.5], certainty: 0.1}){t}}}"  # up to QUERY_MAXIMUM_RESULTS
+    assert _refused(client, threshold) == expected.format(10000)
+    assert _refused(client, "{Get{a: V(offset: 1){t} b: V(limit: 140){t}}}") == expected.format(151)  # 10 + 1
     aggregate = "{Aggregate{a: V(objectLimit: 100, " + NEAR + "){meta{count}} b: V(objectLimit: 51, " + NEAR + \
         "){meta{count}}}}"
     assert _refused(client, aggregate) == expected.format(151)

@@ -21,10 +21,10 @@ from graphql import (
     FragmentSpreadNode,
     GraphQLError,
     InlineFragmentNode,
-    IntValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
-    VariableNode,
+    Undefined,
+    value_from_ast_untyped,
 )
 from strawberry.extensions import SchemaExtension
 
@@ -54,28 +54,47 @@ def _fields(selection: SelectionSetNode | None, fragments: dict[str, FragmentDef
                 yield from _fields(fragment.selection_set, fragments, seen | {node.name.value})
 
 
-def _int_argument(node: FieldNode, name: str, variables: dict[str, Any]) -> int | None:
+def _argument(node: FieldNode, name: str, variables: dict[str, Any]) -> Any:
+    """An argument's value: plain data for literals and variables alike; None when absent."""
     for argument in node.arguments or ():
-        if argument.name.value != name:
-            continue
-        value = argument.value
-        if isinstance(value, IntValueNode):
-            return int(value.value)
-        if isinstance(value, VariableNode):
-            found = variables.get(value.name.value)
-            return found if isinstance(found, int) and not isinstance(found, bool) else None
+        if argument.name.value == name:
+            value = value_from_ast_untyped(argument.value, variables)
+            return None if value is Undefined else value
     return None
 
 
+def _int_argument(node: FieldNode, name: str, variables: dict[str, Any]) -> int | None:
+    value = _argument(node, name, variables)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _threshold(node: FieldNode, variables: dict[str, Any]) -> bool:
+    """Whether a near* argument carries a certainty or distance: without a limit, such a search returns everything
+    within the threshold, up to QUERY_MAXIMUM_RESULTS."""
+    for argument in node.arguments or ():
+        if argument.name.value.startswith("near"):
+            value = value_from_ast_untyped(argument.value, variables)
+            if isinstance(value, dict) and (value.get("certainty") or value.get("distance") is not None):
+                return True
+    return False
+
+
 def _results(node: FieldNode, root: str, variables: dict[str, Any], settings: Any) -> int:
-    """What one search may return, as its own limits compute it (negative values count as absent)."""
+    """What one search may return, as its own limits compute it (search/limits.py; negative values count as
+    absent)."""
     if root == "Aggregate":
         return max(_int_argument(node, "objectLimit", variables) or 0, 0)
     limit = _int_argument(node, "limit", variables)
     offset = max(_int_argument(node, "offset", variables) or 0, 0)
-    if limit is None or limit < 0:
-        limit = EXPLORE_DEFAULT_LIMIT if root == "Explore" else settings.query_defaults_limit_graphql
-    return limit + offset
+    if limit is not None and limit >= 0:
+        return limit + offset
+    if root == "Explore":
+        return EXPLORE_DEFAULT_LIMIT + offset
+    if _threshold(node, variables):
+        return max(settings.query_maximum_results, offset)
+    if _argument(node, "offset", variables) is None and _argument(node, "autocut", variables) is None:
+        return settings.query_defaults_limit_graphql + offset
+    return settings.query_defaults_limit + offset
 
 
 def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode | None:
