@@ -139,6 +139,13 @@ def _check_tokenization(prop: dict[str, Any]) -> None:
                                    f"use one of {', '.join(TOKENIZATIONS)}")
 
 
+# Upper bounds on HNSW's integers: FAISS holds them in C ints and allocates by them (a search heap of ef entries, 2 *
+# maxConnections neighbours per stored vector), so an unbounded value is a memory bomb or an overflow.
+MAX_HNSW_EF = 1_000_000
+HNSW_INT_MAXIMA = {"maxConnections": 2048, "efConstruction": MAX_HNSW_EF, "flatSearchCutoff": 2**31 - 1,
+                   "dynamicEfMin": MAX_HNSW_EF, "dynamicEfMax": MAX_HNSW_EF, "dynamicEfFactor": MAX_HNSW_EF}
+
+
 def check_vector_index(where: str, index_type: Any, config: Any) -> None:
     if index_type not in INDEX_TYPES:
         raise RestrictionViolation(f"{where}: unrecognized or unsupported vectorIndexType \"{index_type}\"; "
@@ -151,13 +158,15 @@ def check_vector_index(where: str, index_type: Any, config: Any) -> None:
     if distance not in METRICS:
         raise RestrictionViolation(f"{where}: vectorIndexConfig.distance '{distance}' is not supported; use one "
                                    f"of {', '.join(METRICS)}")
-    for key in ("maxConnections", "efConstruction", "flatSearchCutoff", "dynamicEfMin", "dynamicEfMax",
-                "dynamicEfFactor"):
+    for key, maximum in HNSW_INT_MAXIMA.items():
         value = config.get(key)
-        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value <= 0):
-            raise RestrictionViolation(f"{where}: vectorIndexConfig.{key} must be a positive integer, got {value!r}")
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value <= 0
+                                  or value > maximum):
+            raise RestrictionViolation(f"{where}: vectorIndexConfig.{key} must be a positive integer up to "
+                                       f"{maximum}, got {value!r}")
     check_single_compression(where, index_type, config)
     ef = config.get("ef")
-    if ef is not None and (not isinstance(ef, int) or isinstance(ef, bool) or (ef <= 0 and ef != -1)):
-        raise RestrictionViolation(f"{where}: vectorIndexConfig.ef must be -1 (dynamic) or a positive integer, "
-                                   f"got {ef!r}")
+    if ef is not None and (not isinstance(ef, int) or isinstance(ef, bool) or (ef <= 0 and ef != -1)
+                           or ef > MAX_HNSW_EF):
+        raise RestrictionViolation(f"{where}: vectorIndexConfig.ef must be -1 (dynamic) or a positive integer up to "
+                                   f"{MAX_HNSW_EF}, got {ef!r}")

@@ -12,6 +12,7 @@ from weavebind.search.errors import SearchError
 from weavebind.search.get import compile_where, query_vectors
 from weavebind.search.grouping import group_values
 from weavebind.search.keyword import hybrid_get
+from weavebind.search.limits import check_object_limit
 from weavebind.search.near import validate_near
 from weavebind.search.params import GetQuery, HybridQuery, NearQuery
 from weavebind.search.results import fetch, matching_records
@@ -77,6 +78,7 @@ def run_aggregate(ctx: SearchContext, q: AggregateQuery) -> list[AggregateGroup]
     """One group for the whole selection, or one per value of the groupBy property (largest groups first,
     at most `limit` of them)."""
     info = ctx.class_info(q.class_name, q.tenant)
+    check_object_limit(q.object_limit, ctx.settings)
     if q.count_only and not q.group_by and q.where is None and not q.near and q.hybrid is None:
         return [AggregateGroup(info, [], stored_count=ctx.store.count(info.key))]  # one SQL count, no scan
     records = _records(ctx, info, q)

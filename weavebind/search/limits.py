@@ -57,3 +57,12 @@ def explore_page(limit: int | None, offset: int | None, settings: Any) -> Page:
     if start < 0 or start + count > maximum:
         raise max_results_error(start, count, maximum)
     return Page(start, count, False)
+
+
+def check_object_limit(object_limit: int | None, settings: Any) -> None:
+    """Aggregate's objectLimit is how many nearest objects a vector or hybrid search collects; like a Get's limit it
+    may not exceed QUERY_MAXIMUM_RESULTS (Weaviate leaves it unbounded), and it cannot be negative."""
+    maximum = settings.query_maximum_results
+    if object_limit is not None and not 0 <= object_limit <= maximum:
+        raise SearchError(f"invalid objectLimit '{object_limit}': it must be between 0 and the configured "
+                          f"QUERY_MAXIMUM_RESULTS '{maximum}'")

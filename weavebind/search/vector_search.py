@@ -51,6 +51,9 @@ def _weights(entries: list[tuple[str, np.ndarray]], weights: dict | None) -> lis
                 raise SearchError(f"number of weights ({len(given)}) does not match number of query vectors "
                                   f"({count[target]}) for target vector {target!r}")
             given = given[seen.get(target, 0)]
+        if not isinstance(given, int | float) or isinstance(given, bool):
+            raise SearchError(f"weights: the weight of target vector {target!r} must be a number or a list of "
+                              f"numbers, got {given!r}")
         seen[target] = seen.get(target, 0) + 1
         out.append(float(given))
     return out

@@ -173,6 +173,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("QUERY_MAXIMUM_RESULTS", "10000", parse_positive_int,
             "Upper bound of offset + limit for any query, and of a batch delete's matches."),
     Setting("QUERY_HYBRID_MAXIMUM_RESULTS", "100", parse_positive_int, "Results fetched per leg of a hybrid search."),
+    Setting("WEAVEBIND_GRAPHQL_MAX_SEARCHES", "100", parse_positive_int,
+            "Most searches one GraphQL request may ask for: `Get` and `Aggregate` class fields (each alias counts) "
+            "and `Explore`. More → a GraphQL error before any search runs."),
+    Setting("WEAVEBIND_GRAPHQL_MAX_RESULTS", "100000", parse_positive_int,
+            "Most results one GraphQL request may ask for: limit + offset (default limit where absent; objectLimit "
+            "for Aggregate) summed over its searches. More → a GraphQL error before any search runs."),
     Setting("DEFAULT_VECTORIZER_MODULE", "none", str,
             "Vectorizer of classes created without one: `none` or an enabled module."),
     Setting("ENABLE_MODULES", "", parse_modules,

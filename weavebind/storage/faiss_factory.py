@@ -51,6 +51,10 @@ _WEAVIATE_INT_KEYS = {
     "flatSearchCutoff": "flat_search_cutoff",
 }
 
+# FAISS keeps efSearch in a C int and allocates a heap of that many entries per search: the hard ceiling of any ef
+# (the vector index also caps it at the number of stored vectors, past which HNSW search is exhaustive anyway).
+MAX_EF = 2**31 - 1
+
 # GPU brute-force k-selection is limited to 2048 in FAISS; beyond that the CPU path answers.
 GPU_MAX_K = 2048
 
@@ -102,7 +106,7 @@ class IndexConfig:
         ef = self.ef
         if ef < 0:
             ef = min(max(k * self.dynamic_ef_factor, self.dynamic_ef_min), self.dynamic_ef_max)
-        return max(ef, k)
+        return min(max(ef, k), MAX_EF)
 
     def fingerprint(self) -> str:
         """What a saved index depends on. Search-time settings (ef*, flatSearchCutoff, use_gpu) are left out:

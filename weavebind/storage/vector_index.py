@@ -206,6 +206,9 @@ class VectorIndex:
                 raise DimensionMismatchError(f"vector lengths don't match: {q.size} vs {self._dim}")
             if self._live_count() == 0:
                 return _empty()
+            # more than the live vectors cannot come back; a larger k would only size FAISS's result buffers
+            # (and efSearch, a C int) after a number the caller chose
+            k = min(k, self._live_count())
             cand = None if allowed is None else self._live_subset(allowed)
             if cand is not None and self._filtered_ef(k, cand.size) is None:
                 return self._rank(q, cand, k)
@@ -250,6 +253,7 @@ class VectorIndex:
                 return found
         sel = ff.selector(cand) if cand is not None else self._tomb_selector()
         ef = self.config.search_ef(k) if cand is None else self._filtered_ef(k, cand.size)
+        ef = min(ef, max(k, self._index.ntotal))  # a larger efSearch visits nothing more, it only costs memory
         params = ff.search_params(self.config.storage, sel, ef)
         # OpenMP team size is per calling thread. One query on HNSW gains nothing from a team, and IndexIDMap's
         # label-mapping loop would start one per query (about 1 ms on 2 cores); flat scans do use every core.

@@ -16,6 +16,7 @@ from strawberry.schema.config import StrawberryConfig
 
 from weavebind.schema.graphql.aggregate_types import AggregateShared, aggregate_type
 from weavebind.schema.graphql.arguments import aggregate_arguments, explore_arguments, get_arguments
+from weavebind.schema.graphql.budget import SearchBudget
 from weavebind.schema.graphql.dynamic import default_resolver, field, object_type
 from weavebind.schema.graphql.execute import WeaviateSchema
 from weavebind.schema.graphql.fastpath import MAX_CACHED_TEXT
@@ -101,7 +102,7 @@ def build_schema(classes: list[ClassInfo], modalities: Modalities,
     # shape hits them, and parsing plus validation drop from milliseconds to a dictionary lookup.
     return WeaviateSchema(query=root, config=config,
                           extensions=[_depth_limiter, lambda: TextParserCache(maxsize=256),
-                                      lambda: TextValidationCache(maxsize=256)])
+                                      lambda: TextValidationCache(maxsize=256), SearchBudget])
 
 
 class SchemaHolder:

@@ -14,6 +14,7 @@ from graphql import GraphQLError
 from weavebind.errors import ApiError
 from weavebind.schema.graphql.fastpath import MAX_CACHED_TEXT, GetPlan, PlanCache, compile_plan
 from weavebind.schema.graphql.lift import lift_vectors
+from weavebind.schema.graphql.scalars import BadLiteral
 from weavebind.schema.graphql.scan import brackets
 from weavebind.search.errors import SearchError
 
@@ -42,8 +43,11 @@ class WeaviateSchema(strawberry.Schema):
 
 def _refused(error: BaseException) -> bool:
     """A request the client must change (its message is the answer), not a fault of the server: the query
-    layer's SearchError, graphql-core's own, and a 4xx ApiError (e.g. a tenant that is missing or inactive)."""
-    return isinstance(error, SearchError | GraphQLError) or (isinstance(error, ApiError) and error.status < 500)
+    layer's SearchError, graphql-core's own, a literal of the wrong shape for one of our scalars (scalars.py), and
+    a 4xx ApiError (e.g. a tenant that is missing or inactive)."""
+    if isinstance(error, SearchError | GraphQLError | BadLiteral):
+        return True
+    return isinstance(error, ApiError) and error.status < 500
 
 
 def translate(message: str) -> str:

@@ -19,29 +19,47 @@ WhereValue = NewType("WhereValue", object)
 JSONMap = NewType("JSONMap", object)
 
 
+class BadLiteral(ValueError):
+    """A literal of the wrong shape for one of our scalars: the client's mistake, reported by graphql-core as
+    "Expected value of type ..., but encountered error ..." (execute.py must not call it an internal error)."""
+
+
 def _literal(node: ValueNode, variables: dict[str, Any] | None = None) -> Any:
     return value_from_ast_untyped(node, variables)
 
 
 def _parse_map(node: ValueNode, variables: dict[str, Any] | None = None) -> Any:
     if not isinstance(node, ObjectValueNode):
-        raise ValueError("expected an object")
+        raise BadLiteral("expected an object")
     return value_from_ast_untyped(node, variables)
 
 
 def _parse_vector(node: ValueNode, variables: dict[str, Any] | None = None) -> Any:
     if not isinstance(node, ListValueNode):
-        raise ValueError("expected a list of numbers")
+        raise BadLiteral("expected a list of numbers")
     return value_from_ast_untyped(node, variables)
 
 
+def _map_value(value: Any) -> Any:
+    if not isinstance(value, dict):
+        raise BadLiteral("expected an object")
+    return value
+
+
+def _vector_value(value: Any) -> Any:
+    if not isinstance(value, list):
+        raise BadLiteral("expected a list of numbers")
+    return value
+
+
+# parse_value checks variables ($v) as parse_literal checks literals: the same shapes, the same client errors.
 SCALARS = {
     Vector: strawberry.scalar(name="Vector", description="A vector: a list of numbers",
-                              parse_value=lambda v: v, parse_literal=_parse_vector),
+                              parse_value=_vector_value, parse_literal=_parse_vector),
     WhereValue: strawberry.scalar(name="WhereValue", description="A value (or list of values) of a where filter",
                                   parse_value=lambda v: v, parse_literal=_literal),
     JSONMap: strawberry.scalar(name="JSONMap", description="An object, e.g. target vector name → weight",
-                               parse_value=lambda v: v, parse_literal=_parse_map),
+                               parse_value=_map_value, parse_literal=_parse_map),
 }
 
 

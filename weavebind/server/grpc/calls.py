@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import grpc
+from google.protobuf.message import DecodeError
 
 from weavebind.errors import ApiError
 from weavebind.search.errors import SearchError
@@ -48,6 +49,38 @@ def _authorization(context: grpc.aio.ServicerContext) -> str | None:
     return None
 
 
+class Unparsable:
+    """What a request deserializer yields for bytes protobuf cannot parse. grpc's own handling of a failing
+    deserializer logs a traceback and answers INTERNAL before any credentials are looked at; this placeholder lets
+    the call authenticate first and then answer INVALID_ARGUMENT."""
+
+    def __init__(self, message_type: str, reason: str):
+        self.message_type = message_type
+        self.reason = reason
+
+
+def tolerant(deserializer: Callable[[bytes], Any] | None) -> Callable[[bytes], Any] | None:
+    """`deserializer` (a message class's FromString), answering `Unparsable` instead of raising on bad bytes."""
+    if deserializer is None:
+        return None
+    message_type = getattr(getattr(deserializer, "__self__", None), "__name__", "request")
+
+    def parse(data: bytes) -> Any:
+        try:
+            return deserializer(data)
+        except DecodeError as exc:
+            return Unparsable(message_type, str(exc) or "truncated or malformed message")
+
+    return parse
+
+
+def authenticate(authenticator: Authenticator, context: grpc.aio.ServicerContext, operation: str,
+                 read: bool) -> None:
+    """Raise ApiError (401/403) unless the call's credentials may make `operation`."""
+    principal = authenticator.authenticate(_authorization(context))
+    authenticator.authorize_operation(principal, read, operation)
+
+
 def rpc(operation: str, read: bool) -> Callable[[Handler], Handler]:
     """Wrap a servicer method: authenticate and authorize the caller like REST, then map failures to status codes.
 
@@ -58,8 +91,9 @@ def rpc(operation: str, read: bool) -> Callable[[Handler], Handler]:
         async def call(self: Any, request: Any, context: grpc.aio.ServicerContext) -> Any:
             authenticator: Authenticator = self.authenticator
             try:
-                principal = authenticator.authenticate(_authorization(context))
-                authenticator.authorize_operation(principal, read, operation)
+                authenticate(authenticator, context, operation, read)
+                if isinstance(request, Unparsable):
+                    raise ApiError(f"the request is not a valid protobuf message: {request.reason}", status=400)
                 return await method(self, request, context)
             except ApiError as exc:
                 if exc.status >= 500:

@@ -13,6 +13,7 @@ from typing import Any
 import grpc
 
 from weavebind.server.auth import Authenticator
+from weavebind.server.grpc.calls import tolerant
 from weavebind.server.grpc.proto import health_weaviate_pb2, weaviate_pb2_grpc
 from weavebind.server.grpc.service import WeaviateService
 from weavebind.server.monitoring import GrpcMetrics
@@ -35,6 +36,31 @@ def _health_handler(state: Any) -> grpc.GenericRpcHandler:
     return grpc.method_handlers_generic_handler("grpc.health.v1.Health", {"Check": method})
 
 
+class _Handlers:
+    """Collects the method handlers the generated `add_WeaviateServicer_to_server` registers."""
+
+    def __init__(self) -> None:
+        self.service = ""
+        self.handlers: dict[str, Any] = {}
+
+    def add_registered_method_handlers(self, service: str, handlers: dict[str, Any]) -> None:
+        self.service, self.handlers = service, handlers
+
+    def add_generic_rpc_handlers(self, _handlers: Any) -> None:
+        pass
+
+
+def _add_service(servicer: WeaviateService, server: grpc.aio.Server) -> None:
+    """Register the Weaviate service with deserializers that never raise (calls.tolerant), so bytes protobuf cannot
+    parse reach the handler's auth check and become INVALID_ARGUMENT instead of a logged INTERNAL."""
+    found = _Handlers()
+    weaviate_pb2_grpc.add_WeaviateServicer_to_server(servicer, found)
+    handlers = {name: handler._replace(request_deserializer=tolerant(handler.request_deserializer))
+                for name, handler in found.handlers.items()}
+    server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(found.service, handlers),))
+    server.add_registered_method_handlers(found.service, handlers)
+
+
 async def start_grpc(state: Any, authenticator: Authenticator, host: str, port: int) -> grpc.aio.Server:
     """Bind `host:port` (port 0: any free port, stored in `state.grpc_port`) and start serving."""
     # One limit for every surface; /v1/meta advertises it and the v4 client sizes its channel by it. gRPC's core
@@ -43,7 +69,7 @@ async def start_grpc(state: Any, authenticator: Authenticator, host: str, port: 
     limit = state.settings.weavebind_max_request_bytes
     options = [("grpc.max_receive_message_length", limit), ("grpc.max_send_message_length", limit)]
     server = grpc.aio.server(options=options, interceptors=[GrpcMetrics()])
-    weaviate_pb2_grpc.add_WeaviateServicer_to_server(WeaviateService(state, authenticator), server)
+    _add_service(WeaviateService(state, authenticator), server)
     server.add_generic_rpc_handlers((_health_handler(state),))
     try:
         bound = server.add_insecure_port(f"{host}:{port}")

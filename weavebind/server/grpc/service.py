@@ -13,7 +13,7 @@ from weavebind.schema.batch import delete_matching, import_objects
 from weavebind.schema.references import ReferenceService
 from weavebind.server.auth import Authenticator
 from weavebind.server.grpc import aggregate, convert, search
-from weavebind.server.grpc.calls import rpc
+from weavebind.server.grpc.calls import authenticate, rpc, status_of
 from weavebind.server.grpc.filters import to_where
 from weavebind.server.grpc.proto import batch_delete_pb2, batch_pb2, tenants_pb2, weaviate_pb2_grpc
 from weavebind.server.http import blocking
@@ -125,6 +125,10 @@ class WeaviateService(weaviate_pb2_grpc.WeaviateServicer):
         return await _timed(tenants_get, self.state, request)
 
     async def BatchStream(self, request_iterator: Any, context: grpc.aio.ServicerContext) -> Any:  # noqa: N802
+        try:  # credentials first, as on every other call: an anonymous caller learns nothing about the server
+            authenticate(self.authenticator, context, "BatchStream", read=False)
+        except ApiError as exc:
+            await context.abort(status_of(exc), exc.message)
         await context.abort(grpc.StatusCode.UNIMPLEMENTED, "BatchStream (server-side batching) is not available "
                             "in weavebind; use dynamic or fixed-size batching")
 
