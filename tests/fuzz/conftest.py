@@ -15,6 +15,7 @@ import time
 import httpx
 import pytest
 import uvicorn
+from hypothesis import HealthCheck
 
 from tests.fuzz import dataset
 from weavebind.server.app import create_app
@@ -27,6 +28,12 @@ REQUEST_SECONDS = 10.0
 def examples(ci_default: int) -> int:
     """Examples per property: the CI default times WEAVEBIND_FUZZ_EXAMPLES (1 when unset)."""
     return ci_default * max(1, int(os.environ.get("WEAVEBIND_FUZZ_EXAMPLES", "1")))
+
+
+# CI runs the same examples every time (a failure is never a fluke of the draw); a longer local run with
+# WEAVEBIND_FUZZ_EXAMPLES set draws new ones on each run. No example database: nothing is written to the checkout.
+HYPOTHESIS = dict(deadline=None, derandomize="WEAVEBIND_FUZZ_EXAMPLES" not in os.environ, database=None,
+                  suppress_health_check=list(HealthCheck))
 
 
 class LiveServer:

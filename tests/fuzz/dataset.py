@@ -52,8 +52,8 @@ def seed(http) -> None:
         _ok(http.post("/v1/schema", json=definition))
     _ok(http.post("/v1/schema/Note/tenants", json=[{"name": n, "activityStatus": "HOT"} for n in TENANTS]))
     _ok(http.post("/v1/aliases", json={"alias": ALIAS, "class": "Article"}))
-    objects = [{"class": "Author", "id": uid, "vector": _vector(i), "properties": {"name": f"author {i}", "age": 30 + i}}
-               for i, uid in enumerate(AUTHORS)]
+    objects = [{"class": "Author", "id": uid, "vector": _vector(i),
+                "properties": {"name": f"author {i}", "age": 30 + i}} for i, uid in enumerate(AUTHORS)]
     objects += [{"class": "Article", "id": uid, "vector": _vector(i + 10), "properties": {
         "title": f"title {i}", "body": f"body of article {i} about cats and dogs", "wordCount": 100 * i,
         "rating": i / 3, "tags": ["a", f"t{i}"], "published": f"2024-01-0{i + 1}T00:00:00Z",

@@ -14,10 +14,10 @@ from collections import Counter
 
 import pytest
 import requests
-from hypothesis import HealthCheck, settings
+from hypothesis import settings
 
 from tests.fuzz import dataset
-from tests.fuzz.conftest import REQUEST_SECONDS, examples
+from tests.fuzz.conftest import HYPOTHESIS, REQUEST_SECONDS, examples
 from tests.fuzz.test_openapi_routes import SPEC
 
 schemathesis = pytest.importorskip("schemathesis")
@@ -71,8 +71,7 @@ def report_statuses():
 
 
 @schema.parametrize()
-@settings(max_examples=examples(12), deadline=None, derandomize=True, database=None,
-          suppress_health_check=list(HealthCheck))
+@settings(max_examples=examples(12), **HYPOTHESIS)
 def test_rest_operation(case, fixed):
     writes = case.method.upper() in WRITES
     before = dataset.digest(fixed.store) if writes else None
