@@ -28,3 +28,10 @@ def test_sort_with_a_null_item(seeded):
         "sort parameter at position 0: path parameter cannot be empty"]
     assert graphql_errors(seeded, '{Get{Article(sort:[{path:["title"]}, null]){title}}}') == [
         "sort parameter at position 1: path parameter cannot be empty"]
+
+
+def test_group_by_with_a_null_item(seeded):
+    # GraphQL lets `groupBy` hold null; it was a TypeError ("internal error") joining the path.
+    assert graphql_errors(seeded, "{Aggregate{Author(groupBy:[null]){meta{count}}}}") == [
+        "could not extract groupBy path: no such prop with name '' found in class 'Author' in the schema. Check "
+        "your schema files for which properties in this class are available"]
