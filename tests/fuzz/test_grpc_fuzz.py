@@ -31,13 +31,15 @@ WRITES = {"BatchObjects", "BatchDelete", "BatchReferences", "BatchStream"}
 FAULTS = {grpc.StatusCode.INTERNAL, grpc.StatusCode.UNKNOWN, grpc.StatusCode.DEADLINE_EXCEEDED,
           grpc.StatusCode.UNAVAILABLE}
 CODES: Counter = Counter()
+SLOWEST = [0.0]
 
 
 @pytest.fixture(scope="module")
 def channel(live):
     with grpc.insecure_channel(live.grpc_target) as opened:
         yield opened
-    print(f"\ngRPC fuzz: {sum(CODES.values())} calls, codes {dict(sorted(CODES.items()))}")
+    print(f"\ngRPC fuzz: {sum(CODES.values())} calls, codes {dict(sorted(CODES.items()))}, "
+          f"slowest {SLOWEST[0]:.2f} s")
 
 
 @functools.cache
@@ -66,6 +68,7 @@ def check(live, channel, method: str, payload: bytes, shown) -> None:
     code = call(channel, method, payload)
     elapsed = time.monotonic() - started
     CODES[f"{method} {code.name}"] += 1
+    SLOWEST[0] = max(SLOWEST[0], elapsed)
     assert code not in FAULTS, f"{method} -> {code.name}: {shown()}"
     assert elapsed < REQUEST_SECONDS, f"{method} took {elapsed:.1f} s: {shown()}"
     if before is not None and code != grpc.StatusCode.OK:

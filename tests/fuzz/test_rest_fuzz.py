@@ -34,6 +34,7 @@ NAMES = {
 }
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 STATUSES: Counter = Counter()
+SLOWEST = [0.0]
 SESSION = requests.Session()  # keep-alive, as clients do: a fault that drops the connection shows up as an error
 
 
@@ -66,7 +67,8 @@ schema = schemathesis.openapi.from_dict(steered_spec())
 @pytest.fixture(scope="module", autouse=True)
 def report_statuses():
     yield
-    print(f"\nREST fuzz: {sum(STATUSES.values())} requests, statuses {dict(sorted(STATUSES.items()))}")
+    print(f"\nREST fuzz: {sum(STATUSES.values())} requests, statuses {dict(sorted(STATUSES.items()))}, "
+          f"slowest {SLOWEST[0]:.2f} s")
 
 
 @schema.parametrize()
@@ -78,6 +80,7 @@ def test_rest_operation(case, fixed):
     response = case.call(base_url=fixed.url, session=SESSION, timeout=REQUEST_SECONDS)
     elapsed = time.monotonic() - started
     STATUSES[response.status_code] += 1
+    SLOWEST[0] = max(SLOWEST[0], elapsed)
     shown = f"{case.method} {case.formatted_path} -> {response.status_code} {response.text[:300]}"
     assert response.status_code < 500, shown
     assert elapsed < REQUEST_SECONDS, shown
