@@ -86,7 +86,8 @@ def run_aggregate(ctx: SearchContext, q: AggregateQuery) -> list[AggregateGroup]
         return [AggregateGroup(info, records)]
     prop = q.group_by[0]
     if len(q.group_by) != 1 or prop not in info.properties:
-        raise SearchError(f"could not extract groupBy path: no such prop with name '{'.'.join(q.group_by)}' "
+        path = ".".join(p or "" for p in q.group_by)  # GraphQL allows `groupBy: [null]`
+        raise SearchError(f"could not extract groupBy path: no such prop with name '{path}' "
                           f"found in class '{info.name}' in the schema. Check your schema files for which "
                           "properties in this class are available")
     groups: dict[str, list[ObjectRecord]] = {}

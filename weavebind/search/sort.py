@@ -16,6 +16,7 @@ def parse_sort(info: ClassInfo, raw: Sequence[dict[str, Any]]) -> list[tuple[str
     """[(property or special name, descending)], checked against the class."""
     specs = []
     for index, item in enumerate(raw):
+        item = item or {}  # GraphQL allows `sort: [null]`: an item without a path
         path = item.get("path") or []
         where = f"sort parameter at position {index}"
         if not path:

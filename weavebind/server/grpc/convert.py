@@ -33,9 +33,16 @@ def _number_array(prop: Any) -> list[float]:
     return list(prop.values)
 
 
+def _struct(struct: Any) -> dict[str, Any]:
+    try:
+        return MessageToDict(struct)
+    except ValueError as exc:  # a NaN or infinite number_value: JSON (and so a stored property) cannot hold it
+        raise Unprocessable(f"invalid object: non_ref_properties: {exc}") from None
+
+
 def properties(message: Any) -> dict[str, Any]:
     """`BatchObject.Properties` or a nested `ObjectPropertiesValue` → a JSON properties object."""
-    out: dict[str, Any] = MessageToDict(message.non_ref_properties) if message.HasField("non_ref_properties") else {}
+    out: dict[str, Any] = _struct(message.non_ref_properties) if message.HasField("non_ref_properties") else {}
     for prop in message.number_array_properties:
         out[prop.prop_name] = _number_array(prop)
     for group in (message.int_array_properties, message.text_array_properties, message.boolean_array_properties):
