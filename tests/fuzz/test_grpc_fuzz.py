@@ -119,9 +119,6 @@ def test_random_bytes(fixed, channel, method, data):
 UNPARSABLE = [b"\x00", b"\xff" * 6, b"\x0a\x05ab", b"\x12\x80\x80\x80\x80\x10"]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 11 item 8 (fixed separately): bytes that protobuf cannot parse end in "
-                   "UNKNOWN, raised by grpcio's deserializer before weavebind sees the call, with a traceback at "
-                   "ERROR; remove this mark when that fix lands")
 @pytest.mark.parametrize("method", sorted(set(METHODS) - {"BatchStream"}))
 def test_unparsable_bytes(live, channel, method):
     for payload in UNPARSABLE:
