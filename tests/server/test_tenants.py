@@ -54,6 +54,7 @@ def test_tenants_api_create_list_get_update_delete(client):
     ([{"name": "bad name"}], "tenant name at index 0: tenant name should only contain alphanumeric"),
     ([{"name": "a" * 65}], "with a length between 1 and 64 characters"),
     ([{"name": "x"}, {"name": "x"}], "duplicate tenant name x"),
+    ([{"name": "x\n"}], "tenant name at index 0: tenant name should only contain"),
     ([{"name": "x", "activityStatus": "WARM"}], "invalid activity status 'WARM' at index 0"),
     ([{"name": "x", "activityStatus": {"HOT": 1}}], "invalid activity status {'HOT': 1} at index 0"),
     ([{"name": "x", "activityStatus": ["HOT"]}], "invalid activity status ['HOT'] at index 0"),

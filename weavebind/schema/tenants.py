@@ -18,7 +18,7 @@ from weavebind.schema.models import ClassInfo
 from weavebind.storage.records import storage_key
 from weavebind.storage.store import Store
 
-TENANT_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+TENANT_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")  # fullmatch: "$" would let a final newline through
 NAME_RULE = ("tenant name should only contain alphanumeric characters (a-z, A-Z, 0-9), underscore (_), and hyphen "
              "(-), with a length between 1 and 64 characters")
 # What clients send (Weaviate ≥ 1.26 names and the older ones) → what is stored.
@@ -76,7 +76,7 @@ class TenantRegistry:
         return dataclasses.replace(info, tenant=tenant)
 
     def _auto_create(self, info: ClassInfo, tenant: str) -> str:
-        if not TENANT_NAME.match(tenant):
+        if not TENANT_NAME.fullmatch(tenant):
             raise TenantError(f"tenant name {tenant!r}: {NAME_RULE}")
         with self.lock:
             if tenant not in self.statuses.get(info.name, {}):
@@ -179,7 +179,7 @@ class TenantRegistry:
 def _check_names(names: list[Any]) -> None:
     seen: set[str] = set()
     for position, name in enumerate(names):
-        if not isinstance(name, str) or not TENANT_NAME.match(name):
+        if not isinstance(name, str) or not TENANT_NAME.fullmatch(name):
             raise Unprocessable(f"tenant name at index {position}: {NAME_RULE}")
         if name in seen:
             raise Unprocessable(f"duplicate tenant name {name}")
