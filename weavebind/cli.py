@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import gc
 import logging
+import socket
 import sys
 
 from weavebind import migrate as migrate_command
@@ -29,12 +30,33 @@ def _serve(args: argparse.Namespace) -> int:
     level = settings.log_level.upper()
     logging.basicConfig(level=getattr(logging, level, logging.INFO),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = create_app(settings, port=args.port, host=args.host)
+    workers = args.workers or settings.weavebind_workers
+    if args.worker_id is None and workers > 1:
+        from weavebind.server.workers import Supervisor
+
+        serve_args = ["--host", args.host, "--port", str(args.port), "--keep-alive-timeout",
+                      str(args.keep_alive_timeout)]
+        return Supervisor(settings.replace(weavebind_workers=workers), serve_args, workers, args.host).run()
+    app = create_app(settings, port=args.port, host=args.host, worker_id=args.worker_id)
     _tune_garbage_collector()
     # No per-request access log below debug, as Weaviate: a log line per query cost ~10 % of a vector query.
-    uvicorn.run(app, host=args.host, port=args.port, log_level=settings.log_level.lower(),
-                access_log=level in ("DEBUG", "TRACE"), timeout_keep_alive=int(args.keep_alive_timeout))
+    config = uvicorn.Config(app, host=args.host, port=args.port, log_level=settings.log_level.lower(),
+                            access_log=level in ("DEBUG", "TRACE"), timeout_keep_alive=int(args.keep_alive_timeout))
+    server = uvicorn.Server(config)
+    # A worker shares the port with its siblings (SO_REUSEPORT: the kernel spreads connections over them).
+    server.run(sockets=[_shared_socket(args.host, args.port)] if args.worker_id is not None else None)
     return 0
+
+
+def _shared_socket(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
 
 
 def _tune_garbage_collector() -> None:
@@ -65,6 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8080)
     serve.add_argument("--scheme", default="http", help="only http; kept for Weaviate's command line")
     serve.add_argument("--keep-alive-timeout", default=5, type=float)
+    serve.add_argument("--workers", type=int, default=0,
+                       help="worker processes answering on the same ports (default: WEAVEBIND_WORKERS, 1)")
+    serve.add_argument("--worker-id", type=int, default=None, help=argparse.SUPPRESS)  # set by the supervisor
     # Accepted and ignored so Weaviate's docker-compose command lines run unchanged.
     for ignored in ("--read-timeout", "--write-timeout", "--cleanup-timeout", "--graceful-timeout",
                     "--max-header-size", "--socket-path", "--tls-host", "--tls-port", "--tls-certificate",

@@ -38,13 +38,13 @@ class SchemaService:
         self.lock = threading.RLock()
         self.tenants = TenantRegistry(store, self.get)
         self.aliases = AliasRegistry(store, lambda: set(self.classes), self._changed)
+        store.schema_listeners.append(self.reload)
 
     def load(self) -> dict[str, dict]:
         """Read the stored classes and tenants; returns the index specs of every storage key for `Store.open` (a
         class's own, or its active tenants' for a multi-tenant class)."""
         with self.lock:
-            for config in self.store.load_classes():
-                self.classes[config["class"]] = ClassInfo.from_config(config)
+            self.classes = {config["class"]: ClassInfo.from_config(config) for config in self.store.load_classes()}
             active = self.tenants.load()
             self.aliases.load()
             specs = {}
@@ -52,6 +52,13 @@ class SchemaService:
                 for key in active.get(name, []) if info.multi_tenant else [name]:
                     specs[key] = info.index_specs()
             return specs
+
+    def reload(self) -> None:
+        """Take the schema another server sharing the database changed (Store.sync calls this): classes, tenants
+        and aliases are read again, the store's indexes follow, and the GraphQL schema is rebuilt."""
+        with self.lock:
+            self.store.reconcile(self.load())
+            self._changed()
 
     def get(self, name: str) -> ClassInfo | None:
         """The class called `name`, or the class the alias `name` points to."""

@@ -18,6 +18,7 @@ from weavebind.schema.defaults import filter_strategy_for
 from weavebind.schema.objects import ObjectOptions, ObjectService
 from weavebind.schema.service import SchemaOptions, SchemaService
 from weavebind.server.auth import Authenticator, AuthMiddleware
+from weavebind.server.cluster import ChangeSync
 from weavebind.server.errors import EXCEPTION_HANDLERS
 from weavebind.server.graphql_lane import GraphQLLane
 from weavebind.server.grpc.server import start_grpc, stop_grpc
@@ -46,10 +47,19 @@ log = logging.getLogger("weavebind")
 WORKER_THREADS = 32
 
 
+def index_role(worker_id: int | None) -> str:
+    """"own": build and search its own indexes (one process, or a node); "publish": worker 0, which also writes
+    them for its siblings; "map": the other workers, which search what worker 0 published (storage/indexes.py)."""
+    if worker_id is None:
+        return "own"
+    return "publish" if worker_id == 0 else "map"
+
+
 def _open_services(app: Starlette, settings: Settings, modules: ModuleRegistry) -> None:
     store = Store(settings.database_url, settings.data_path, use_gpu=settings.enable_cuda,
                   snapshot_seconds=settings.weavebind_index_snapshot_seconds,
-                  sqlite_synchronous=settings.weavebind_sqlite_synchronous)
+                  sqlite_synchronous=settings.weavebind_sqlite_synchronous, shared=settings.shares_database,
+                  index_role=index_role(app.state.worker_id))
     schema_service = SchemaService(store, SchemaOptions(
         default_vectorizer=settings.default_vectorizer_module,
         default_distance=settings.default_vector_distance_metric,
@@ -75,9 +85,11 @@ async def _start_grpc(app: Starlette, authenticator: Authenticator, host: str, p
         raise
 
 
-def create_app(settings: Settings | None = None, port: int = 8080, host: str = "127.0.0.1") -> Starlette:
+def create_app(settings: Settings | None = None, port: int = 8080, host: str = "127.0.0.1",
+               worker_id: int | None = None) -> Starlette:
     """Build the app. Settings are parsed now, so a malformed variable fails before the server listens.
-    `host` is where the gRPC server listens (GRPC_PORT); the CLI passes the HTTP server's `--host`."""
+    `host` is where the gRPC server listens (GRPC_PORT); the CLI passes the HTTP server's `--host`. `worker_id`:
+    this process is one of `weavebind serve --workers N` (0 builds and publishes the vector indexes)."""
     settings = settings or load_settings()
     authenticator = Authenticator(settings)
 
@@ -122,10 +134,11 @@ def create_app(settings: Settings | None = None, port: int = 8080, host: str = "
                 *references.routes, *batch.routes, *graphql.routes, *nodes.routes, *backups.routes],
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[Middleware(HttpMetrics), Middleware(AuthMiddleware, authenticator=authenticator),
-                    Middleware(GraphQLLane)],
+                    Middleware(ChangeSync), Middleware(GraphQLLane)],
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.worker_id = worker_id
     app.state.port = port
     app.state.ready = False
     return app

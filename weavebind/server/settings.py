@@ -39,6 +39,13 @@ def parse_int(raw: str) -> int:
         raise ValueError(f"expected an integer, got {raw!r}") from None
 
 
+def parse_auto_bool(raw: str) -> str:
+    value = raw.strip().lower()
+    if value == "auto":
+        return value
+    return "true" if parse_bool(raw) else "false"
+
+
 def parse_port(raw: str) -> int:
     port = parse_int(raw)
     if not 0 < port < 65536:
@@ -250,6 +257,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("WEAVEBIND_SQLITE_SYNCHRONOUS", "NORMAL", parse_synchronous,
             "SQLite durability: NORMAL = an acknowledged write survives a crash or kill -9 of the server; FULL = "
             "also survives power loss (fsync per commit, slower imports)."),
+    Setting("WEAVEBIND_WORKERS", "1", parse_positive_int,
+            "Worker processes that answer HTTP and gRPC on the same ports (`weavebind serve --workers N` wins). "
+            "Worker 0 builds the vector indexes and publishes them; the others map them read-only, so the "
+            "indexes take memory once. See docs/deploy.md."),
+    Setting("WEAVEBIND_SHARED_DATABASE", "auto", parse_auto_bool,
+            "Whether other servers write to the same database (worker processes, nodes over one PostgreSQL): "
+            "each request then first applies their changes, so it sees every write acknowledged before it "
+            "started. auto = true for PostgreSQL and for more than one worker; false for one SQLite process."),
     Setting("WEAVEBIND_INDEX_SNAPSHOT_SECONDS", "30", parse_positive_int,
             "How often changed FAISS indexes are written to disk; a restart replays only later changes from SQL."),
     # In-process models and `weavebind inference` (weavebind/vectorizers/models, docs/models.md).
@@ -310,6 +325,14 @@ class Settings:
         if self.weavebind_database_url:
             return self.weavebind_database_url
         return f"sqlite:///{self.data_path / 'weavebind.sqlite3'}"
+
+    @property
+    def shares_database(self) -> bool:
+        """Whether other servers may write to this server's database (WEAVEBIND_SHARED_DATABASE)."""
+        chosen = self.weavebind_shared_database
+        if chosen != "auto":
+            return chosen == "true"
+        return not self.database_url.startswith("sqlite") or self.weavebind_workers > 1
 
     def replace(self, **changes: Any) -> Settings:
         return Settings({**self.values, **changes})

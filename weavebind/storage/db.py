@@ -8,9 +8,13 @@ from sqlalchemy import Engine, create_engine, event, insert, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import SingletonThreadPool
 
-from weavebind.storage.tables import kv, metadata
+from weavebind.storage.coordination import exclusive
+from weavebind.storage.tables import kv, metadata, objects
 
 SEQUENCE_KEY = "seq"
+SCHEMA_KEY = "schema"  # bumped by every schema change: other servers reload their schema when it moves
+DELETES_HORIZON_KEY = "deleted_horizon"  # deletions up to this change number are no longer in wb_deleted
+COUNTERS = (SEQUENCE_KEY, SCHEMA_KEY, DELETES_HORIZON_KEY)
 
 
 SQLITE_SYNCHRONOUS = ("OFF", "NORMAL", "FULL", "EXTRA")
@@ -30,10 +34,16 @@ def create_db_engine(url: str, sqlite_synchronous: str = "NORMAL") -> Engine:
         event.listen(engine, "connect", lambda conn, _record: _configure_sqlite(conn, sqlite_synchronous))
     else:
         engine = create_engine(url, pool_size=8, max_overflow=8, pool_pre_ping=True)
-    metadata.create_all(engine)
-    with engine.begin() as conn:
-        if conn.execute(select(kv.c.value).where(kv.c.key == SEQUENCE_KEY)).first() is None:
-            conn.execute(insert(kv).values(key=SEQUENCE_KEY, value=0))
+    with engine.connect() as lock_conn, exclusive(lock_conn, "create-tables"):  # nodes may start together
+        metadata.create_all(engine)
+        # create_all adds indexes only with their table: a database made by an older version lacks the newer ones.
+        for index in objects.indexes:
+            index.create(engine, checkfirst=True)
+        with engine.begin() as conn:
+            present = set(conn.execute(select(kv.c.key).where(kv.c.key.in_(COUNTERS))).scalars())
+            for key in COUNTERS:
+                if key not in present:
+                    conn.execute(insert(kv).values(key=key, value=0))
     return engine
 
 

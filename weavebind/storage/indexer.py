@@ -41,6 +41,8 @@ class Indexer:
         self.cores = faiss.omp_get_max_threads()
 
     def wake(self) -> None:
+        if self.manager.role == "map":  # a worker that searches what worker 0 builds (storage/published.py)
+            return
         with self.start_lock:
             if self.thread is None and not self.stopping:
                 self.thread = threading.Thread(target=self._run, name="weavebind-indexer", daemon=True)

@@ -21,6 +21,7 @@ import numpy as np
 from sqlalchemy import Engine
 
 from weavebind.storage import objects as sql
+from weavebind.storage import published
 from weavebind.storage.indexer import Indexer
 from weavebind.storage.pending import PendingVectors
 from weavebind.storage.records import ObjectRecord, split_key, vector_from_bytes
@@ -74,9 +75,10 @@ class TargetIndex:
 class IndexManager:
     """Owns every TargetIndex. Writers call in under the store's write lock, after their SQL commit."""
 
-    def __init__(self, directory: Path, use_gpu: bool = False):
+    def __init__(self, directory: Path, use_gpu: bool = False, role: str = "own"):
         self.directory = directory
         self.use_gpu = use_gpu
+        self.role = role  # "own", "publish" or "map": see storage/published.py
         self.configs: dict[tuple[str, str], IndexConfig] = {}
         self.indexes: dict[tuple[str, str], TargetIndex] = {}
         # storage key → its configured targets: a write touches its own indexes without walking every tenant's
@@ -141,11 +143,25 @@ class IndexManager:
             self.indexes[key] = TargetIndex.empty(self.configs[key], dim)
         return self.indexes[key]
 
+    def knows(self, class_key: str) -> bool:
+        """Whether the indexes of a storage key are configured here (a COLD tenant's are not)."""
+        return class_key in self.targets_of
+
     def apply_write(self, records: Sequence[ObjectRecord], first_seq: int) -> None:
-        """Mirror a committed upsert: every old label of these uuids goes, every new vector becomes pending."""
+        """Mirror a committed upsert numbered first_seq, first_seq + 1, ... (see apply_records)."""
+        self.apply_records(records, range(first_seq, first_seq + len(records)))
+
+    def apply_records(self, records: Sequence[ObjectRecord], labels: Sequence[int]) -> None:
+        """Mirror committed upserts: every old label of these uuids goes, each record's vectors become pending
+        under its change number."""
+        class_name = records[0].key if records else ""
+        # A change another server made can arrive twice (loaded from SQL, then read from the change feed): a label
+        # is never reused, so a record already held under its own number is skipped.
+        kept = [i for i, record in enumerate(records) if not self._holds(class_name, record.uuid, labels[i])]
+        if len(kept) < len(records):
+            records, labels = [records[i] for i in kept], [labels[i] for i in kept]
         if not records:
             return
-        class_name = records[0].key
         uuids = [r.uuid for r in records]
         self.last_write = time.monotonic()
         self.written.add(len(records), self.last_write)
@@ -159,8 +175,11 @@ class IndexManager:
             for target, positions in per_target.items():
                 matrix = np.stack([records[i].vectors[target] for i in positions]).astype(np.float32)
                 self._target(class_name, target, matrix.shape[1]).add(
-                    [first_seq + i for i in positions], [records[i].uuid for i in positions], matrix)
+                    [labels[i] for i in positions], [records[i].uuid for i in positions], matrix)
         self.indexer.wake()
+
+    def _holds(self, class_key: str, uuid: str, label: int) -> bool:
+        return any(index.label_by_uuid.get(uuid) == label for index in self._indexes_of(class_key))
 
     def _indexes_of(self, class_key: str) -> list[TargetIndex]:
         found = (self.indexes.get((class_key, target)) for target in self.targets_of.get(class_key, ()))
@@ -187,6 +206,7 @@ class IndexManager:
                 self.indexes.pop((class_key, target), None)
                 if not keep_snapshots:
                     self.path(class_key, target).unlink(missing_ok=True)
+                    published.published_path(self.path(class_key, target)).unlink(missing_ok=True)
 
     def search(self, class_name: str, target: str, vector: np.ndarray, k: int,
                allowed: Iterable[str] | None = None) -> list[tuple[str, float]]:
@@ -211,6 +231,8 @@ class IndexManager:
     def snapshot(self, seq: int) -> None:
         """Persist every index changed since its last snapshot. Saving runs outside the manager lock (the index's
         own read lock suffices), so writers are not held up by a large file."""
+        if self.role == "map":  # worker 0 owns the files
+            return
         with self.lock:
             self.directory.mkdir(parents=True, exist_ok=True)
             changed = [(key, t) for key, t in self.indexes.items() if t.dirty]
@@ -231,6 +253,8 @@ class IndexManager:
 
     def snapshot_key(self, class_key: str, seq: int) -> None:
         """Persist the changed indexes of one storage key now (before a tenant's indexes leave memory)."""
+        if self.role == "map":
+            return
         with self.lock:
             self.directory.mkdir(parents=True, exist_ok=True)
             for target in self.targets_of.get(class_key, ()):
@@ -241,7 +265,11 @@ class IndexManager:
 
     def _load_one(self, conn, key: tuple[str, str], config: IndexConfig) -> TargetIndex:
         live = sql.live_labels(conn, *key)
-        loaded = VectorIndex.load(self.path(*key), config)
+        if self.role == "map":
+            mapped = published.map_file(published.published_path(self.path(*key)), config)
+            loaded = (mapped, 0) if mapped is not None else None
+        else:
+            loaded = VectorIndex.load(self.path(*key), config)
         target_index = TargetIndex(loaded[0], PendingVectors(config.distance)) if loaded \
             else TargetIndex.empty(config, None)
         in_index = {int(x) for x in target_index.index.labels()}

@@ -81,6 +81,19 @@ class PendingVectors:
         self.inflight = []
         self.live.difference_update(int(x) for x in labels)
 
+    def drop(self, labels: np.ndarray) -> None:
+        """Forget labels another index holds now (a published one, storage/published.py) and the rows no longer
+        live; a buffer nobody drains (`take`) stays as small as what is not published yet."""
+        self.live.difference_update(labels.tolist())
+        kept: deque[_Chunk] = deque()
+        for chunk in self.queued:
+            mask = _live_mask(chunk.labels, self.live)
+            if mask.all():
+                kept.append(chunk)
+            elif mask.any():
+                kept.append(_Chunk(chunk.labels[mask], chunk.vectors[mask]))
+        self.queued = kept
+
     def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         """Exact top-k over the live pending vectors (optionally only `allowed` labels, sorted int64)."""
         found_labels, found_dists = [], []

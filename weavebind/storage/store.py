@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
@@ -16,9 +17,10 @@ import numpy as np
 import orjson
 from sqlalchemy import delete, func, insert, select, update
 
+from weavebind.storage import changes, published, shards
 from weavebind.storage import objects as sql
-from weavebind.storage import shards
 from weavebind.storage.db import create_db_engine, create_read_engine
+from weavebind.storage.follower import ChangeFollower
 from weavebind.storage.indexes import IndexManager
 from weavebind.storage.prefilter import Prefilter
 from weavebind.storage.records import ObjectRecord, split_key, storage_key
@@ -34,13 +36,13 @@ WriteListener = Callable[[str, Sequence[ObjectRecord], Sequence[str], bool], Non
 
 class Store:
     def __init__(self, url: str, data_path: Path, use_gpu: bool = False, snapshot_seconds: float = 30,
-                 sqlite_synchronous: str = "NORMAL"):
+                 sqlite_synchronous: str = "NORMAL", shared: bool = False, index_role: str = "own"):
         self.engine = create_db_engine(url, sqlite_synchronous)
         read_engine = create_read_engine(url, sqlite_synchronous)
         # Object reads by id go through a connection per thread where the database allows it (SQLite files).
         self.local_reads = read_engine is not None
         self.read_engine = read_engine or self.engine
-        self.indexes = IndexManager(data_path / "indexes", use_gpu=use_gpu)
+        self.indexes = IndexManager(data_path / "indexes", use_gpu=use_gpu and index_role == "own", role=index_role)
         self.write_lock = threading.RLock()
         self.snapshot_seconds = snapshot_seconds
         self._stop = threading.Event()
@@ -50,6 +52,11 @@ class Store:
         # Objects per class, counted once at open and kept by the writers: /v1/nodes is polled every second by the
         # clients' dynamic batching, and a SQL count of a large class per poll would compete with the import.
         self.object_counts: dict[str, int] = {}
+        # Other servers may write to the same database (worker processes, nodes): `sync` applies their changes.
+        self.applied = changes.AppliedChanges()
+        self.schema_seen = 0
+        self.schema_listeners: list[Callable[[], None]] = []  # reload the schema another server changed
+        self.follower = ChangeFollower(self) if shared else None
 
     # -- lifecycle -------------------------------------------------------------------------------------------
     def open(self, class_targets: dict[str, TargetSpec]) -> None:
@@ -57,11 +64,15 @@ class Store:
         for class_name, targets in class_targets.items():
             self.indexes.configure(class_name, targets)
         with self.write_lock:
+            with self.engine.connect() as conn:  # before the indexes load: a change made meanwhile is applied twice
+                marks = changes.read_marks(conn)
+            self.applied.horizon, self.schema_seen = marks.seq, marks.schema
             self.indexes.load(self.engine)
             with self.engine.connect() as conn:
                 self.read_only = shards.load_read_only(conn)
                 self.object_counts = sql.count_by_class(conn)
-        self._snapshotter = threading.Thread(target=self._snapshot_loop, name="weavebind-snapshots", daemon=True)
+        loop = {"own": self._snapshot_loop, "publish": self._publish_loop, "map": self._follow_loop}[self.indexes.role]
+        self._snapshotter = threading.Thread(target=loop, name="weavebind-snapshots", daemon=True)
         self._snapshotter.start()
 
     def close(self) -> None:
@@ -84,8 +95,43 @@ class Store:
         while not self._stop.wait(self.snapshot_seconds):
             try:
                 self.snapshot()
+                changes.prune_deletes(self.engine)
             except Exception:  # a failed snapshot only costs catch-up time at the next start
                 log.exception("index snapshot failed")
+
+    def _publish_loop(self) -> None:
+        """Worker 0 of several: publish changed indexes for the other workers often, snapshot them as usual."""
+        publisher, last_snapshot = published.Publisher(self.indexes), time.monotonic()
+        while not self._stop.wait(published.PUBLISH_SECONDS):
+            try:
+                publisher.publish()
+                if time.monotonic() - last_snapshot >= self.snapshot_seconds:
+                    last_snapshot = time.monotonic()
+                    self.snapshot()
+                    changes.prune_deletes(self.engine)
+            except Exception:
+                log.exception("publishing the vector indexes failed")
+
+    def _follow_loop(self) -> None:
+        follower = published.Follower(self.indexes)
+        while not self._stop.wait(published.FOLLOW_SECONDS):
+            try:
+                follower.follow()
+            except Exception:  # until the next file, the pending buffer keeps every vector searchable
+                log.exception("mapping a published vector index failed")
+
+    # -- other servers' changes -------------------------------------------------------------------------------
+    def sync(self) -> None:
+        """Apply every change other servers sharing the database committed before now (a no-op when this
+        server is the database's only writer). Called before each request that reads."""
+        if self.follower is not None:
+            self.follower.sync()
+
+    def _schema_changed(self, conn) -> None:
+        """Inside a schema-changing transaction: bump the schema version the other servers watch."""
+        version = changes.bump_schema(conn)
+        if version == self.schema_seen + 1:  # no other server changed it in between: nothing to reload here
+            self.schema_seen = version
 
     # -- schema ----------------------------------------------------------------------------------------------
     def load_classes(self) -> list[dict]:
@@ -98,6 +144,7 @@ class Store:
         a multi-tenant class's active tenants), or the class's own."""
         data = orjson.dumps(config).decode()
         with self.write_lock, self.engine.begin() as conn:
+            self._schema_changed(conn)
             exists = conn.execute(select(classes.c.name).where(classes.c.name == name)).first()
             if exists:
                 conn.execute(update(classes).where(classes.c.name == name).values(config=data))
@@ -110,6 +157,7 @@ class Store:
     def delete_class(self, name: str) -> None:
         with self.write_lock:
             with self.engine.begin() as conn:
+                self._schema_changed(conn)
                 names = conn.execute(select(tenants.c.name).where(tenants.c.class_name == name)).scalars().all()
                 conn.execute(delete(classes).where(classes.c.name == name))
                 conn.execute(delete(tenants).where(tenants.c.class_name == name))
@@ -122,6 +170,19 @@ class Store:
             for key in [name, *(storage_key(name, tenant) for tenant in names)]:
                 self._notify(key, (), (), dropped=True)
 
+    def reconcile(self, specs: dict[str, TargetSpec]) -> None:
+        """Make the configured indexes those of `specs` (storage key → targets), after another server changed the
+        schema: keys that appeared are loaded from SQL, keys that went are dropped (their snapshots stay)."""
+        with self.write_lock:
+            for key in [k for k in self.indexes.targets_of if k not in specs]:
+                self.indexes.drop_key(key, keep_snapshots=True)
+                self._notify(key, (), (), dropped=True)
+            for key, targets in specs.items():
+                known = self.indexes.knows(key)
+                self.indexes.configure(key, targets)
+                if not known:
+                    self.indexes.load(self.engine, [key])
+
     # -- aliases ---------------------------------------------------------------------------------------------------
     def load_aliases(self) -> dict[str, str]:
         with self.engine.connect() as conn:
@@ -129,11 +190,13 @@ class Store:
 
     def save_alias(self, name: str, class_name: str) -> None:
         with self.write_lock, self.engine.begin() as conn:
+            self._schema_changed(conn)
             conn.execute(delete(aliases).where(aliases.c.name == name))
             conn.execute(insert(aliases).values(name=name, class_name=class_name))
 
     def delete_alias(self, name: str) -> None:
         with self.write_lock, self.engine.begin() as conn:
+            self._schema_changed(conn)
             conn.execute(delete(aliases).where(aliases.c.name == name))
 
     # -- tenants (their SQL rows and the indexes of the active ones; the schema layer validates) ------------------
@@ -150,6 +213,7 @@ class Store:
         """Create tenants (name → status); the active ones get empty indexes at once."""
         with self.write_lock:
             with self.engine.begin() as conn:
+                self._schema_changed(conn)
                 conn.execute(insert(tenants), [{"class_name": class_name, "name": name, "status": status}
                                                for name, status in statuses.items()])
             for name, status in statuses.items():
@@ -162,6 +226,7 @@ class Store:
         key = storage_key(class_name, name)
         with self.write_lock:
             with self.engine.begin() as conn:
+                self._schema_changed(conn)
                 conn.execute(update(tenants).where((tenants.c.class_name == class_name) & (tenants.c.name == name))
                              .values(status=status))
                 seq = sql.current_sequence(conn)
@@ -176,6 +241,7 @@ class Store:
     def delete_tenants(self, class_name: str, names: Sequence[str]) -> None:
         with self.write_lock:
             with self.engine.begin() as conn:
+                self._schema_changed(conn)
                 for name in names:
                     conn.execute(delete(tenants).where((tenants.c.class_name == class_name) & (tenants.c.name == name)))
                     gone = sql.count_objects(conn, storage_key(class_name, name))
@@ -198,6 +264,7 @@ class Store:
         """Persist READY or READONLY; under the write lock, so no write of the class is half-way through."""
         with self.write_lock:
             with self.engine.begin() as conn:
+                self._schema_changed(conn)
                 shards.save_status(conn, class_name, status)
             if status == shards.READONLY:
                 self.read_only.add(class_name)
@@ -234,6 +301,7 @@ class Store:
                         record.created_ms = created.get(record.uuid, record.created_ms)
                 first_seq = sql.allocate_sequence(conn, len(records))
                 sql.write_objects(conn, records, first_seq, replacing=list(created))
+            self.applied.wrote(first_seq, first_seq + len(records) - 1)
             class_name, added = records[0].class_name, len({r.uuid for r in records}) - len(created)
             self.object_counts[class_name] = self.object_counts.get(class_name, 0) + added
             self.indexes.apply_write(records, first_seq)
@@ -246,7 +314,9 @@ class Store:
             self.check_writable(class_name)
             with self.engine.begin() as conn:
                 existed = sql.delete_objects(conn, class_name, uuids)
+                first_seq = changes.record_deletes(conn, class_name, existed) if existed else 0
             if existed:
+                self.applied.wrote(first_seq, first_seq + len(existed) - 1)
                 self.object_counts[owner] = self.object_counts.get(owner, 0) - len(existed)
             self.indexes.apply_delete(class_name, existed)
             self._notify(class_name, (), existed)
@@ -277,7 +347,10 @@ class Store:
 
     def counts_by_class(self) -> dict[str, int]:
         """Objects per class as this server has written them (exact unless another server writes to the same
-        database; a restart counts again)."""
+        database, where it is recounted at most once a second after they wrote)."""
+        fresh = self.follower.counts() if self.follower is not None else None
+        if fresh is not None:
+            self.object_counts = fresh
         return dict(self.object_counts)
 
     def iter_class(self, class_name: str, prefilter: Prefilter | None = None) -> Iterator[ObjectRecord]:

@@ -50,6 +50,8 @@ objects = Table(
     Column("properties", Text, nullable=False),
 )
 Index("ix_wb_objects_uuid", objects.c.uuid)
+# Servers sharing the database catch up by reading the rows written after the last change they applied.
+Index("ix_wb_objects_seq", objects.c.seq)
 
 vectors = Table(
     "wb_vectors", metadata,
@@ -60,6 +62,16 @@ vectors = Table(
     Column("data", LargeBinary, nullable=False),
 )
 Index("ix_wb_vectors_seq", vectors.c.class_name, vectors.c.target, vectors.c.seq)
+
+# Deleted objects, kept for a while with the change number of their deletion, so that other servers sharing the
+# database (worker processes, nodes) can remove them from their indexes (storage/changes.py).
+deleted = Table(
+    "wb_deleted", metadata,
+    Column("seq", BigInteger, primary_key=True),
+    Column("class_name", String(255), nullable=False),
+    Column("uuid", String(36), nullable=False),
+    Column("at_ms", BigInteger, nullable=False),
+)
 
 # A class's shard status when it is not READY (weavebind keeps one shard per class: storage/shards.py).
 shards = Table(

@@ -343,6 +343,22 @@ class VectorIndex:
             self._tombs_cache = self._ids_cache = None
 
     # -- persistence ----------------------------------------------------------------------------------------------
+    @classmethod
+    def wrap(cls, config: IndexConfig, index: faiss.Index) -> VectorIndex:
+        """A VectorIndex over a FAISS index read elsewhere (a published, memory-mapped one: storage/published.py)."""
+        wrapped = cls(config)
+        wrapped._index, wrapped._dim = index, index.d
+        return wrapped
+
+    def serialized(self) -> np.ndarray | None:
+        """The FAISS index's bytes (faiss's own file format), or None while empty."""
+        with self._rw.read():
+            return ff.serialize(self._index) if self._index is not None else None
+
+    def content_mark(self) -> tuple[int, int]:
+        """Changes when vectors were added or physically dropped (not for tombstones)."""
+        return (id(self._index), self._index.ntotal if self._index is not None else 0)
+
     def save(self, path: pathlib.Path, seq: int) -> None:
         """Persist the index, tombstones, dim, config fingerprint and ``seq`` atomically (tmp file, fsync, replace)."""
         with self._rw.read():

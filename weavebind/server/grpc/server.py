@@ -13,6 +13,7 @@ from typing import Any
 import grpc
 
 from weavebind.server.auth import Authenticator
+from weavebind.server.cluster import GrpcChangeSync
 from weavebind.server.grpc.calls import tolerant
 from weavebind.server.grpc.proto import health_weaviate_pb2, weaviate_pb2_grpc
 from weavebind.server.grpc.service import WeaviateService
@@ -68,7 +69,7 @@ async def start_grpc(state: Any, authenticator: Authenticator, host: str, port: 
     # message over a 1 MB limit cost the server 1x its size, transiently (bench/request_memory_bench.py).
     limit = state.settings.weavebind_max_request_bytes
     options = [("grpc.max_receive_message_length", limit), ("grpc.max_send_message_length", limit)]
-    server = grpc.aio.server(options=options, interceptors=[GrpcMetrics()])
+    server = grpc.aio.server(options=options, interceptors=[GrpcMetrics(), GrpcChangeSync(state)])
     _add_service(WeaviateService(state, authenticator), server)
     server.add_generic_rpc_handlers((_health_handler(state),))
     try:
