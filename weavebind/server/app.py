@@ -58,7 +58,7 @@ def _open_services(app: Starlette, settings: Settings, modules: ModuleRegistry) 
         validate_module=modules.validate,
     ))
     store.open(schema_service.load())
-    watch_store(store)
+    watch_store(store, settings.prometheus_multiproc_dir if settings.prometheus_monitoring_enabled else "")
     app.state.store = store
     app.state.schema = schema_service
     app.state.backups = BackupService(schema_service, settings.backup_modules, settings.backup_filesystem_path)
@@ -92,8 +92,9 @@ def create_app(settings: Settings | None = None, port: int = 8080, host: str = "
             # Before storage opens: a container that never gets ready, or a metrics port in use, stops start-up
             # with no storage to close.
             await run_in_threadpool(modules.start)
+            # A worker of `serve --workers` leaves the port to its supervisor, which sums the workers' metrics.
             metrics_server = serve_metrics(host, settings.prometheus_monitoring_port) \
-                if settings.prometheus_monitoring_enabled else None
+                if settings.prometheus_monitoring_enabled and not settings.prometheus_multiproc_dir else None
             await run_in_threadpool(_open_services, app, settings, modules)
             graphql.install(app)
             grpc_server = await _start_grpc(app, authenticator, host, settings.grpc_port)
