@@ -21,7 +21,7 @@ from weavebind.server.auth import Authenticator, AuthMiddleware
 from weavebind.server.errors import EXCEPTION_HANDLERS
 from weavebind.server.graphql_lane import GraphQLLane
 from weavebind.server.grpc.server import start_grpc, stop_grpc
-from weavebind.server.monitoring import HttpMetrics, serve_metrics
+from weavebind.server.monitoring import HttpMetrics, start_metrics
 from weavebind.server.routes import (
     aliases,
     backups,
@@ -92,9 +92,7 @@ def create_app(settings: Settings | None = None, port: int = 8080, host: str = "
             # Before storage opens: a container that never gets ready, or a metrics port in use, stops start-up
             # with no storage to close.
             await run_in_threadpool(modules.start)
-            # A worker of `serve --workers` leaves the port to its supervisor, which sums the workers' metrics.
-            metrics_server = serve_metrics(host, settings.prometheus_monitoring_port) \
-                if settings.prometheus_monitoring_enabled and not settings.prometheus_multiproc_dir else None
+            metrics_server = start_metrics(host, settings)
             await run_in_threadpool(_open_services, app, settings, modules)
             graphql.install(app)
             grpc_server = await _start_grpc(app, authenticator, host, settings.grpc_port)

@@ -13,8 +13,8 @@ from prometheus_client import CollectorRegistry, multiprocess, start_http_server
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from weavebind import metrics
-from weavebind.server.settings import load_settings
-from weavebind.store_metrics import StateCollector, forget_worker
+from weavebind.server.settings import Settings, load_settings
+from weavebind.store_metrics import StateCollector, forget_worker, stop_publishing
 
 
 class HttpMetrics:
@@ -81,6 +81,24 @@ class GrpcMetrics(grpc.aio.ServerInterceptor):
 
         return grpc.unary_unary_rpc_method_handler(timed, request_deserializer=handler.request_deserializer,
                                                    response_serializer=handler.response_serializer)
+
+
+class _WorkerMetrics:
+    """A worker's side (PROMETHEUS_MULTIPROC_DIR set): its supervisor serves the port; stopping the worker
+    withdraws the view of the store it publishes (store_metrics.py)."""
+
+    def shutdown(self) -> None:
+        stop_publishing()
+
+
+def start_metrics(host: str, settings: Settings) -> Any:
+    """What PROMETHEUS_MONITORING_ENABLED starts with the server: None when off; anything returned has
+    `shutdown()`. A worker of `serve --workers` leaves the port to its supervisor, which sums the workers."""
+    if not settings.prometheus_monitoring_enabled:
+        return None
+    if settings.prometheus_multiproc_dir:
+        return _WorkerMetrics()
+    return serve_metrics(host, settings.prometheus_monitoring_port)
 
 
 def serve_metrics(host: str, port: int) -> Any:
