@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from weavebind.store_metrics import StateCollector, forget_worker
+from weavebind.store_metrics import StateCollector, StoreState, changed_at, forget_worker
 
 
 def publish(directory: Path, pid: int, changed: float, objects: list, sizes: list, queues: list) -> None:
@@ -50,3 +50,14 @@ def test_no_views_give_empty_gauges_and_foreign_or_broken_files_are_skipped(tmp_
     assert collected(tmp_path)["object_count"] == {}
     publish(tmp_path, 3, 5.0, [["Doc", "", 1]], [], [])
     assert collected(tmp_path)["object_count"] == {("Doc", ""): 1}
+
+
+def test_a_view_counts_as_changed_when_its_objects_or_vectors_change_not_its_queue():
+    before = StoreState([["Doc", "", 2]], [["Doc", "", "", 2]], [["Doc", "", "", 2]])
+    drained = StoreState([["Doc", "", 2]], [["Doc", "", "", 2]], [["Doc", "", "", 0]])
+    assert changed_at(before, drained, since=10.0, now=20.0) == 10.0
+    grown = StoreState([["Doc", "", 3]], [["Doc", "", "", 3]], [["Doc", "", "", 1]])
+    assert changed_at(drained, grown, since=10.0, now=20.0) == 20.0
+    deleted = StoreState([], [], [])
+    assert changed_at(grown, deleted, since=20.0, now=30.0) == 30.0
+    assert changed_at(None, deleted, since=0.0, now=40.0) == 40.0  # the first view, at start-up

@@ -10,10 +10,10 @@ tenant would be reported forever at its last value (and tenant churn would grow 
 published view is replaced whole, so what is gone from the store is gone from the scrape.
 
 How views merge: every worker sees the same database, so the figures are not summed. `object_count` and
-`vector_index_size` come from the view that changed most recently (Prometheus' `mostrecent`): a worker rewrites
-its file only when its view changed, which happens when it learns of a write, so the newest view is the freshest
-and an idle worker that has not caught up yet never wins. `queue_size` is the largest over the workers (`max`):
-each worker indexes for itself, and the operator's question is whether any of them falls behind.
+`vector_index_size` come from the view whose objects or vectors changed most recently (Prometheus' `mostrecent`):
+they change only when a worker learns of a write, so the newest view is the freshest and a worker that has not
+caught up yet never wins (`changed_at`). `queue_size` is the largest over the workers (`max`): each worker indexes
+for itself, and the operator's question is whether any of them falls behind.
 """
 
 from __future__ import annotations
@@ -88,6 +88,14 @@ def state_path(directory: str, pid: int) -> str:
     return os.path.join(directory, f"{STATE_PREFIX}{pid}.json")
 
 
+def changed_at(before: StoreState | None, after: StoreState, since: float, now: float) -> float:
+    """When a view last learned something: its objects or vectors changed. Its indexer draining the queue does not
+    count, or a worker that has not caught up would pass for the freshest whenever its queue moved."""
+    if before is not None and (before.objects, before.sizes) == (after.objects, after.sizes):
+        return since
+    return now
+
+
 class StatePublisher:
     """A worker's thread that rewrites its state file when its view of the store changed."""
 
@@ -95,6 +103,7 @@ class StatePublisher:
         self.store = store
         self.path = state_path(directory, os.getpid())
         self.last: StoreState | None = None
+        self.changed = 0.0
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self._run, name="weavebind-store-metrics", daemon=True)
 
@@ -107,9 +116,10 @@ class StatePublisher:
         state = read_store_state(self.store)
         if state == self.last:
             return
+        self.changed = changed_at(self.last, state, self.changed, time.time())
         temporary = f"{self.path}.tmp"
         with open(temporary, "w") as out:
-            json.dump({"changed": time.time(), **asdict(state)}, out)
+            json.dump({"changed": self.changed, **asdict(state)}, out)
         os.replace(temporary, self.path)  # a reader sees the old view or the new one, never half of one
         self.last = state
 
