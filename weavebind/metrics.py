@@ -2,8 +2,13 @@
 
 The metrics live in one registry of their own; recording into them costs a dictionary lookup and an addition, so
 the code records unconditionally and only the scrape endpoint depends on the setting. Gauges of stored state
-(objects, vector index sizes, indexing queues) are read from the store at scrape time by `StoreCollector` instead
-of being kept up to date on every write.
+(objects, vector index sizes, indexing queues) are not kept up to date on every write: store_metrics.py reads them
+from the store at scrape time, or publishes each worker's view when several worker processes serve.
+
+With `PROMETHEUS_MULTIPROC_DIR` set before this module is imported (`weavebind serve --workers`), prometheus_client
+keeps every value in a file of that directory per process, and the supervisor serves their sum
+(server/monitoring.py `serve_aggregated_metrics`): counters and histograms add up by themselves; a gauge says how
+in its `multiprocess_mode`.
 """
 
 from __future__ import annotations
@@ -15,7 +20,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Summary
-from prometheus_client.core import GaugeMetricFamily
+
+from weavebind.store_metrics import StoreCollector, publish_store_state, stop_publishing
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 SECONDS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
@@ -23,8 +29,9 @@ MILLISECONDS = tuple(s * 1000 for s in SECONDS)
 
 HTTP_DURATION = Histogram("weaviate_http_request_duration_seconds", "Time (in seconds) spent serving requests.",
                           ["method", "route", "status_code"], buckets=SECONDS, registry=REGISTRY)
+# Across worker processes (PROMETHEUS_MULTIPROC_DIR) the requests in flight add up; a dead worker's drop out.
 HTTP_INFLIGHT = Gauge("weaviate_http_requests_inflight", "Current number of inflight requests.",
-                      ["method", "route"], registry=REGISTRY)
+                      ["method", "route"], registry=REGISTRY, multiprocess_mode="livesum")
 GRPC_DURATION = Histogram("weaviate_grpc_server_request_duration_seconds", "Time (in seconds) spent serving requests.",
                           ["grpc_service", "method", "status"], buckets=SECONDS, registry=REGISTRY)
 QUERIES_DURATION = Histogram("queries_durations_ms", "Duration of queries in milliseconds",
@@ -73,34 +80,14 @@ def inference_done(module: str, op: str, inputs: int, started: float) -> None:
     INFERENCE_BATCH.labels(module).observe(inputs)
 
 
-class StoreCollector:
-    """Objects per shard, vector index sizes and indexing queues, read from the store when Prometheus scrapes."""
-
-    def __init__(self, store: Any):
-        self.store = store
-
-    def describe(self) -> list:
-        return []  # collected lazily: nothing to announce at registration
-
-    def collect(self) -> Iterator[GaugeMetricFamily]:
-        objects = GaugeMetricFamily("object_count", "Number of objects in the shard", labels=["class_name",
-                                                                                            "shard_name"])
-        for class_name, count in sorted(self.store.counts_by_class().items()):
-            objects.add_metric([class_name, ""], count)
-        size = GaugeMetricFamily("vector_index_size", "Vectors in the vector index (indexed and waiting)",
-                                 labels=["class_name", "shard_name", "target_vector"])
-        queue = GaugeMetricFamily("queue_size", "Vectors waiting for the background indexer",
-                                  labels=["class_name", "shard_name", "target_vector"])
-        for (key, target), entry in sorted(self.store.indexes.snapshot_sizes().items()):
-            class_name, _, tenant = key.partition("#")
-            size.add_metric([class_name, tenant, target], entry[0])
-            queue.add_metric([class_name, tenant, target], entry[1])
-        yield from (objects, size, queue)
-
-
-def watch_store(store: Any) -> None:
-    """Register the store's gauges (once per store; a test may open several apps in one process)."""
+def watch_store(store: Any, directory: str = "") -> None:
+    """Serve the store's gauges (once per store; a test may open several apps in one process). `directory`: a
+    worker's PROMETHEUS_MULTIPROC_DIR, where it publishes its view for the supervisor (store_metrics.py)."""
     for collector in list(getattr(REGISTRY, "_collector_to_names", {})):
         if isinstance(collector, StoreCollector):
             REGISTRY.unregister(collector)
-    REGISTRY.register(StoreCollector(store))
+    stop_publishing()
+    if directory:
+        publish_store_state(store, directory)
+    else:
+        REGISTRY.register(StoreCollector(store))

@@ -22,7 +22,7 @@ from weavebind.server.cluster import ChangeSync
 from weavebind.server.errors import EXCEPTION_HANDLERS
 from weavebind.server.graphql_lane import GraphQLLane
 from weavebind.server.grpc.server import start_grpc, stop_grpc
-from weavebind.server.monitoring import HttpMetrics, serve_metrics
+from weavebind.server.monitoring import HttpMetrics, start_metrics
 from weavebind.server.routes import (
     aliases,
     backups,
@@ -68,7 +68,7 @@ def _open_services(app: Starlette, settings: Settings, modules: ModuleRegistry) 
         validate_module=modules.validate,
     ))
     store.open(schema_service.load())
-    watch_store(store)
+    watch_store(store, settings.prometheus_multiproc_dir if settings.prometheus_monitoring_enabled else "")
     app.state.store = store
     app.state.schema = schema_service
     app.state.backups = BackupService(schema_service, settings.backup_modules, settings.backup_filesystem_path)
@@ -104,8 +104,7 @@ def create_app(settings: Settings | None = None, port: int = 8080, host: str = "
             # Before storage opens: a container that never gets ready, or a metrics port in use, stops start-up
             # with no storage to close.
             await run_in_threadpool(modules.start)
-            metrics_server = serve_metrics(host, settings.prometheus_monitoring_port) \
-                if settings.prometheus_monitoring_enabled else None
+            metrics_server = start_metrics(host, settings)
             await run_in_threadpool(_open_services, app, settings, modules)
             graphql.install(app)
             grpc_server = await _start_grpc(app, authenticator, host, settings.grpc_port)

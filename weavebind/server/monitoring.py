@@ -1,16 +1,20 @@
 """Request metrics for both front ends (weavebind/metrics.py holds the metrics), and the scrape endpoint on
-`PROMETHEUS_MONITORING_PORT` when `PROMETHEUS_MONITORING_ENABLED` is set."""
+`PROMETHEUS_MONITORING_PORT` when `PROMETHEUS_MONITORING_ENABLED` is set: served by the one server process, or, with
+worker processes, by their supervisor as the sum over the workers (`serve_aggregated_metrics`)."""
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
 import grpc
-from prometheus_client import start_http_server
+from prometheus_client import CollectorRegistry, multiprocess, start_http_server
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from weavebind import metrics
+from weavebind.server.settings import Settings, load_settings
+from weavebind.store_metrics import StateCollector, forget_worker, stop_publishing
 
 
 class HttpMetrics:
@@ -79,7 +83,53 @@ class GrpcMetrics(grpc.aio.ServerInterceptor):
                                                    response_serializer=handler.response_serializer)
 
 
+class _WorkerMetrics:
+    """A worker's side (PROMETHEUS_MULTIPROC_DIR set): its supervisor serves the port; stopping the worker
+    withdraws the view of the store it publishes (store_metrics.py)."""
+
+    def shutdown(self) -> None:
+        stop_publishing()
+
+
+def start_metrics(host: str, settings: Settings) -> Any:
+    """What PROMETHEUS_MONITORING_ENABLED starts with the server: None when off; anything returned has
+    `shutdown()`. A worker of `serve --workers` leaves the port to its supervisor, which sums the workers."""
+    if not settings.prometheus_monitoring_enabled:
+        return None
+    if settings.prometheus_multiproc_dir:
+        return _WorkerMetrics()
+    return serve_metrics(host, settings.prometheus_monitoring_port)
+
+
 def serve_metrics(host: str, port: int) -> Any:
     """Start the scrape endpoint; returns the HTTP server, whose `shutdown()` stops it."""
     server, _thread = start_http_server(port, addr=host, registry=metrics.REGISTRY)
     return server
+
+
+_aggregated_directory = ""  # the directory the supervisor's endpoint reads, for worker_exited
+
+
+def serve_aggregated_metrics(host: str, port: int, directory: str) -> Any:
+    """The supervisor's scrape endpoint: the metrics of every worker that wrote to `directory` (their
+    PROMETHEUS_MULTIPROC_DIR), merged at each scrape. Returns the HTTP server, whose `shutdown()` stops it."""
+    global _aggregated_directory
+    if not directory or not os.path.isdir(directory):
+        raise ValueError(f"PROMETHEUS_MULTIPROC_DIR {directory!r} is not a directory")
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry, path=directory)
+    registry.register(StateCollector(directory))
+    server, _thread = start_http_server(port, addr=host, registry=registry)
+    _aggregated_directory = directory
+    return server
+
+
+def worker_exited(pid: int, directory: str = "") -> None:
+    """A worker process ended (crashed or stopped): its in-flight requests and its view of the store stop
+    counting. Its counters and histograms stay in the sum, so no total ever goes backwards. `directory`: the
+    workers' PROMETHEUS_MULTIPROC_DIR; by default the one `serve_aggregated_metrics` reads, else the setting."""
+    directory = directory or _aggregated_directory or load_settings().prometheus_multiproc_dir
+    if not directory:
+        return  # not multiprocess mode: nothing was written
+    multiprocess.mark_process_dead(pid, directory)
+    forget_worker(directory, pid)

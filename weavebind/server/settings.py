@@ -234,6 +234,10 @@ SETTINGS: tuple[Setting, ...] = (
             "Serve Prometheus metrics (Weaviate's names where it has them) on PROMETHEUS_MONITORING_PORT."),
     Setting("PROMETHEUS_MONITORING_PORT", "2112", parse_port,
             "Port of the Prometheus scrape endpoint (`/metrics`), on the HTTP server's host."),
+    Setting("PROMETHEUS_MULTIPROC_DIR", "", str,
+            "Set by `weavebind serve --workers` for its worker processes (prometheus_client's variable): the "
+            "directory where each worker keeps its metrics, which the supervisor sums on PROMETHEUS_MONITORING_PORT. "
+            "A server with it set does not open that port itself; leave it unset otherwise."),
     Setting("CLUSTER_HOSTNAME", "node1", str,
             "Name of this node (Weaviate's node name), reported by /v1/nodes and /v1/cluster/statistics."),
     Setting("GRPC_PORT", "50051", parse_port_or_any,
