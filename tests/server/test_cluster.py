@@ -129,7 +129,9 @@ def _import(base: str, acked: set[str], stop: threading.Event) -> None:
 
 @pytest.mark.slow
 def test_two_workers_share_the_port_read_their_writes_and_survive_kill_9(tmp_path):
-    supervisor, base = _serve({"PERSISTENCE_DATA_PATH": str(tmp_path / "data")}, "--workers", "2")
+    metrics_port = _free_port()
+    supervisor, base = _serve({"PERSISTENCE_DATA_PATH": str(tmp_path / "data"), "PROMETHEUS_MONITORING_ENABLED":
+                               "true", "PROMETHEUS_MONITORING_PORT": str(metrics_port)}, "--workers", "2")
     try:
         workers = _children(supervisor.pid)
         assert len(workers) == 2
@@ -137,6 +139,11 @@ def test_two_workers_share_the_port_read_their_writes_and_survive_kill_9(tmp_pat
         with httpx.Client(base_url=base, timeout=30, limits=httpx.Limits(max_keepalive_connections=0)) as http:
             assert http.post("/v1/schema", json=SCHEMA).status_code == 200
             assert _round_trips(http, http, 300, 3) == []
+        # The supervisor's scrape sums both workers: every GraphQL query of the round trips is counted once.
+        scraped = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=10).text
+        graphql = [line for line in scraped.splitlines()
+                   if line.startswith("weaviate_http_request_duration_seconds_count") and "/v1/graphql" in line]
+        assert sum(float(line.rsplit(" ", 1)[1]) for line in graphql) >= 330
         acked: set[str] = set()
         stop = threading.Event()
         importer = threading.Thread(target=_import, args=(base, acked, stop))

@@ -48,8 +48,7 @@ class Supervisor:
 
     def _spawn(self, worker_id: int) -> None:
         command = [sys.executable, "-m", "weavebind", "serve", *self.serve_args, "--worker-id", str(worker_id)]
-        env = {**self._environment(), "WEAVEBIND_WORKER_ID": str(worker_id)}
-        self.children[worker_id] = (subprocess.Popen(command, env=env), time.monotonic())
+        self.children[worker_id] = (subprocess.Popen(command, env=self._environment()), time.monotonic())
         log.info("worker %d started (pid %d)", worker_id, self.children[worker_id][0].pid)
 
     def run(self) -> int:
