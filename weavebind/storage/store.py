@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
@@ -17,7 +16,7 @@ import numpy as np
 import orjson
 from sqlalchemy import delete, func, insert, select, update
 
-from weavebind.storage import changes, published, shards
+from weavebind.storage import background, changes, shards
 from weavebind.storage import objects as sql
 from weavebind.storage.db import create_db_engine, create_read_engine
 from weavebind.storage.follower import ChangeFollower
@@ -71,8 +70,9 @@ class Store:
             with self.engine.connect() as conn:
                 self.read_only = shards.load_read_only(conn)
                 self.object_counts = sql.count_by_class(conn)
-        loop = {"own": self._snapshot_loop, "publish": self._publish_loop, "map": self._follow_loop}[self.indexes.role]
-        self._snapshotter = threading.Thread(target=loop, name="weavebind-snapshots", daemon=True)
+        loop = background.LOOPS[self.indexes.role]
+        self._snapshotter = threading.Thread(target=loop, args=(self, self._stop), name="weavebind-snapshots",
+                                             daemon=True)
         self._snapshotter.start()
 
     def close(self) -> None:
@@ -90,35 +90,6 @@ class Store:
         with self.engine.connect() as conn:
             seq = sql.current_sequence(conn)
         self.indexes.snapshot(seq)
-
-    def _snapshot_loop(self) -> None:
-        while not self._stop.wait(self.snapshot_seconds):
-            try:
-                self.snapshot()
-                changes.prune_deletes(self.engine)
-            except Exception:  # a failed snapshot only costs catch-up time at the next start
-                log.exception("index snapshot failed")
-
-    def _publish_loop(self) -> None:
-        """Worker 0 of several: publish changed indexes for the other workers often, snapshot them as usual."""
-        publisher, last_snapshot = published.Publisher(self.indexes), time.monotonic()
-        while not self._stop.wait(published.PUBLISH_SECONDS):
-            try:
-                publisher.publish()
-                if time.monotonic() - last_snapshot >= self.snapshot_seconds:
-                    last_snapshot = time.monotonic()
-                    self.snapshot()
-                    changes.prune_deletes(self.engine)
-            except Exception:
-                log.exception("publishing the vector indexes failed")
-
-    def _follow_loop(self) -> None:
-        follower = published.Follower(self.indexes)
-        while not self._stop.wait(published.FOLLOW_SECONDS):
-            try:
-                follower.follow()
-            except Exception:  # until the next file, the pending buffer keeps every vector searchable
-                log.exception("mapping a published vector index failed")
 
     # -- other servers' changes -------------------------------------------------------------------------------
     def sync(self) -> None:
