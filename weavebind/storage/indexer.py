@@ -20,6 +20,12 @@ if TYPE_CHECKING:
 log = logging.getLogger("weavebind.indexer")
 CHUNK_ROWS = 1000
 BUSY_SECONDS = 0.5  # a write this recent means an import is running
+# While searches arrive, one FAISS add may hold an index for about this long: a search waits for the add in
+# progress (FAISS cannot search an HNSW graph while it grows), and 1,000 rows took ~1 s on one core (128-d, M=32).
+SEARCHING_SECONDS = 1.0
+ADD_BUDGET_SECONDS = 0.004
+MIN_ROWS = 4
+YIELD_SECONDS = 0.001
 
 
 def _lower_priority() -> None:
@@ -39,6 +45,7 @@ class Indexer:
         self.start_lock = threading.Lock()
         # OpenMP thread counts are per calling thread, so setting them here leaves searches at FAISS's default.
         self.cores = faiss.omp_get_max_threads()
+        self.seconds_per_row = 0.0  # of recent adds (moving average): sizes the chunks while searches run
 
     def wake(self) -> None:
         if self.manager.role == "map":  # a worker that searches what worker 0 builds (storage/published.py)
@@ -74,7 +81,7 @@ class Indexer:
         manager = self.manager
         with manager.lock:
             work = next((t for t in manager.indexes.values() if t.pending.queued), None)
-            batch = work.pending.take(CHUNK_ROWS) if work is not None else None
+            batch = work.pending.take(self.chunk_rows()) if work is not None else None
         if work is None:
             return False
         if batch is None:
@@ -83,7 +90,10 @@ class Indexer:
         # One core while writes arrive (the request path acknowledges them), every core once imports pause.
         busy = time.monotonic() - manager.last_write < BUSY_SECONDS
         faiss.omp_set_num_threads(1 if busy else self.cores)
+        started = time.perf_counter()
         work.index.add(labels, matrix)
+        per_row = (time.perf_counter() - started) / len(labels)
+        self.seconds_per_row = per_row if not self.seconds_per_row else 0.8 * self.seconds_per_row + 0.2 * per_row
         with manager.lock:
             discarded = [int(x) for x in labels if int(x) not in work.pending]
             if discarded:  # updated or deleted while being indexed
@@ -91,7 +101,16 @@ class Indexer:
             work.pending.done(labels)
             work.dirty = True
         manager.indexed.add(len(labels))
+        if self.chunk_rows() < CHUNK_ROWS:
+            time.sleep(YIELD_SECONDS)  # the searches that waited for this add run before the next one
         return True
+
+    def chunk_rows(self) -> int:
+        """Rows per FAISS add: all CHUNK_ROWS when nobody searches; while searches arrive, as many as fit the add
+        budget, so a search never waits long for the indexer (reads under writes keep their latency)."""
+        if time.monotonic() - self.manager.last_search > SEARCHING_SECONDS or not self.seconds_per_row:
+            return CHUNK_ROWS
+        return max(MIN_ROWS, min(CHUNK_ROWS, int(ADD_BUDGET_SECONDS / self.seconds_per_row)))
 
     def compact_idle(self) -> None:
         with self.manager.lock:

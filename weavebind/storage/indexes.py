@@ -85,6 +85,7 @@ class IndexManager:
         self.targets_of: dict[str, set[str]] = {}
         self.lock = threading.RLock()
         self.last_write = 0.0  # monotonic time of the last apply_write; the indexer backs off while it is recent
+        self.last_search = 0.0  # monotonic time of the last search; the indexer takes small chunks while recent
         self.written = RateMeter()  # objects committed per second (with or without vectors)
         self.indexed = RateMeter()  # vectors the background indexer moved into FAISS per second
         self.indexer = Indexer(self)
@@ -212,6 +213,7 @@ class IndexManager:
                allowed: Iterable[str] | None = None) -> list[tuple[str, float]]:
         """Nearest objects as (uuid, Weaviate distance), closest first; `allowed` restricts to those uuids."""
         query = np.asarray(vector, dtype=np.float32)
+        self.last_search = time.monotonic()
         with self.lock:
             target_index = self.indexes.get((class_name, target))
             if target_index is None or k <= 0:

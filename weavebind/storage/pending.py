@@ -15,12 +15,19 @@ import numpy as np
 
 from weavebind.storage.distances import distances, normalize
 
+MERGE_ROWS = 1000  # small writes are appended to the last chunk up to this size: a search loops over chunks
 
-@dataclass
+
+@dataclass(eq=False)
 class _Chunk:
     labels: np.ndarray   # int64
     vectors: np.ndarray  # float32 (n, d), raw
+    alive: np.ndarray    # bool (n,): not yet indexed, taken for indexing elsewhere, replaced or deleted
     stored: np.ndarray | None = None  # cosine: the rows as the index will store them (normalised), made lazily
+
+    @classmethod
+    def of(cls, labels: np.ndarray, vectors: np.ndarray) -> _Chunk:
+        return cls(labels, vectors, np.ones(len(labels), dtype=bool))
 
     def searchable(self, metric: str) -> np.ndarray:
         """The rows a search scores: for cosine the unit vectors FAISS will hold (VectorIndex.add normalises the
@@ -32,12 +39,10 @@ class _Chunk:
         return self.stored
 
 
-def _live_mask(labels: np.ndarray, live: set[int]) -> np.ndarray:
-    return np.fromiter((int(x) in live for x in labels), dtype=bool, count=len(labels))
-
-
 class PendingVectors:
-    """Queued chunks (FIFO) plus the chunk being indexed; `live` holds the labels not yet indexed or discarded.
+    """Queued chunks (FIFO) plus the rows being indexed (`inflight`). `where` maps each live label (not yet indexed
+    or discarded) to its chunk and row, so discarding one and masking a chunk in a search cost no Python loop over
+    the buffer.
 
     Not thread-safe by itself: the IndexManager's lock guards every call.
     """
@@ -46,32 +51,56 @@ class PendingVectors:
         self.metric = metric
         self.queued: deque[_Chunk] = deque()
         self.inflight: list[_Chunk] = []
-        self.live: set[int] = set()
+        self.where: dict[int, tuple[_Chunk, int]] = {}
 
     def __len__(self) -> int:
-        return len(self.live)
+        return len(self.where)
 
     def __contains__(self, label: int) -> bool:
-        return label in self.live
+        return label in self.where
+
+    def _point(self, chunk: _Chunk) -> None:
+        """Record where the chunk's live rows are (rows taken for indexing point to their in-flight chunk)."""
+        rows = np.flatnonzero(chunk.alive)
+        for row, label in zip(rows.tolist(), chunk.labels[rows].tolist(), strict=True):
+            self.where[label] = (chunk, row)
 
     def put(self, labels: np.ndarray, vectors: np.ndarray) -> None:
-        self.queued.append(_Chunk(np.asarray(labels, dtype=np.int64), np.asarray(vectors, dtype=np.float32)))
-        self.live.update(int(x) for x in labels)
+        labels, vectors = np.asarray(labels, dtype=np.int64), np.asarray(vectors, dtype=np.float32)
+        tail = self.queued[-1] if self.queued else None
+        if tail is not None and len(tail.labels) + len(labels) <= MERGE_ROWS:
+            merged = _Chunk(np.concatenate([tail.labels, labels]), np.concatenate([tail.vectors, vectors]),
+                            np.concatenate([tail.alive, np.ones(len(labels), dtype=bool)]))
+            self.queued[-1] = merged
+            self._point(merged)
+            return
+        chunk = _Chunk.of(labels, vectors)
+        self.queued.append(chunk)
+        self._point(chunk)
 
     def discard(self, labels) -> None:
         """Forget labels (updated or deleted objects); an in-flight one is removed from FAISS after its add."""
-        self.live.difference_update(int(x) for x in labels)
+        for label in labels:
+            found = self.where.pop(int(label), None)
+            if found is not None:
+                found[0].alive[found[1]] = False
 
     def take(self, max_rows: int) -> tuple[np.ndarray, np.ndarray] | None:
-        """Move up to about `max_rows` live rows in flight and return them for indexing."""
+        """Move up to `max_rows` live rows in flight, oldest first, and return them for indexing. A chunk is
+        taken from in place (its taken rows marked not alive), so a small take never copies a large chunk."""
         taken: list[_Chunk] = []
         rows = 0
-        while self.queued and (rows == 0 or rows + len(self.queued[0].labels) <= max_rows):
-            chunk = self.queued.popleft()
-            mask = _live_mask(chunk.labels, self.live)
-            if mask.any():
-                taken.append(_Chunk(chunk.labels[mask], chunk.vectors[mask]))
-                rows += int(mask.sum())
+        while self.queued and rows < max_rows:
+            chunk = self.queued[0]
+            positions = np.flatnonzero(chunk.alive)[:max_rows - rows]
+            if len(positions):
+                part = _Chunk.of(chunk.labels[positions], chunk.vectors[positions])
+                chunk.alive[positions] = False
+                self._point(part)
+                taken.append(part)
+                rows += len(positions)
+            if not chunk.alive.any():
+                self.queued.popleft()
         if not taken:
             return None
         self.inflight = taken
@@ -79,32 +108,26 @@ class PendingVectors:
 
     def done(self, labels: np.ndarray) -> None:
         self.inflight = []
-        self.live.difference_update(int(x) for x in labels)
+        for label in labels.tolist():
+            self.where.pop(label, None)
 
     def drop(self, labels: np.ndarray) -> None:
-        """Forget labels another index holds now (a published one, storage/published.py) and the rows no longer
-        live; a buffer nobody drains (`take`) stays as small as what is not published yet."""
-        self.live.difference_update(labels.tolist())
-        kept: deque[_Chunk] = deque()
-        for chunk in self.queued:
-            mask = _live_mask(chunk.labels, self.live)
-            if mask.all():
-                kept.append(chunk)
-            elif mask.any():
-                kept.append(_Chunk(chunk.labels[mask], chunk.vectors[mask]))
-        self.queued = kept
+        """Forget labels another index holds now (a published one, storage/published.py); a buffer nobody drains
+        (`take`) keeps only what is not published yet."""
+        self.discard(labels.tolist())
+        self.queued = deque(chunk for chunk in self.queued if chunk.alive.any())
 
     def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         """Exact top-k over the live pending vectors (optionally only `allowed` labels, sorted int64)."""
         found_labels, found_dists = [], []
         for chunk in [*self.queued, *self.inflight]:
-            mask = _live_mask(chunk.labels, self.live)
-            if allowed is not None:
-                mask &= np.isin(chunk.labels, allowed)
-            if not mask.any():
-                continue
-            found_labels.append(chunk.labels[mask])
-            found_dists.append(distances(self.metric, query, chunk.searchable(self.metric)[mask]))
+            mask = chunk.alive if allowed is None else chunk.alive & np.isin(chunk.labels, allowed)
+            if mask.all():
+                found_labels.append(chunk.labels)
+                found_dists.append(distances(self.metric, query, chunk.searchable(self.metric)))
+            elif mask.any():
+                found_labels.append(chunk.labels[mask])
+                found_dists.append(distances(self.metric, query, chunk.searchable(self.metric)[mask]))
         if not found_labels:
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
         labels, dists = np.concatenate(found_labels), np.concatenate(found_dists)
