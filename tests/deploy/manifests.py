@@ -20,8 +20,7 @@ DOCKER = ROOT / "docker"
 SETTING_NAMES = {s.name for s in SETTINGS}
 # Settings the deployment files set that are being built meanwhile (`weavebind serve --workers N`); once a name is in
 # weavebind/server/settings.py it leaves this set by itself.
-PENDING_SETTINGS = {"WEAVEBIND_WORKERS"} - SETTING_NAMES
-KNOWN_SETTINGS = SETTING_NAMES | PENDING_SETTINGS
+KNOWN_SETTINGS = SETTING_NAMES
 # What the official postgres image reads (its docs' "Environment Variables").
 POSTGRES_IMAGE_VARIABLES = {"POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB", "PGDATA",
                             "POSTGRES_INITDB_ARGS", "POSTGRES_HOST_AUTH_METHOD"}

@@ -15,7 +15,6 @@ from tests.deploy.manifests import (
     DOCKER,
     INFERENCE_PROBES,
     KNOWN_SETTINGS,
-    PENDING_SETTINGS,
     POSTGRES_IMAGE_VARIABLES,
     SERVER_PROBES,
     compose_environment,
@@ -36,7 +35,7 @@ NGINX = (DOCKER / "nginx.cluster.conf").read_text()
 
 def node_settings(name: str):
     env = compose_environment(SERVICES[name])
-    return load_settings({k: v for k, v in env.items() if k not in PENDING_SETTINGS})
+    return load_settings(env)
 
 
 def http_port() -> int:

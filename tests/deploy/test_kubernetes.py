@@ -17,7 +17,6 @@ from tests.deploy.manifests import (
     INFERENCE_PROBES,
     KNOWN_SETTINGS,
     KUBERNETES_VERSIONS,
-    PENDING_SETTINGS,
     POSTGRES_IMAGE_VARIABLES,
     ROOT,
     SERVER_PROBES,
@@ -208,7 +207,7 @@ def test_postgres_container_sets_only_the_images_variables():
 def server_settings():
     env = container_env(container("weavebind"), OBJECTS)
     assert env.pop("CLUSTER_HOSTNAME") == "<fieldRef>"
-    return load_settings({k: v for k, v in env.items() if k not in PENDING_SETTINGS})
+    return load_settings(env)
 
 
 def test_server_settings_load_and_agree_with_the_ports():
