@@ -9,7 +9,7 @@ import sqlite3
 
 import pytest
 
-from tests.rest import create_class, expect, make_local_client, message, text_props  # noqa: F401 -- fixture
+from tests.rest import create_class, expect, message, text_props
 from tests.server.test_backups import wait
 from weavebind.server.settings import SettingsError, load_settings
 

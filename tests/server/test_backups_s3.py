@@ -8,7 +8,7 @@ import pytest
 
 from tests.rest import ID1, ID2, ID3, expect, get_object, message
 from tests.s3 import local_s3
-from tests.server.test_backups import fill, other_database, wait  # noqa: F401 -- other_database is a fixture
+from tests.server.test_backups import fill, wait
 
 DIM = 256
 
