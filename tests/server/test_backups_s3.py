@@ -1,6 +1,6 @@
 """The backup-s3 backend against a real local S3-compatible server (moto's server mode over HTTP): create, status,
-list, restore into an empty server, include/exclude, Bucket/Path overrides, a multipart upload, cancel, a bad
-bucket, and both backup modules enabled at once."""
+list, restore into an empty server, include/exclude, Bucket/Path overrides, a multipart upload, cancelling a backup
+and a restore, a bad bucket, and both backup modules enabled at once."""
 
 from __future__ import annotations
 
@@ -116,6 +116,24 @@ def test_cancel_a_running_backup(make_client, s3, bucket):
     assert s3.keys(bucket) == ["stopped/backup_config.json"]  # no data went up
     response = client.post("/v1/backups/s3/stopped/restore", json={})
     assert response.status_code == 422 and "its status is CANCELED" in message(response)
+
+
+def test_cancel_a_running_restore_removes_what_it_restored(make_client, s3, bucket, other_database, tmp_path):
+    env = s3.env(bucket)
+    client = make_client(**env)
+    fill_many(client, 6000)
+    expect(client.post("/v1/backups/s3", json={"id": "big"}))
+    assert wait(client, "/v1/backups/s3/big")["status"] == "SUCCESS"
+    target = restored_server(make_client, env, other_database, tmp_path)
+    assert target.delete("/v1/backups/s3/big/restore").status_code == 404  # no restore yet
+    expect(target.post("/v1/backups/s3/big/restore", json={}))
+    assert target.delete("/v1/backups/s3/big/restore").status_code == 204
+    assert wait(target, "/v1/backups/s3/big/restore")["status"] == "CANCELED"
+    assert expect(target.get("/v1/schema"))["classes"] == []  # all or nothing: the class went again
+    expect(target.post("/v1/backups/s3/big/restore", json={}))  # so it can be restored after all
+    assert wait(target, "/v1/backups/s3/big/restore")["status"] == "SUCCESS"
+    count = expect(target.post("/v1/graphql", json={"query": "{ Aggregate { Big { meta { count } } } }"}))
+    assert count["data"]["Aggregate"]["Big"] == [{"meta": {"count": 6000}}]
 
 
 def test_a_bad_bucket_is_a_422_with_the_reason(make_client, s3, bucket):

@@ -5,6 +5,7 @@ after any write."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,14 +30,21 @@ class Restorer:
             raise Unprocessable(f"could not restore alias {taken[0]}: a class named {taken[0]} exists, and an alias "
                                 "cannot take the name of a class")
 
-    def run(self, staging: Path, names: list[str], overwrite_alias: bool) -> None:
+    def run(self, staging: Path, names: list[str], overwrite_alias: bool, canceled: Callable[[], bool]) -> None:
+        """Restore the classes; a restore that fails or is canceled (BackupCanceled) deletes the classes it created,
+        so that it can be run again: a restore is all or nothing."""
         engine = backup_files.open_backup(staging)
+        created: list[str] = []
         try:
             configs = [c for c in backup_files.class_configs(engine) if c["class"] in names]
-            self._schema(configs)
+            self._schema(configs, created)
             for config in configs:
-                self._objects(engine, config["class"])
+                self._objects(engine, config["class"], canceled)
             self._aliases(backup_files.alias_targets(engine), names, overwrite_alias)
+        except BaseException:
+            for name in created:
+                self.schema.delete_class(name)
+            raise
         finally:
             engine.dispose()
 
@@ -44,25 +52,27 @@ class Restorer:
         info = self.schema.get(name)
         return info is not None and info.name == name
 
-    def _schema(self, configs: list[dict]) -> None:
+    def _schema(self, configs: list[dict], created: list[str]) -> None:
         """Classes first without their reference properties, then those: references may point either way."""
         def is_reference(prop: dict) -> bool:
             return prop["dataType"][0][:1].isupper()
         for config in configs:
             props = [p for p in config.get("properties") or [] if not is_reference(p)]
-            self.schema.add_class({**config, "properties": props})
+            created.append(self.schema.add_class({**config, "properties": props}).name)
         for config in configs:
             for prop in config.get("properties") or []:
                 if is_reference(prop):
                     self.schema.add_property(self.schema.get(config["class"]), prop)
 
-    def _objects(self, engine: Any, class_name: str) -> None:
+    def _objects(self, engine: Any, class_name: str, canceled: Callable[[], bool]) -> None:
         """The class's tenants (active while their objects are written, then as they were) and objects."""
         info = self.schema.get(class_name)
         statuses = backup_files.tenant_statuses(engine, class_name)
         if statuses:
             self.schema.tenants.add(info, [{"name": name, "activityStatus": "HOT"} for name in statuses])
         for chunk in backup_files.records(engine, class_name):
+            if canceled():
+                raise backup_files.BackupCanceled
             self.schema.store.put(chunk, keep_created=True)
         cold = [{"name": name, "activityStatus": "COLD"} for name, status in statuses.items() if status == "COLD"]
         if cold:

@@ -211,11 +211,19 @@ class BackupService:
         return {**job.status_body(), "classes": names}
 
     def restore_status(self, backend: str, backup_id: str) -> dict[str, Any]:
+        return self._restore_job(backend, backup_id).status_body()
+
+    def cancel_restore(self, backend: str, backup_id: str) -> None:
+        job = self._restore_job(backend, backup_id)
+        if job.status == STARTED:
+            job.cancel.set()
+
+    def _restore_job(self, backend: str, backup_id: str) -> Job:
         self._backend(backend)
         job = self.restores.get((backend, backup_id))
         if job is None:
             raise NotFound(f'no restore of backup "{backup_id}" on backend "{backend}"')
-        return job.status_body()
+        return job
 
     def _run_restore(self, job: Job, store: BackupBackend, overwrite_alias: bool) -> None:
         try:
@@ -225,8 +233,10 @@ class BackupService:
                 if fetched.suffix == ".gz":
                     backup_files.decompress(fetched, staging / backup_files.DATA_FILE)
                     fetched.unlink()
-                self.restorer.run(staging, job.classes, overwrite_alias)
+                self.restorer.run(staging, job.classes, overwrite_alias, job.cancel.is_set)
             job.status = SUCCESS
+        except backup_files.BackupCanceled:
+            job.status = CANCELED
         except Exception as exc:  # noqa: BLE001 -- reported in the job's status
             job.status, job.error = FAILED, f"{type(exc).__name__}: {exc}"
         job.completed_at = _now()

@@ -190,6 +190,9 @@ def backups_s3(client: weaviate.WeaviateClient) -> None:
     assert restored.status.value == "SUCCESS", restored
     assert client.collections.use("V4S3Backed").with_tenant("alice").aggregate.over_all(
         total_count=True).total_count == 20
+    # Cancelling what has finished changes nothing (a running one is tested in tests/server/test_backups_s3.py).
+    assert client.backup.cancel(backup_id, s3) and client.backup.cancel(moved.backup_id, s3, operation="restore")
+    assert client.backup.get_create_status(backup_id, s3).status.value == "SUCCESS"
 
 
 if __name__ == "__main__":

@@ -48,6 +48,12 @@ async def restore_backup(request: Request) -> Response:
     return JSON(await blocking(_service(request).restore, params["backend"], params["id"], body))
 
 
+async def cancel_restore(request: Request) -> Response:
+    params = request.path_params
+    await blocking(_service(request).cancel_restore, params["backend"], params["id"])
+    return Response(status_code=204)
+
+
 async def restore_status(request: Request) -> Response:
     params = request.path_params
     return JSON(await blocking(_service(request).restore_status, params["backend"], params["id"]))
@@ -60,4 +66,5 @@ routes = [
     Route("/v1/backups/{backend}/{id}", cancel_backup, methods=["DELETE"]),
     Route("/v1/backups/{backend}/{id}/restore", restore_backup, methods=["POST"]),
     Route("/v1/backups/{backend}/{id}/restore", restore_status, methods=["GET"]),
+    Route("/v1/backups/{backend}/{id}/restore", cancel_restore, methods=["DELETE"]),
 ]
