@@ -21,7 +21,7 @@ from weavebind.storage.backup_backends import BackendError, Location
 
 AWS_ENDPOINT = "s3.amazonaws.com"
 MIN_PART = 5 * 1024 * 1024  # S3 refuses smaller parts (all but the last) of a multipart upload
-MAX_BUFFERED = 64 * 1024 * 1024  # parts in flight at once, in bytes: bounds the memory an upload may take
+MAX_BUFFERED = 64 * 1024 * 1024  # bytes of parts in flight at once, whatever ChunkSize asks for
 S3_ERRORS = (ClientError, BotoCoreError, Boto3Error)
 
 
