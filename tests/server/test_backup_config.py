@@ -93,3 +93,17 @@ def test_backup_s3_needs_its_bucket():
                               "BACKUP_FILESYSTEM_PATH": "/b", "BACKUP_S3_USE_SSL": "false"})
     assert settings.backup_modules == ("backup-s3", "backup-filesystem") and settings.enable_modules == ()
     assert settings.backup_s3_endpoint == "s3.amazonaws.com" and settings.backup_s3_use_ssl is False
+
+
+def test_folders_that_are_no_backups_are_left_out(fs_client, tmp_path):
+    (tmp_path / "b" / "stray").mkdir(parents=True)
+    (tmp_path / "b" / "damaged").mkdir()
+    (tmp_path / "b" / "damaged" / "backup_config.json").write_text("{not json")
+    expect(fs_client.post("/v1/backups/filesystem", json={"id": "real"}))
+    wait(fs_client, "/v1/backups/filesystem/real")
+    assert [b["id"] for b in expect(fs_client.get("/v1/backups/filesystem"))] == ["real"]
+    response = fs_client.get("/v1/backups/filesystem/damaged")
+    assert response.status_code == 422 and "unreadable backup_config.json" in message(response)
+    assert fs_client.get("/v1/backups/filesystem/stray").status_code == 404
+    response = fs_client.post("/v1/backups/filesystem", json={"id": "damaged"})
+    assert response.status_code == 422 and "unreadable" in message(response)

@@ -180,14 +180,30 @@ class BackupService:
         except BackendError as exc:
             raise Unprocessable(f'check if backup "{backup_id}" exists at "{store.home(backup_id, where)}": '
                                 f"{exc}") from None
-        return Job.load(raw, where) if raw else None
+        if raw is None:
+            return None
+        try:
+            return Job.load(raw, where)
+        except (ValueError, KeyError, TypeError):  # not written by weavebind, or damaged
+            raise Unprocessable(f'backup "{backup_id}" at "{store.home(backup_id, where)}" has an unreadable '
+                                f"{STATUS_FILE}") from None
 
     def _stored(self, store: BackupBackend, where: Location) -> list[Job]:
+        """The backups stored at this location; folders or prefixes that hold none (or an unreadable one) are not
+        backups of weavebind's and are left out."""
         try:
             ids = store.backup_ids(where)
         except BackendError as exc:
             raise Unprocessable(f"list backups: {exc}") from None
-        return [job for job in (self._read(store, backup_id, where) for backup_id in ids) if job is not None]
+        jobs = []
+        for backup_id in ids:
+            try:
+                job = self._read(store, backup_id, where)
+            except Unprocessable:
+                continue
+            if job is not None:
+                jobs.append(job)
+        return jobs
 
     # -- restore -------------------------------------------------------------------------------------------------
     def restore(self, backend: str, backup_id: str, body: Any) -> dict[str, Any]:
