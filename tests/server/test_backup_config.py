@@ -99,11 +99,17 @@ def test_folders_that_are_no_backups_are_left_out(fs_client, tmp_path):
     (tmp_path / "b" / "stray").mkdir(parents=True)
     (tmp_path / "b" / "damaged").mkdir()
     (tmp_path / "b" / "damaged" / "backup_config.json").write_text("{not json")
+    (tmp_path / "b" / "forged").mkdir()
+    (tmp_path / "b" / "forged" / "backup_config.json").write_text(
+        '{"id": "forged", "backend": "filesystem", "path": "/", "classes": ["Note"], "status": "SUCCESS", '
+        '"startedAt": "2026-01-01T00:00:00Z", "dataFile": "../../etc/passwd"}')
     expect(fs_client.post("/v1/backups/filesystem", json={"id": "real"}))
     wait(fs_client, "/v1/backups/filesystem/real")
     assert [b["id"] for b in expect(fs_client.get("/v1/backups/filesystem"))] == ["real"]
     response = fs_client.get("/v1/backups/filesystem/damaged")
     assert response.status_code == 422 and "unreadable backup_config.json" in message(response)
     assert fs_client.get("/v1/backups/filesystem/stray").status_code == 404
+    response = fs_client.post("/v1/backups/filesystem/forged/restore", json={})  # its data file is no path of ours
+    assert response.status_code == 422 and "unreadable backup_config.json" in message(response)
     response = fs_client.post("/v1/backups/filesystem", json={"id": "damaged"})
     assert response.status_code == 422 and "unreadable" in message(response)

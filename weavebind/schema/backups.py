@@ -14,17 +14,15 @@ import re
 import shutil
 import tempfile
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from weavebind.errors import NotFound, Unprocessable
 from weavebind.schema import backup_config
+from weavebind.schema.backup_job import CANCELED, FAILED, STARTED, STATUS_FILE, SUCCESS, Job, now
 from weavebind.schema.backup_restore import Restorer
 from weavebind.schema.service import SchemaService
 from weavebind.schema.validation import capitalize_class
@@ -33,47 +31,6 @@ from weavebind.storage.backup_backends import BackendError, BackupBackend, Locat
 
 log = logging.getLogger("weavebind.backups")
 BACKUP_ID = re.compile(r"^[a-z0-9_-]{1,128}$")
-STATUS_FILE = "backup_config.json"
-STARTED, SUCCESS, FAILED, CANCELED = "STARTED", "SUCCESS", "FAILED", "CANCELED"
-
-
-def _now() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-
-
-@dataclass
-class Job:
-    id: str
-    backend: str
-    path: str
-    classes: list[str]
-    where: Location = field(default_factory=Location)
-    status: str = STARTED
-    error: str | None = None
-    started_at: str = field(default_factory=_now)
-    completed_at: str | None = None
-    data_file: str = backup_files.DATA_FILE
-    aliases: dict[str, str] = field(default_factory=dict)  # alias -> class, of the classes backed up
-    cancel: threading.Event = field(default_factory=threading.Event)
-
-    def status_body(self) -> dict[str, Any]:
-        body = {"id": self.id, "backend": self.backend, "path": self.path, "status": self.status}
-        return {**body, "error": self.error} if self.error else body
-
-    def listed(self) -> dict[str, Any]:
-        return {"id": self.id, "classes": self.classes, "status": self.status, "startedAt": self.started_at,
-                "completedAt": self.completed_at}
-
-    def stored(self) -> bytes:
-        return orjson.dumps({**self.listed(), "backend": self.backend, "path": self.path, "error": self.error,
-                             "dataFile": self.data_file, "aliases": self.aliases})
-
-    @classmethod
-    def load(cls, raw: bytes, where: Location) -> Job:
-        data = orjson.loads(raw)
-        return cls(data["id"], data["backend"], data["path"], data["classes"], where, data["status"],
-                   data.get("error"), data["startedAt"], data.get("completedAt"),
-                   data.get("dataFile") or backup_files.DATA_FILE, data.get("aliases") or {})
 
 
 class BackupService:
@@ -108,22 +65,24 @@ class BackupService:
         return {**job.status_body(), "classes": names}
 
     def _run_backup(self, job: Job, store: BackupBackend, options: backup_config.CreateOptions) -> None:
+        status, error = SUCCESS, None
         try:
             with self._staged(job) as staging:
                 data = self._export(job, staging, options.gzip_level)
                 if job.cancel.is_set():
                     raise backup_files.BackupCanceled
                 store.put_file(job.id, data.name, data, job.where, options.chunk_bytes)
-            job.status = SUCCESS
         except backup_files.BackupCanceled:
-            job.status = CANCELED
+            status = CANCELED
         except Exception as exc:  # noqa: BLE001 -- reported in the job's status, as Weaviate does
-            job.status, job.error = FAILED, f"{type(exc).__name__}: {exc}"
-        job.completed_at = _now()
+            status, error = FAILED, f"{type(exc).__name__}: {exc}"
+        finished = replace(job, status=status, error=error, completed_at=now())
         try:
-            store.put_bytes(job.id, STATUS_FILE, job.stored(), job.where)
+            store.put_bytes(job.id, STATUS_FILE, finished.stored(), job.where)
         except BackendError as exc:  # the in-memory status still answers; a restart loses it
             log.error("backup %s: could not save its status: %s", job.id, exc)
+        # Only now, so that a client told SUCCESS here finds SUCCESS at the backend too (another server restoring).
+        job.status, job.error, job.completed_at = status, error, finished.completed_at
 
     def _export(self, job: Job, staging: Path, gzip_level: int) -> Path:
         """The classes' rows in a local file (compressed unless NoCompression); notes their aliases in the job."""
@@ -163,7 +122,8 @@ class BackupService:
     def list(self, backend: str) -> list[dict[str, Any]]:
         store, where = self._backend(backend), Location()
         jobs = {job.id: job for job in self._stored(store, where)}
-        jobs.update({job.id: job for (name, _, at), job in self.backups.items() if name == backend and at == where})
+        running = list(self.backups.items())  # a snapshot: backups start meanwhile
+        jobs.update({job.id: job for (name, _, at), job in running if name == backend and at == where})
         return [job.listed() for job in sorted(jobs.values(), key=lambda j: j.started_at)]
 
     def _job(self, backend: str, backup_id: str, where: Location) -> Job:
@@ -255,7 +215,7 @@ class BackupService:
             job.status = CANCELED
         except Exception as exc:  # noqa: BLE001 -- reported in the job's status
             job.status, job.error = FAILED, f"{type(exc).__name__}: {exc}"
-        job.completed_at = _now()
+        job.completed_at = now()
 
     # -- input ---------------------------------------------------------------------------------------------------
     def _backend(self, backend: str) -> BackupBackend:
