@@ -127,7 +127,7 @@ class FilesystemBackend:
         root = Path(where.path) if where.path else self.root
         try:
             return sorted(entry.name for entry in root.iterdir() if entry.is_dir())
-        except (FileNotFoundError, NotADirectoryError):
+        except FileNotFoundError:  # nothing backed up there yet
             return []
         except OSError as exc:
             raise BackendError(f'list "{root}": {exc.strerror or exc}') from None
