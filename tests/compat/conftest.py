@@ -19,6 +19,7 @@ from tests.compat.envs import ensure
 from tests.compat.server import Server, start_server
 from tests.conftest import BACKENDS
 from tests.fakes import FakeInference, FakeServer, build_app
+from tests.s3 import local_s3
 
 CLIENTS = Path(__file__).parent / "clients"
 SCRIPTS = {"v3": CLIENTS / "v3_scenarios.py", "v4": CLIENTS / "v4_scenarios.py", "ts": CLIENTS / "ts_scenarios.mjs",
@@ -67,6 +68,21 @@ def assert_tables_created(url: str) -> None:
     with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
         found = conn.execute("SELECT to_regclass('wb_objects')").fetchone()[0]
     assert found is not None, f"the server did not create its tables in {url}"
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory):
+    """A server on SQLite with both backup modules, backup-s3 writing to a bucket of a local S3-compatible server
+    (moto's, on loopback); a second bucket, wb-compat-location, serves the scenarios' backup_location."""
+    with local_s3() as s3:
+        s3.client().create_bucket(Bucket="wb-compat-location")
+        data = tmp_path_factory.mktemp("compat-s3") / "data"
+        env = {**backups_at(data), **s3.env(s3.new_bucket(), modules="backup-filesystem,backup-s3")}
+        started = start_server(data, WEAVEBIND_DATABASE_URL="", **env)
+        try:
+            yield started
+        finally:
+            started.stop()
 
 
 @pytest.fixture(params=BACKENDS)

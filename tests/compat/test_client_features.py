@@ -18,6 +18,10 @@ def test_v4_multi_tenancy(server, scenario):
     run_scenario("v4", scenario, server, script=SCRIPT)
 
 
+def test_v4_backups_on_s3(s3_server):
+    run_scenario("v4", "backups_s3", s3_server, script=SCRIPT)
+
+
 @pytest.mark.parametrize("scenario", ["tenants", "aliases", "references", "shapes"])
 def test_ts3_multi_tenancy_aliases_references_shapes(server, scenario):
     run_scenario("ts3", scenario, server, script=TS3_SCRIPT)

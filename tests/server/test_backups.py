@@ -17,14 +17,6 @@ def backup_env(tmp_path):
     return {"ENABLE_MODULES": "backup-filesystem", "BACKUP_FILESYSTEM_PATH": str(tmp_path / "backups")}
 
 
-@pytest.fixture
-def other_database(database_url, request, tmp_path):
-    """A second, empty database of the same kind: the server a backup is restored into."""
-    if database_url.startswith("sqlite"):
-        return f"sqlite:///{tmp_path / 'other.sqlite3'}"
-    return request.getfixturevalue("postgres").new_database()
-
-
 def wait(client, path: str) -> dict:
     for _ in range(200):
         body = expect(client.get(path))

@@ -1,200 +1,240 @@
-"""Backups, Weaviate's API with the `backup-filesystem` backend: create (a consistent cut of some classes' rows,
-storage/backup_files.py), status, cancel, list, and restore into a server that lacks those classes.
+"""Backups, Weaviate's API over the enabled backup backends (`backup-filesystem`, `backup-s3`): create (a consistent
+cut of some classes' rows, storage/backup_files.py), status, cancel, list, and restore into a server that lacks those
+classes (backup_restore.py).
 
-Each job runs in a thread of its own; its status is kept in memory and, for backups, in `backup_config.json` beside
-the data, so a backup made before a restart can still be listed and restored.
+A backup is staged as a local file (exported, then gzip-compressed) and handed to the backend, which moves or
+uploads it; its status is kept in memory and in `backup_config.json` beside the data, so a backup made before a
+restart, or by another server, can be listed and restored. Each job runs in a thread of its own.
 """
 
 from __future__ import annotations
 
+import logging
 import re
+import shutil
+import tempfile
 import threading
-import time
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from weavebind.errors import NotFound, Unprocessable
+from weavebind.schema import backup_config
+from weavebind.schema.backup_job import CANCELED, FAILED, STARTED, STATUS_FILE, SUCCESS, Job, now
+from weavebind.schema.backup_restore import Restorer
 from weavebind.schema.service import SchemaService
 from weavebind.schema.validation import capitalize_class
 from weavebind.storage import backup_files
+from weavebind.storage.backup_backends import BackendError, BackupBackend, Location
 
+log = logging.getLogger("weavebind.backups")
 BACKUP_ID = re.compile(r"^[a-z0-9_-]{1,128}$")
-STATUS_FILE = "backup_config.json"
-STARTED, SUCCESS, FAILED, CANCELED = "STARTED", "SUCCESS", "FAILED", "CANCELED"
-
-
-def _now() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-
-
-@dataclass
-class Job:
-    id: str
-    backend: str
-    path: str
-    classes: list[str]
-    status: str = STARTED
-    error: str | None = None
-    started_at: str = field(default_factory=_now)
-    completed_at: str | None = None
-    cancel: threading.Event = field(default_factory=threading.Event)
-
-    def status_body(self) -> dict[str, Any]:
-        body = {"id": self.id, "backend": self.backend, "path": self.path, "status": self.status}
-        return {**body, "error": self.error} if self.error else body
-
-    def listed(self) -> dict[str, Any]:
-        return {"id": self.id, "classes": self.classes, "status": self.status, "startedAt": self.started_at,
-                "completedAt": self.completed_at}
 
 
 class BackupService:
-    def __init__(self, schema: SchemaService, backends: tuple[str, ...], root: str):
+    def __init__(self, schema: SchemaService, backends: dict[str, BackupBackend], staging: Path):
         self.schema = schema
-        self.backends = {name.removeprefix("backup-") for name in backends}
-        self.root = Path(root) if root else None
-        self.backups: dict[str, Job] = {}
-        self.restores: dict[str, Job] = {}
+        self.backends = backends
+        self.staging = staging  # local room for a backup's file between the database and the backend
+        self.backups: dict[tuple[str, str, Location], Job] = {}
+        self.restores: dict[tuple[str, str], Job] = {}
         self.lock = threading.Lock()
+        self.restorer = Restorer(schema)
 
     # -- create ------------------------------------------------------------------------------------------------
-    def create(self, backend: str, body: Any) -> dict[str, Any]:
-        directory = self._directory(backend, body.get("id") if isinstance(body, dict) else None)
+    def create(self, backend: str, body: dict) -> dict[str, Any]:
+        store = self._backend(backend)
+        backup_id = self._id(body.get("id"))
+        options = backup_config.create_options(body.get("config"), backend)
         names = self._chosen(body, [info.name for info in self.schema.all()], "back up")
+        home = store.home(backup_id, options.where)
         with self.lock:
-            if directory.exists() or body["id"] in self.backups:
-                raise Unprocessable(f'backup "{body["id"]}" already exists at "{directory}"')
-            job = Job(body["id"], backend, str(directory), names)
-            self.backups[job.id] = job
-            directory.mkdir(parents=True)
-            self._save(job)
-        threading.Thread(target=self._run_backup, args=(job,), name=f"backup-{job.id}", daemon=True).start()
+            if (backend, backup_id, options.where) in self.backups or self._read(store, backup_id, options.where):
+                raise Unprocessable(f'backup "{backup_id}" already exists at "{home}"')
+            try:
+                store.check_writable(backup_id, options.where)
+                job = Job(backup_id, backend, home, names, options.where)
+                store.put_bytes(backup_id, STATUS_FILE, job.stored(), options.where)
+            except BackendError as exc:
+                raise Unprocessable(f"init uploader: {exc}") from None
+            self.backups[backend, backup_id, options.where] = job
+        threading.Thread(target=self._run_backup, args=(job, store, options), name=f"backup-{job.id}",
+                         daemon=True).start()
         return {**job.status_body(), "classes": names}
 
-    def _run_backup(self, job: Job) -> None:
+    def _run_backup(self, job: Job, store: BackupBackend, options: backup_config.CreateOptions) -> None:
+        status, error = SUCCESS, None
         try:
-            backup_files.export_classes(self.schema.store.engine, job.classes, Path(job.path), job.cancel.is_set)
-            job.status = SUCCESS
+            with self._staged(job) as staging:
+                data = self._export(job, staging, options.gzip_level)
+                if job.cancel.is_set():
+                    raise backup_files.BackupCanceled
+                store.put_file(job.id, data.name, data, job.where, options.chunk_bytes)
         except backup_files.BackupCanceled:
-            job.status = CANCELED
+            status = CANCELED
         except Exception as exc:  # noqa: BLE001 -- reported in the job's status, as Weaviate does
-            job.status, job.error = FAILED, f"{type(exc).__name__}: {exc}"
-        job.completed_at = _now()
-        self._save(job)
+            status, error = FAILED, f"{type(exc).__name__}: {exc}"
+        finished = replace(job, status=status, error=error, completed_at=now())
+        try:
+            store.put_bytes(job.id, STATUS_FILE, finished.stored(), job.where)
+        except BackendError as exc:  # the in-memory status still answers; a restart loses it
+            log.error("backup %s: could not save its status: %s", job.id, exc)
+        # Only now, so that a client told SUCCESS here finds SUCCESS at the backend too (another server restoring).
+        job.status, job.error, job.completed_at = status, error, finished.completed_at
 
-    def _save(self, job: Job) -> None:
-        data = {**job.listed(), "backend": job.backend, "path": job.path, "error": job.error}
-        (Path(job.path) / STATUS_FILE).write_bytes(orjson.dumps(data))
+    def _export(self, job: Job, staging: Path, gzip_level: int) -> Path:
+        """The classes' rows in a local file (compressed unless NoCompression); notes their aliases in the job."""
+        backup_files.export_classes(self.schema.store.engine, job.classes, staging, job.cancel.is_set)
+        engine = backup_files.open_backup(staging)
+        try:
+            job.aliases = backup_files.alias_targets(engine)
+        finally:
+            engine.dispose()
+        data = staging / backup_files.DATA_FILE
+        if gzip_level:
+            packed = data.with_name(data.name + ".gz")
+            backup_files.compress(data, packed, gzip_level)
+            data.unlink()
+            data = packed
+        job.data_file = data.name
+        return data
+
+    @contextmanager
+    def _staged(self, job: Job) -> Iterator[Path]:
+        self.staging.mkdir(parents=True, exist_ok=True)
+        directory = Path(tempfile.mkdtemp(prefix=f"{job.backend}-{job.id}-", dir=self.staging))
+        try:
+            yield directory
+        finally:
+            shutil.rmtree(directory, ignore_errors=True)
 
     # -- status, cancel, list ------------------------------------------------------------------------------------
-    def status(self, backend: str, backup_id: str) -> dict[str, Any]:
-        return self._job(backend, backup_id).status_body()
+    def status(self, backend: str, backup_id: str, query: dict) -> dict[str, Any]:
+        return self._job(backend, backup_id, self._query_location(query, backend)).status_body()
 
-    def cancel(self, backend: str, backup_id: str) -> None:
-        job = self._job(backend, backup_id)
+    def cancel(self, backend: str, backup_id: str, query: dict) -> None:
+        job = self._job(backend, backup_id, self._query_location(query, backend))
         if job.status == STARTED:
             job.cancel.set()
 
     def list(self, backend: str) -> list[dict[str, Any]]:
-        self._check_backend(backend)
-        jobs = {job.id: job for job in self._stored()} | self.backups
+        store, where = self._backend(backend), Location()
+        jobs = {job.id: job for job in self._stored(store, where)}
+        running = list(self.backups.items())  # a snapshot: backups start meanwhile
+        jobs.update({job.id: job for (name, _, at), job in running if name == backend and at == where})
         return [job.listed() for job in sorted(jobs.values(), key=lambda j: j.started_at)]
 
-    def _job(self, backend: str, backup_id: str) -> Job:
-        self._check_backend(backend)
-        job = self.backups.get(backup_id) or next((j for j in self._stored() if j.id == backup_id), None)
+    def _job(self, backend: str, backup_id: str, where: Location) -> Job:
+        store = self._backend(backend)
+        job = self.backups.get((backend, backup_id, where)) or self._read(store, backup_id, where)
         if job is None:
-            raise NotFound(f'backup "{backup_id}" not found on backend "{backend}"')
+            raise NotFound(f'backup "{backup_id}" not found on backend "{backend}" at '
+                           f'"{store.home(backup_id, where)}"')
         return job
 
-    def _stored(self) -> list[Job]:
+    def _read(self, store: BackupBackend, backup_id: str, where: Location) -> Job | None:
+        try:
+            raw = store.get_bytes(backup_id, STATUS_FILE, where)
+        except BackendError as exc:
+            raise Unprocessable(f'check if backup "{backup_id}" exists at "{store.home(backup_id, where)}": '
+                                f"{exc}") from None
+        if raw is None:
+            return None
+        try:
+            return Job.load(raw, where)
+        except (ValueError, KeyError, TypeError):  # not written by weavebind, or damaged
+            raise Unprocessable(f'backup "{backup_id}" at "{store.home(backup_id, where)}" has an unreadable '
+                                f"{STATUS_FILE}") from None
+
+    def _stored(self, store: BackupBackend, where: Location) -> list[Job]:
+        """The backups stored at this location; folders or prefixes that hold none (or an unreadable one) are not
+        backups of weavebind's and are left out."""
+        try:
+            ids = store.backup_ids(where)
+        except BackendError as exc:
+            raise Unprocessable(f"list backups: {exc}") from None
         jobs = []
-        for status_file in sorted(self.root.glob(f"*/{STATUS_FILE}")) if self.root else []:
-            data = orjson.loads(status_file.read_bytes())
-            jobs.append(Job(data["id"], data["backend"], data["path"], data["classes"], data["status"],
-                            data.get("error"), data["startedAt"], data.get("completedAt")))
+        for backup_id in ids:
+            try:
+                job = self._read(store, backup_id, where)
+            except Unprocessable:
+                continue
+            if job is not None:
+                jobs.append(job)
         return jobs
 
     # -- restore -------------------------------------------------------------------------------------------------
     def restore(self, backend: str, backup_id: str, body: Any) -> dict[str, Any]:
-        backup = self._job(backend, backup_id)
+        store = self._backend(backend)
+        if not isinstance(body, dict):
+            raise Unprocessable('the body must be a JSON object {"include": [...], "exclude": [...], "config": {...}}')
+        where, overwrite_alias = backup_config.restore_options(body, backend)
+        backup = self._job(backend, backup_id, where)
         if backup.status != SUCCESS:
             raise Unprocessable(f'backup "{backup_id}" cannot be restored: its status is {backup.status}')
-        names = self._chosen(body if isinstance(body, dict) else {}, backup.classes, "restore")
-        existing = [name for name in names if self.schema.get(name) is not None]
-        if existing:
-            raise Unprocessable(f"could not restore classes: {', '.join(existing)}: class name already exists; "
-                                "delete the class or leave it out (exclude) to restore the others")
+        names = self._chosen(body, backup.classes, "restore")
+        self.restorer.check(names, backup.aliases)
         with self.lock:
-            running = self.restores.get(backup_id)
+            running = self.restores.get((backend, backup_id))
             if running is not None and running.status == STARTED:
                 raise Unprocessable(f'backup "{backup_id}" is being restored already')
-            job = self.restores[backup_id] = Job(backup_id, backend, backup.path, names)
-        threading.Thread(target=self._run_restore, args=(job,), name=f"restore-{backup_id}", daemon=True).start()
+            job = Job(backup_id, backend, backup.path, names, where, data_file=backup.data_file)
+            self.restores[backend, backup_id] = job
+        threading.Thread(target=self._run_restore, args=(job, store, overwrite_alias), name=f"restore-{backup_id}",
+                         daemon=True).start()
         return {**job.status_body(), "classes": names}
 
     def restore_status(self, backend: str, backup_id: str) -> dict[str, Any]:
-        self._check_backend(backend)
-        job = self.restores.get(backup_id)
+        return self._restore_job(backend, backup_id).status_body()
+
+    def cancel_restore(self, backend: str, backup_id: str) -> None:
+        job = self._restore_job(backend, backup_id)
+        if job.status == STARTED:
+            job.cancel.set()
+
+    def _restore_job(self, backend: str, backup_id: str) -> Job:
+        self._backend(backend)
+        job = self.restores.get((backend, backup_id))
         if job is None:
             raise NotFound(f'no restore of backup "{backup_id}" on backend "{backend}"')
-        return job.status_body()
+        return job
 
-    def _run_restore(self, job: Job) -> None:
-        engine = backup_files.open_backup(Path(job.path))
+    def _run_restore(self, job: Job, store: BackupBackend, overwrite_alias: bool) -> None:
         try:
-            configs = [c for c in backup_files.class_configs(engine) if c["class"] in job.classes]
-            self._restore_schema(configs)
-            for config in configs:
-                self._restore_objects(engine, config["class"])
+            with self._staged(job) as staging:
+                fetched = staging / job.data_file
+                store.get_file(job.id, job.data_file, fetched, job.where)
+                if fetched.suffix == ".gz":
+                    backup_files.decompress(fetched, staging / backup_files.DATA_FILE)
+                    fetched.unlink()
+                self.restorer.run(staging, job.classes, overwrite_alias, job.cancel.is_set)
             job.status = SUCCESS
+        except backup_files.BackupCanceled:
+            job.status = CANCELED
         except Exception as exc:  # noqa: BLE001 -- reported in the job's status
             job.status, job.error = FAILED, f"{type(exc).__name__}: {exc}"
-        finally:
-            engine.dispose()
-        job.completed_at = _now()
-
-    def _restore_schema(self, configs: list[dict]) -> None:
-        """Classes first without their reference properties, then those: references may point either way."""
-        def is_reference(prop: dict) -> bool:
-            return prop["dataType"][0][:1].isupper()
-        for config in configs:
-            props = [p for p in config.get("properties") or [] if not is_reference(p)]
-            self.schema.add_class({**config, "properties": props})
-        for config in configs:
-            for prop in config.get("properties") or []:
-                if is_reference(prop):
-                    self.schema.add_property(self.schema.get(config["class"]), prop)
-
-    def _restore_objects(self, engine: Any, class_name: str) -> None:
-        """The class's tenants (active while their objects are written, then as they were) and objects, with their
-        vectors and timestamps; the indexes are built from them as after any write."""
-        info = self.schema.get(class_name)
-        statuses = backup_files.tenant_statuses(engine, class_name)
-        if statuses:
-            self.schema.tenants.add(info, [{"name": name, "activityStatus": "HOT"} for name in statuses])
-        for chunk in backup_files.records(engine, class_name):
-            self.schema.store.put(chunk, keep_created=True)
-        cold = [{"name": name, "activityStatus": "COLD"} for name, status in statuses.items() if status == "COLD"]
-        if cold:
-            self.schema.tenants.update(info, cold)
+        job.completed_at = now()
 
     # -- input ---------------------------------------------------------------------------------------------------
-    def _check_backend(self, backend: str) -> None:
-        if backend not in self.backends:
+    def _backend(self, backend: str) -> BackupBackend:
+        store = self.backends.get(backend)
+        if store is None:
             raise Unprocessable(f'backup backend "{backend}" is not enabled: add backup-{backend} to ENABLE_MODULES '
-                                "(weavebind provides backup-filesystem)")
+                                "(weavebind provides backup-filesystem and backup-s3)")
+        return store
 
-    def _directory(self, backend: str, backup_id: Any) -> Path:
-        self._check_backend(backend)
+    @staticmethod
+    def _query_location(query: dict, backend: str) -> Location:
+        return backup_config.location(query, backend, "{} query parameter")
+
+    @staticmethod
+    def _id(backup_id: Any) -> str:
         if not isinstance(backup_id, str) or not BACKUP_ID.match(backup_id):
             raise Unprocessable(f"invalid backup id {backup_id!r}: use 1 to 128 lowercase letters, digits, '-' "
                                 "and '_'")
-        assert self.root is not None  # settings require BACKUP_FILESYSTEM_PATH with backup-filesystem
-        return self.root / backup_id
+        return backup_id
 
     def _chosen(self, body: dict, available: list[str], verb: str) -> list[str]:
         include, exclude = body.get("include") or [], body.get("exclude") or []

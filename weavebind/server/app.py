@@ -18,6 +18,7 @@ from weavebind.schema.defaults import filter_strategy_for
 from weavebind.schema.objects import ObjectOptions, ObjectService
 from weavebind.schema.service import SchemaOptions, SchemaService
 from weavebind.server.auth import Authenticator, AuthMiddleware
+from weavebind.server.backup_modules import backup_backends
 from weavebind.server.cluster import ChangeSync
 from weavebind.server.errors import EXCEPTION_HANDLERS
 from weavebind.server.graphql_lane import GraphQLLane
@@ -71,7 +72,7 @@ def _open_services(app: Starlette, settings: Settings, modules: ModuleRegistry) 
     watch_store(store, settings.prometheus_multiproc_dir if settings.prometheus_monitoring_enabled else "")
     app.state.store = store
     app.state.schema = schema_service
-    app.state.backups = BackupService(schema_service, settings.backup_modules, settings.backup_filesystem_path)
+    app.state.backups = BackupService(schema_service, backup_backends(settings), settings.data_path / "backup-staging")
     app.state.objects = ObjectService(store, schema_service, ObjectOptions(
         autoschema=settings.autoschema_enabled, default_number=settings.autoschema_default_number,
         vectorize=modules.vectorize_records, vectorizable=modules.vectorizable_properties))

@@ -15,7 +15,7 @@ from typing import Any
 from weavebind.vectorizers.limits import DEFAULT_LIMITS as _MEDIA
 
 VECTORIZER_MODULES = ("multi2vec-clip", "multi2vec-bind")
-BACKUP_MODULES = ("backup-filesystem",)
+BACKUP_MODULES = ("backup-filesystem", "backup-s3")
 KNOWN_MODULES = (*VECTORIZER_MODULES, *BACKUP_MODULES)
 
 
@@ -189,10 +189,29 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DEFAULT_VECTORIZER_MODULE", "none", str,
             "Vectorizer of classes created without one: `none` or an enabled module."),
     Setting("ENABLE_MODULES", "", parse_modules,
-            "Comma-separated modules to enable: multi2vec-clip, multi2vec-bind (vectorizers), backup-filesystem."),
+            "Comma-separated modules to enable: multi2vec-clip, multi2vec-bind (vectorizers), backup-filesystem, "
+            "backup-s3 (backup backends; both may be enabled)."),
     Setting("BACKUP_FILESYSTEM_PATH", "", str,
             "Directory the backup-filesystem module writes backups to (one folder per backup id); required when "
             "backup-filesystem is enabled."),
+    Setting("BACKUP_S3_BUCKET", "", str,
+            "Bucket the backup-s3 module writes backups to; required when backup-s3 is enabled."),
+    Setting("BACKUP_S3_PATH", "", str,
+            "Key prefix inside the bucket (backups are stored as `<path>/<backup id>/...`); empty = the bucket's "
+            "root."),
+    Setting("BACKUP_S3_ENDPOINT", "s3.amazonaws.com", str,
+            "S3 endpoint as host[:port]: AWS by default, or an S3-compatible server such as MinIO (addressed with "
+            "path-style bucket names)."),
+    Setting("BACKUP_S3_USE_SSL", "true", parse_bool, "Talk to the S3 endpoint over HTTPS."),
+    Setting("AWS_ACCESS_KEY_ID", "", str,
+            "Access key of backup-s3. Unset (with AWS_ACCESS_KEY also unset): boto3's own chain (shared "
+            "credentials file, instance or container role)."),
+    Setting("AWS_ACCESS_KEY", "", str, "Alternative name of AWS_ACCESS_KEY_ID, as Weaviate accepts it."),
+    Setting("AWS_SECRET_ACCESS_KEY", "", str, "Secret key of backup-s3."),
+    Setting("AWS_SECRET_KEY", "", str, "Alternative name of AWS_SECRET_ACCESS_KEY, as Weaviate accepts it."),
+    Setting("AWS_SESSION_TOKEN", "", str, "Session token of backup-s3, with temporary credentials."),
+    Setting("AWS_REGION", "", str, "Region of the backup-s3 bucket; unset: AWS_DEFAULT_REGION, then us-east-1."),
+    Setting("AWS_DEFAULT_REGION", "", str, "Region of the backup-s3 bucket when AWS_REGION is unset."),
     Setting("CLIP_INFERENCE_API", "", parse_url,
             "Base URL of the multi2vec-clip inference container. Unset: multi2vec-clip classes can be created, "
             "but vectorizing answers 503."),
@@ -368,6 +387,9 @@ def _check_consistency(values: dict[str, Any]) -> None:
     if "backup-filesystem" in values["backup_modules"] and not values["backup_filesystem_path"]:
         raise SettingsError("invalid value for BACKUP_FILESYSTEM_PATH: backup-filesystem is enabled in "
                             "ENABLE_MODULES, so it needs the directory to write backups to")
+    if "backup-s3" in values["backup_modules"] and not values["backup_s3_bucket"]:
+        raise SettingsError("invalid value for BACKUP_S3_BUCKET: backup-s3 is enabled in ENABLE_MODULES, so it "
+                            "needs the bucket to write backups to")
     if values["authentication_oidc_enabled"]:
         raise SettingsError("invalid value for AUTHENTICATION_OIDC_ENABLED: weavebind does not support OIDC; "
                             "use AUTHENTICATION_APIKEY_ENABLED")

@@ -1,4 +1,5 @@
-"""A backup's data: the SQL rows of some classes (definitions, tenants, objects, vectors) copied into a SQLite file.
+"""A backup's data: the SQL rows of some classes (definitions, tenants, aliases, objects, vectors) copied into a
+SQLite file, compressed with gzip at the level the request asks for.
 
 SQL is the source of truth and FAISS indexes are derived from it, so a backup is the rows alone; a restore writes
 them back through the store and the indexes are built again from them. The rows are read in one transaction,
@@ -8,6 +9,8 @@ a read transaction, and PostgreSQL does under REPEATABLE READ.
 
 from __future__ import annotations
 
+import gzip
+import shutil
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
@@ -15,10 +18,11 @@ import orjson
 from sqlalchemy import Connection, Engine, create_engine, insert, or_, select
 
 from weavebind.storage.records import TENANT_SEPARATOR, ObjectRecord, split_key, vector_from_bytes
-from weavebind.storage.tables import classes, metadata, objects, tenants, vectors
+from weavebind.storage.tables import aliases, classes, metadata, objects, tenants, vectors
 
 DATA_FILE = "data.sqlite3"
 CHUNK = 1000
+COPY_BUFFER = 1024 * 1024
 
 
 class BackupCanceled(Exception):
@@ -48,10 +52,11 @@ def export_classes(engine: Engine, names: Sequence[str], directory: Path,
         with _snapshot(engine.connect()) as source, source.begin(), target.begin() as out:
             out.execute(insert(classes), [dict(row._mapping) for row in source.execute(
                 select(classes).where(classes.c.name.in_(names)))])
-            tenant_rows = [dict(row._mapping) for row in source.execute(
-                select(tenants).where(tenants.c.class_name.in_(names)))]
-            if tenant_rows:
-                out.execute(insert(tenants), tenant_rows)
+            for table in (tenants, aliases):  # a class's aliases are saved with it (Weaviate >= 1.32)
+                rows = [dict(row._mapping) for row in source.execute(
+                    select(table).where(table.c.class_name.in_(names)))]
+                if rows:
+                    out.execute(insert(table), rows)
             for table in (objects, vectors):
                 result = source.execution_options(stream_results=True).execute(
                     select(table).where(_of_classes(table, names)))
@@ -72,6 +77,12 @@ def class_configs(backup: Engine) -> list[dict]:
     with backup.connect() as conn:
         return [orjson.loads(row) for row in conn.execute(
             select(classes.c.config).order_by(classes.c.position)).scalars()]
+
+
+def alias_targets(backup: Engine) -> dict[str, str]:
+    """alias -> class, for the classes in the backup."""
+    with backup.connect() as conn:
+        return dict(conn.execute(select(aliases.c.name, aliases.c.class_name)).all())
 
 
 def tenant_statuses(backup: Engine, class_name: str) -> dict[str, str]:
@@ -97,3 +108,14 @@ def records(backup: Engine, class_name: str) -> Iterator[list[ObjectRecord]]:
                 owner, tenant = split_key(key)
                 yield [ObjectRecord(owner, r.uuid, orjson.loads(r.properties), r.created_ms, r.updated_ms,
                                     found.get(r.uuid, {}), tenant) for r in rows]
+
+
+def compress(source: Path, target: Path, level: int) -> None:
+    """gzip `source` into `target`, streamed (zlib works outside the GIL, so serving goes on meanwhile)."""
+    with source.open("rb") as plain, gzip.open(target, "wb", compresslevel=level) as packed:
+        shutil.copyfileobj(plain, packed, COPY_BUFFER)
+
+
+def decompress(source: Path, target: Path) -> None:
+    with gzip.open(source, "rb") as packed, target.open("wb") as plain:
+        shutil.copyfileobj(packed, plain, COPY_BUFFER)

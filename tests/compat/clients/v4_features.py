@@ -3,7 +3,8 @@
 
 The client's own calls: `collection.tenants.*` (REST and gRPC TenantsGet), `collection.with_tenant(...)` for
 inserts, batches, queries, aggregations and delete_many (gRPC), the activity status round trip, and
-`client.alias.*` with queries and writes through an alias, `client.backup.*` (create, status, list, restore).
+`client.alias.*` with queries and writes through an alias, `client.backup.*` (create, status, list, restore) on
+the filesystem and S3 backends, with config options and a backup_location.
 """
 
 from __future__ import annotations
@@ -136,6 +137,62 @@ def backups(client: weaviate.WeaviateClient) -> None:
     alice = client.collections.use("V4Backed").with_tenant("alice")
     assert alice.aggregate.over_all(total_count=True).total_count == 20
     assert alice.query.near_vector([1.0, 7.0], limit=1).objects[0].properties["n"] == 7
+
+
+S3_OTHER_BUCKET = "wb-compat-location"  # created by the s3_server fixture (tests/compat/conftest.py)
+
+
+def backups_s3(client: weaviate.WeaviateClient) -> None:
+    """backup-s3 (a local S3 server): config options, a backup_location override, and the alias restored."""
+    from weaviate.classes.backup import (
+        BackupCompressionLevel,
+        BackupConfigCreate,
+        BackupConfigRestore,
+        BackupLocation,
+        BackupStorage,
+    )
+    from weaviate.exceptions import UnexpectedStatusCodeError
+    col = _collection(client, "V4S3Backed")
+    col.tenants.create(["alice"])
+    col.with_tenant("alice").data.insert_many([DataObject(properties={"title": f"t{i}", "n": i}, vector=[1.0, i])
+                                               for i in range(20)])
+    client.alias.delete(alias_name="V4S3Alias")
+    client.alias.create(alias_name="V4S3Alias", target_collection="V4S3Backed")
+    backup_id, s3 = f"v4-s3-{uuid.uuid4().hex[:8]}", BackupStorage.S3
+    done = client.backup.create(backup_id, s3, include_collections=["V4S3Backed"], wait_for_completion=True,
+                                config=BackupConfigCreate(cpu_percentage=40,
+                                                          compression_level=BackupCompressionLevel.BEST_SPEED))
+    assert done.status.value == "SUCCESS" and done.collections == ["V4S3Backed"], done
+    assert done.path.startswith("s3://") and done.path.endswith(f"/{backup_id}"), done
+    assert client.backup.get_create_status(backup_id, s3).status.value == "SUCCESS"
+    assert backup_id in {b.backup_id for b in client.backup.list_backups(s3)}
+    elsewhere = BackupLocation.S3(bucket=S3_OTHER_BUCKET, path="compat/elsewhere")
+    moved = client.backup.create(f"{backup_id}-moved", s3, include_collections=["V4S3Backed"],
+                                 backup_location=elsewhere, wait_for_completion=True)
+    assert moved.status.value == "SUCCESS" and moved.path == f"s3://{S3_OTHER_BUCKET}/compat/elsewhere/{moved.backup_id}"
+    assert client.backup.get_create_status(moved.backup_id, s3, backup_location=elsewhere).status.value == "SUCCESS"
+    try:
+        client.backup.create("v4-s3-refused", s3, config=BackupConfigCreate(cpu_percentage=95))
+        raise AssertionError("CPUPercentage 95 was accepted")
+    except UnexpectedStatusCodeError as exc:
+        assert exc.status_code == 422 and "less than or equal to 80" in str(exc), exc
+    client.collections.delete("V4S3Backed")  # and its alias
+    assert client.alias.get(alias_name="V4S3Alias") is None
+    restored = client.backup.restore(backup_id, s3, wait_for_completion=True,
+                                     config=BackupConfigRestore(cpu_percentage=40))
+    assert restored.status.value == "SUCCESS", restored
+    assert client.alias.get(alias_name="V4S3Alias").collection == "V4S3Backed"
+    alice = client.collections.use("V4S3Alias").with_tenant("alice")
+    assert alice.aggregate.over_all(total_count=True).total_count == 20
+    assert alice.query.near_vector([1.0, 7.0], limit=1).objects[0].properties["n"] == 7
+    client.collections.delete("V4S3Backed")
+    restored = client.backup.restore(moved.backup_id, s3, backup_location=elsewhere, wait_for_completion=True)
+    assert restored.status.value == "SUCCESS", restored
+    assert client.collections.use("V4S3Backed").with_tenant("alice").aggregate.over_all(
+        total_count=True).total_count == 20
+    # Cancelling what has finished changes nothing (a running one is tested in tests/server/test_backups_s3.py).
+    assert client.backup.cancel(backup_id, s3) and client.backup.cancel(moved.backup_id, s3, operation="restore")
+    assert client.backup.get_create_status(backup_id, s3).status.value == "SUCCESS"
 
 
 if __name__ == "__main__":

@@ -14,8 +14,9 @@ async def meta(request: Request) -> Response:
     state = request.app.state
     settings = state.settings
     modules = {name: {} for name in settings.enable_modules}
-    if "backup-filesystem" in settings.backup_modules:  # what Weaviate's module reports about itself
-        modules["backup-filesystem"] = {"backupsPath": settings.backup_filesystem_path}
+    backups = getattr(state, "backups", None)
+    for name, backend in (backups.backends.items() if backups is not None else ()):
+        modules[f"backup-{name}"] = backend.meta()  # what Weaviate's module reports about itself
     registry = getattr(state, "modules", None)
     if registry is not None:  # each container's own /meta, or {"error": ...}: never a failed /v1/meta
         modules.update(await blocking(registry.meta))
