@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import time
 from collections.abc import Callable
@@ -24,3 +25,10 @@ def wait_until_ready(process: subprocess.Popen, base_url: str, describe: Callabl
             pass
         time.sleep(0.1)
     raise RuntimeError(f"weavebind did not get ready in {timeout_s:g} s: {describe()}")
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

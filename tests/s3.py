@@ -3,7 +3,6 @@ HTTP by boto3 exactly as AWS or MinIO would be. Each test takes its own bucket."
 
 from __future__ import annotations
 
-import socket
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,14 +10,11 @@ from dataclasses import dataclass
 
 import boto3
 
+from tests.live_server import free_port
+
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "weavebind-test", "AWS_SECRET_ACCESS_KEY": "weavebind-test-secret",
                "AWS_REGION": "us-east-1"}
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
@@ -49,7 +45,7 @@ class LocalS3:
 def local_s3() -> Iterator[LocalS3]:
     from moto.server import ThreadedMotoServer
 
-    port = _free_port()
+    port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     try:

@@ -8,7 +8,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import uuid
@@ -18,7 +17,7 @@ import httpx
 import pytest
 
 from tests.deploy.manifests import DOCKER
-from tests.live_server import wait_until_ready
+from tests.live_server import free_port, wait_until_ready
 
 NGINX = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin")  # /usr/sbin: not on a user's PATH
 # CI installs nginx (.ci/run), so there a missing binary fails the test instead of skipping it.
@@ -26,11 +25,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.skipif(NGINX is None and os.environ.
                                                    reason="no nginx binary here")]
 NODES = ("node1", "node2")
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def nginx_version() -> tuple[int, ...]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -18,21 +17,16 @@ import httpx
 import numpy as np
 import pytest
 
-from tests.live_server import wait_until_ready
+from tests.live_server import free_port, wait_until_ready
 
 DIM = 8
 SCHEMA = {"class": "Shared", "vectorizer": "none", "properties": [{"name": "n", "dataType": ["int"]}]}
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
 
 def _serve(env: dict[str, str], *extra: str) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
-    env = {**os.environ, "GRPC_PORT": str(_free_port()), "LOG_LEVEL": "warning", **env}
+    port = free_port()
+    env = {**os.environ, "GRPC_PORT": str(free_port()), "LOG_LEVEL": "warning", **env}
     proc = subprocess.Popen([sys.executable, "-m", "weavebind", "serve", "--host", "127.0.0.1", "--port",
                              str(port), *extra], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
@@ -129,7 +123,7 @@ def _import(base: str, acked: set[str], stop: threading.Event) -> None:
 
 @pytest.mark.slow
 def test_two_workers_share_the_port_read_their_writes_and_survive_kill_9(tmp_path):
-    metrics_port = _free_port()
+    metrics_port = free_port()
     supervisor, base = _serve({"PERSISTENCE_DATA_PATH": str(tmp_path / "data"), "PROMETHEUS_MONITORING_ENABLED":
                                "true", "PROMETHEUS_MONITORING_PORT": str(metrics_port)}, "--workers", "2")
     try:

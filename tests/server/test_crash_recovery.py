@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -15,17 +14,12 @@ import httpx
 import numpy as np
 import pytest
 
-from tests.live_server import wait_until_ready
+from tests.live_server import free_port, wait_until_ready
 from weavebind.storage.store import Store
 
 DIM = 32
 BATCH = 200
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _stderr(proc: subprocess.Popen) -> str:
@@ -65,7 +59,7 @@ def _importer(base: str, acked: dict[str, np.ndarray], stop: threading.Event) ->
 def test_kill_9_mid_import_loses_no_acknowledged_object(tmp_path, database_url):
     env = {**os.environ, "PERSISTENCE_DATA_PATH": str(tmp_path / "data"), "WEAVEBIND_DATABASE_URL": database_url,
            "WEAVEBIND_INDEX_SNAPSHOT_SECONDS": "1", "LOG_LEVEL": "warning"}
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     proc = _start(env, port)
     schema = {"class": "Crash", "vectorizer": "none", "properties": [{"name": "n", "dataType": ["int"]}]}
