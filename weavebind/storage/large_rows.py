@@ -1,0 +1,82 @@
+"""Writing an object whose properties are large (a blob of megabytes) without the database driver keeping extra
+copies of them: a request's peak memory must stay a small multiple of its body (docs/benchmarks.md).
+
+The properties JSON of such a row (at least LARGE_VALUE bytes) is passed to the driver in the form it copies
+least, and on SQLite the write is arranged so that nothing of it stays in memory afterwards:
+- SQLite copies a bound text (the sqlite3 module binds with SQLITE_TRANSIENT), builds the row's record from it (a
+  second copy) and writes the record into pages of the connection's page cache (a third: up to `cache_size`,
+  64 MiB). The cache is made small for the insert, so the row's pages spill to the write-ahead log as they fill
+  instead of staying in memory, and set back afterwards (its clean pages are then read again as needed).
+- SQLite keeps a statement's last bound values until it is run again, and the sqlite3 module caches statements:
+  a 50 MB value stayed with the pooled connection after the request. The insert ends with a row of NULLs whose
+  `WHERE` is false, which rebinds every parameter and inserts nothing.
+- psycopg encodes a `str` parameter into new bytes before libpq copies it into its output buffer: the JSON goes as
+  the bytes orjson made, sent as text.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, Table
+
+LARGE_VALUE = 1 << 20  # bytes of properties JSON from which a row takes the paths here
+SPILL_CACHE_KIB = 2048  # SQLite page cache while a large row is written (KiB; `PRAGMA cache_size=-N`)
+
+
+class TextBytes:
+    """UTF-8 bytes that psycopg sends as a text parameter without copying them (see `_register_psycopg`)."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: bytes):
+        self.data = data
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+
+def properties_param(conn: Connection, properties: dict) -> Any:
+    """The properties JSON as the parameter to bind: a `str`, or TextBytes for a large value on PostgreSQL."""
+    data = orjson.dumps(properties)
+    if len(data) >= LARGE_VALUE and conn.dialect.driver == "psycopg" and _register_psycopg():
+        return TextBytes(data)
+    return data.decode()
+
+
+def is_large(rows: Sequence[tuple], column: int) -> bool:
+    return any(len(row[column]) >= LARGE_VALUE for row in rows)
+
+
+def insert_sqlite(conn: Connection, table: Table, rows: list[tuple]) -> None:
+    """Insert rows holding a large value into a SQLite table: small page cache, bound values released after."""
+    previous = int(conn.exec_driver_sql("PRAGMA cache_size").scalar_one())
+    conn.exec_driver_sql(f"PRAGMA cache_size=-{SPILL_CACHE_KIB}")
+    try:
+        columns = ", ".join(table.c.keys())
+        marks = ", ".join(["?"] * len(table.c))
+        release = (*([None] * len(table.c)), 0)  # binds NULLs over the large values; WHERE 0 inserts nothing
+        conn.exec_driver_sql(f"INSERT INTO {table.name} ({columns}) SELECT {marks} WHERE ?",
+                             [(*row, 1) for row in rows] + [release])
+    finally:
+        conn.exec_driver_sql(f"PRAGMA cache_size={previous}")
+
+
+@functools.cache
+def _register_psycopg() -> bool:
+    """Teach psycopg to send TextBytes as text (once, on the first large row): `dump` hands libpq the bytes."""
+    import psycopg
+    from psycopg.adapt import Dumper
+
+    class TextBytesDumper(Dumper):
+        oid = psycopg.adapters.types["text"].oid
+
+        def dump(self, obj: TextBytes) -> bytes:
+            return obj.data
+
+    psycopg.adapters.register_dumper(TextBytes, TextBytesDumper)
+    return True
+
