@@ -28,7 +28,7 @@ SPILL_CACHE_KIB = 2048  # SQLite page cache while a large row is written (KiB; `
 
 
 class TextBytes:
-    """UTF-8 bytes that psycopg sends as a text parameter without copying them (see `_register_psycopg`)."""
+    """UTF-8 bytes that psycopg sends as a text parameter without copying them (see `_text_bytes_dumper`)."""
 
     __slots__ = ("data",)
 
@@ -42,7 +42,9 @@ class TextBytes:
 def properties_param(conn: Connection, properties: dict) -> Any:
     """The properties JSON as the parameter to bind: a `str`, or TextBytes for a large value on PostgreSQL."""
     data = orjson.dumps(properties)
-    if len(data) >= LARGE_VALUE and conn.dialect.driver == "psycopg" and _register_psycopg():
+    if len(data) >= LARGE_VALUE and conn.dialect.driver == "psycopg":
+        # A connection copies the global adapters when it opens: register on this one (a dict entry, idempotent).
+        conn.connection.dbapi_connection.adapters.register_dumper(TextBytes, _text_bytes_dumper())
         return TextBytes(data)
     return data.decode()
 
@@ -66,8 +68,9 @@ def insert_sqlite(conn: Connection, table: Table, rows: list[tuple]) -> None:
 
 
 @functools.cache
-def _register_psycopg() -> bool:
-    """Teach psycopg to send TextBytes as text (once, on the first large row): `dump` hands libpq the bytes."""
+def _text_bytes_dumper() -> type:
+    """psycopg's dumper of TextBytes (made on first use: psycopg is only there with the [postgres] extra); its
+    `dump` hands libpq the bytes as they are."""
     import psycopg
     from psycopg.adapt import Dumper
 
@@ -77,6 +80,4 @@ def _register_psycopg() -> bool:
         def dump(self, obj: TextBytes) -> bytes:
             return obj.data
 
-    psycopg.adapters.register_dumper(TextBytes, TextBytesDumper)
-    return True
-
+    return TextBytesDumper
