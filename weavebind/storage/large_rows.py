@@ -3,6 +3,8 @@ copies of them: a request's peak memory must stay a small multiple of its body (
 
 The properties JSON of such a row (at least LARGE_VALUE bytes) is passed to the driver in the form it copies
 least, and on SQLite the write is arranged so that nothing of it stays in memory afterwards:
+- The record's parsed properties are dropped while the JSON is written, and parsed back from it after: the JSON,
+  not the parsed value, is what the driver needs (a record holding its values alone then holds no copy of them).
 - SQLite copies a bound text (the sqlite3 module binds with SQLITE_TRANSIENT), builds the row's record from it (a
   second copy) and writes the record into pages of the connection's page cache (a third: up to `cache_size`,
   64 MiB). The cache is made small for the insert, so the row's pages spill to the write-ahead log as they fill
@@ -22,6 +24,8 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Connection, Table
+
+from weavebind.storage.records import ObjectRecord
 
 LARGE_VALUE = 1 << 20  # bytes of properties JSON from which a row takes the paths here
 SPILL_CACHE_KIB = 2048  # SQLite page cache while a large row is written (KiB; `PRAGMA cache_size=-N`)
@@ -49,8 +53,22 @@ def properties_param(conn: Connection, properties: dict) -> Any:
     return data.decode()
 
 
-def is_large(rows: Sequence[tuple], column: int) -> bool:
-    return any(len(row[column]) >= LARGE_VALUE for row in rows)
+def release_properties(records: Sequence[ObjectRecord], rows: Sequence[tuple], column: int) -> list[int]:
+    """Drop the parsed properties of the records whose JSON (`rows[i][column]`) is large; returns their positions.
+    Only the JSON is written, and while the driver copies it the parsed value would be one more copy of the body
+    (freed here when the caller handed the record its values alone: see ObjectService.create)."""
+    large = [i for i, row in enumerate(rows) if len(row[column]) >= LARGE_VALUE]
+    for i in large:
+        records[i].properties = None  # type: ignore[assignment]  # restore_properties sets it again
+    return large
+
+
+def restore_properties(records: Sequence[ObjectRecord], rows: Sequence[tuple], column: int,
+                       released: list[int]) -> None:
+    """Parse the released properties back from their JSON: what was written, and what a read returns."""
+    for i in released:
+        value = rows[i][column]
+        records[i].properties = orjson.loads(value.data if isinstance(value, TextBytes) else value)
 
 
 def insert_sqlite(conn: Connection, table: Table, rows: list[tuple]) -> None:

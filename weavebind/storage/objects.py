@@ -8,7 +8,7 @@ import orjson
 from sqlalchemy import Connection, and_, delete, func, insert, select, update
 
 from weavebind.storage.db import SEQUENCE_KEY
-from weavebind.storage.large_rows import insert_sqlite, is_large, properties_param
+from weavebind.storage.large_rows import insert_sqlite, properties_param, release_properties, restore_properties
 from weavebind.storage.prefilter import Prefilter, render
 from weavebind.storage.records import TENANT_SEPARATOR, ObjectRecord, split_key, vector_from_bytes, vector_to_bytes
 from weavebind.storage.tables import kv, objects, vectors
@@ -67,10 +67,14 @@ def write_objects(conn: Connection, records: Sequence[ObjectRecord], first_seq: 
     # Column order must follow the table definitions in tables.py.
     rows = [(class_name, r.uuid, first_seq + i, r.created_ms, r.updated_ms, properties_param(conn, r.properties))
             for i, r in enumerate(records)]
-    if conn.dialect.name == "sqlite" and is_large(rows, _PROPERTIES):
-        insert_sqlite(conn, objects, rows)
-    else:
-        _insert_many(conn, objects, rows)
+    released = release_properties(records, rows, _PROPERTIES)
+    try:
+        if released and conn.dialect.name == "sqlite":
+            insert_sqlite(conn, objects, rows)
+        else:
+            _insert_many(conn, objects, rows)
+    finally:
+        restore_properties(records, rows, _PROPERTIES, released)
     del rows  # the properties JSON: not kept while the vectors are written
     vector_rows = [(class_name, target, r.uuid, first_seq + i, vector_to_bytes(vec))
                    for i, r in enumerate(records) for target, vec in r.vectors.items()]

@@ -17,6 +17,7 @@ import grpc
 from google.protobuf.message import DecodeError
 
 from weavebind.errors import ApiError
+from weavebind.schema.owned import Owned
 from weavebind.search.errors import SearchError
 from weavebind.server.auth import Authenticator
 
@@ -73,20 +74,6 @@ def tolerant(deserializer: Callable[[bytes], Any] | None) -> Callable[[bytes], A
             return Unparsable(message_type, str(exc) or "truncated or malformed message")
 
     return parse
-
-
-class Owned:
-    """A request message handed on with its only reference: `take()` gives it up, so once the taker drops it the
-    message's memory goes (a 50 MB BatchObjects message otherwise stayed alive for the whole call)."""
-
-    def __init__(self, message: Any):
-        self._message = message
-
-    def take(self) -> Any:
-        message, self._message = self._message, None
-        if message is None:
-            raise RuntimeError("the request message was already taken")
-        return message
 
 
 def sized(deserializer: Callable[[bytes], Any] | None) -> Callable[[bytes], tuple[Any, int]]:

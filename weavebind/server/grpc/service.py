@@ -10,10 +10,11 @@ import grpc
 
 from weavebind.errors import ApiError, NotFound
 from weavebind.schema.batch import delete_matching, import_objects
+from weavebind.schema.owned import Owned
 from weavebind.schema.references import ReferenceService
 from weavebind.server.auth import Authenticator
 from weavebind.server.grpc import aggregate, convert, search
-from weavebind.server.grpc.calls import Owned, authenticate, rpc, status_of
+from weavebind.server.grpc.calls import authenticate, rpc, status_of
 from weavebind.server.grpc.filters import to_where
 from weavebind.server.grpc.proto import batch_delete_pb2, batch_pb2, tenants_pb2, weaviate_pb2_grpc
 from weavebind.server.http import blocking
@@ -24,7 +25,8 @@ def import_batch(state: Any, request: Owned) -> batch_pb2.BatchObjectsReply:
     message is dropped once converted, before anything is stored (its strings were copied into the items)."""
     errors: dict[int, str] = {}
     items, positions = _convert(request.take().objects, errors)
-    for index, result in zip(positions, import_objects(state.objects, items), strict=True):
+    # The items are ours (the reply names failures by position): the import may drop each once it is built.
+    for index, result in zip(positions, import_objects(state.objects, items, owned=True), strict=True):
         if result.error is not None:
             errors[index] = result.error
     return batch_pb2.BatchObjectsReply(errors=[batch_pb2.BatchObjectsReply.BatchError(index=i, error=errors[i])
