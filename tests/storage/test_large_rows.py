@@ -48,3 +48,20 @@ def test_a_replaced_large_row_leaves_one_row(database_url):
         count = conn.execute(text("SELECT count(*) FROM wb_objects")).scalar()
     assert [r.properties["image"] for r in found] == [second] and count == 1
     engine.dispose()
+
+
+def test_a_connection_that_sent_a_large_row_is_closed_when_it_returns_to_the_pool(database_url):
+    """libpq keeps its output buffer as large as the largest message sent: PostgreSQL connections go after one."""
+    engine = create_db_engine(database_url)
+    big = base64.b64encode(os.urandom(large_rows.LARGE_VALUE)).decode()
+    with engine.begin() as conn:
+        first = conn.connection.dbapi_connection
+        write_objects(conn, [_record("00000000-0000-0000-0000-000000000004", "aGk=")], first_seq=1)
+    with engine.begin() as conn:
+        assert conn.connection.dbapi_connection is first  # a small write keeps its connection
+        write_objects(conn, [_record("00000000-0000-0000-0000-000000000005", big)], first_seq=2)
+    with engine.connect() as conn:
+        reused = conn.connection.dbapi_connection is first
+        assert len(get_objects(conn, "Blobs", ["00000000-0000-0000-0000-000000000005"], False)) == 1
+    assert reused == (engine.dialect.name == "sqlite")
+    engine.dispose()

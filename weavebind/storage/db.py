@@ -8,6 +8,7 @@ from sqlalchemy import Engine, create_engine, event, insert, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import SingletonThreadPool
 
+from weavebind.storage.large_rows import drop_after_large_write
 from weavebind.storage.tables import kv, metadata
 
 SEQUENCE_KEY = "seq"
@@ -30,6 +31,7 @@ def create_db_engine(url: str, sqlite_synchronous: str = "NORMAL") -> Engine:
         event.listen(engine, "connect", lambda conn, _record: _configure_sqlite(conn, sqlite_synchronous))
     else:
         engine = create_engine(url, pool_size=8, max_overflow=8, pool_pre_ping=True)
+        event.listen(engine, "checkin", drop_after_large_write)
     metadata.create_all(engine)
     with engine.begin() as conn:
         if conn.execute(select(kv.c.value).where(kv.c.key == SEQUENCE_KEY)).first() is None:

@@ -13,13 +13,15 @@ least, and on SQLite the write is arranged so that nothing of it stays in memory
   a 50 MB value stayed with the pooled connection after the request. The insert ends with a row of NULLs whose
   `WHERE` is false, which rebinds every parameter and inserts nothing.
 - psycopg encodes a `str` parameter into new bytes before libpq copies it into its output buffer: the JSON goes as
-  the bytes orjson made, sent as text.
+  the bytes orjson made, sent as text. libpq then keeps that buffer as large as the row for the connection's life:
+  the connection is closed when it returns to the pool (the pool opens another when it needs one).
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import orjson
@@ -28,6 +30,7 @@ from sqlalchemy import Connection, Table
 from weavebind.storage.records import ObjectRecord
 
 LARGE_VALUE = 1 << 20  # bytes of properties JSON from which a row takes the paths here
+DROP_AFTER_WRITE = "weavebind.drop_after_large_write"  # a pooled connection's info key: see drop_after_large_write
 SPILL_CACHE_KIB = 2048  # SQLite page cache while a large row is written (KiB; `PRAGMA cache_size=-N`)
 
 
@@ -49,26 +52,55 @@ def properties_param(conn: Connection, properties: dict) -> Any:
     if len(data) >= LARGE_VALUE and conn.dialect.driver == "psycopg":
         # A connection copies the global adapters when it opens: register on this one (a dict entry, idempotent).
         conn.connection.dbapi_connection.adapters.register_dumper(TextBytes, _text_bytes_dumper())
+        conn.info[DROP_AFTER_WRITE] = True
         return TextBytes(data)
     return data.decode()
 
 
-def release_properties(records: Sequence[ObjectRecord], rows: Sequence[tuple], column: int) -> list[int]:
-    """Drop the parsed properties of the records whose JSON (`rows[i][column]`) is large; returns their positions.
-    Only the JSON is written, and while the driver copies it the parsed value would be one more copy of the body
-    (freed here when the caller handed the record its values alone: see ObjectService.create)."""
-    large = [i for i, row in enumerate(rows) if len(row[column]) >= LARGE_VALUE]
-    for i in large:
-        records[i].properties = None  # type: ignore[assignment]  # restore_properties sets it again
-    return large
+class Released:
+    """The records whose parsed properties were dropped while their JSON was written, with that JSON: `restore`
+    parses them back (what was written, and what a read returns). Store.put restores once the transaction is over
+    and its connection back in the pool, so that what the driver kept of the write is gone by then."""
+
+    def __init__(self) -> None:
+        self._held: list[tuple[ObjectRecord, Any]] = []
+
+    def release(self, records: Sequence[ObjectRecord], rows: Sequence[tuple], column: int) -> None:
+        """Drop the parsed properties of the records whose JSON (`rows[i][column]`) is large. Only the JSON is
+        written, and while the driver copies it the parsed value would be one more copy of the body (freed here
+        when the caller handed the record its values alone: see ObjectService.create)."""
+        for record, row in zip(records, rows, strict=True):
+            if len(row[column]) >= LARGE_VALUE:
+                self._held.append((record, row[column]))
+                record.properties = None  # type: ignore[assignment]  # `restore` sets it again
+
+    def __bool__(self) -> bool:
+        return bool(self._held)
+
+    def restore(self) -> None:
+        held, self._held = self._held, []
+        while held:
+            record, value = held.pop()
+            record.properties = orjson.loads(value.data if isinstance(value, TextBytes) else value)
+            del record, value  # each JSON goes as soon as its record has its properties again
 
 
-def restore_properties(records: Sequence[ObjectRecord], rows: Sequence[tuple], column: int,
-                       released: list[int]) -> None:
-    """Parse the released properties back from their JSON: what was written, and what a read returns."""
-    for i in released:
-        value = rows[i][column]
-        records[i].properties = orjson.loads(value.data if isinstance(value, TextBytes) else value)
+@contextlib.contextmanager
+def parsed_back() -> Iterator[Released]:
+    """A `Released` whose records get their properties back when the block ends, whatever happened in it."""
+    released = Released()
+    try:
+        yield released
+    finally:
+        released.restore()
+
+
+def drop_after_large_write(dbapi_connection: Any, record: Any) -> None:
+    """Pool `checkin` listener (PostgreSQL): close a connection that sent a large row. libpq keeps its output
+    buffer as large as the largest message it sent, for the connection's life (1x a 50 MB body per pooled
+    connection); the pool opens a new connection when it needs one."""
+    if record.info.pop(DROP_AFTER_WRITE, False) and dbapi_connection is not None:
+        record.invalidate()
 
 
 def insert_sqlite(conn: Connection, table: Table, rows: list[tuple]) -> None:
