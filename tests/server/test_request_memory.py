@@ -4,7 +4,7 @@ request (`/proc/<pid>/clear_refs` = 5) and read after it. The full figures for 5
 bench/request_memory_bench.py (docs/benchmarks.md).
 
 The bound: 3.25x the body plus a few MiB (SQLite's page cache while a large row is written, allocator slack), for
-a body of 40 MiB (smaller ones are served partly from heap memory an earlier request freed, which hides copies).
+a body of 16 MiB (without weavebind.heap.tune glibc served its copies from arenas that kept them: 5x).
 A write peaks at 3 copies: while the body is parsed (the body, orjson's copy of it, the parsed value), and while
 the row is written (the properties JSON, SQLite's bound copy of it, SQLite's record; the parsed value is dropped
 meanwhile). One copy more (the body or the gRPC message kept by the handler, the parsed value kept while SQLite
@@ -29,7 +29,7 @@ from google.protobuf import struct_pb2
 from tests.compat.server import start_server
 from weavebind.server.grpc.proto import batch_pb2, weaviate_pb2_grpc
 
-BODY = 40 * 1024 * 1024  # above glibc's largest mmap threshold (32 MiB): each copy is its own mapping, freed at once
+BODY = 16 * 1024 * 1024  # under glibc's default largest mmap threshold (32 MiB): heap.tune must hold for it
 SLACK = 8 * 1024 * 1024
 # Peak growth allowed per surface, in bodies: GraphQL also holds the value's tokens (see the module docstring).
 BOUND = {"rest": 3.25, "batch": 3.25, "grpc": 3.25, "graphql": 4.5}

@@ -7,7 +7,6 @@ failures INTERNAL.
 
 from __future__ import annotations
 
-import ctypes
 import functools
 import logging
 from collections.abc import Awaitable, Callable
@@ -16,6 +15,7 @@ from typing import Any, TypeVar
 import grpc
 from google.protobuf.message import DecodeError
 
+from weavebind import heap
 from weavebind.errors import ApiError
 from weavebind.schema.owned import Owned
 from weavebind.search.errors import SearchError
@@ -94,33 +94,13 @@ def reading_itself(unary: Handler) -> Callable[[Any, grpc.aio.ServicerContext], 
             read = (Unparsable("request", "the call carried no request message"), 0)
         message, size = read
         del read
-        if size >= LARGE_MESSAGE:
-            trim_heap()
+        if size >= heap.LARGE:  # gRPC's core received it in many small slices, freed into the heap
+            heap.trim()
         request = message if isinstance(message, Unparsable) else Owned(message)
         del message
         return await unary(request, context)
 
     return call
-
-
-LARGE_MESSAGE = 1 << 20
-
-
-@functools.cache
-def _glibc() -> Any:
-    try:
-        return ctypes.CDLL("libc.so.6")
-    except OSError:  # not glibc (musl, macOS): nothing to trim
-        return None
-
-
-def trim_heap() -> None:
-    """Give the heap's free memory back to the system. gRPC's core receives a message in many small slices and
-    frees them once Python has its bytes; glibc kept those pages (1x a 50 MB message, for the rest of the call and
-    after it) until something trims the heap."""
-    libc = _glibc()
-    if libc is not None and hasattr(libc, "malloc_trim"):
-        libc.malloc_trim(0)
 
 
 def authenticate(authenticator: Authenticator, context: grpc.aio.ServicerContext, operation: str,
