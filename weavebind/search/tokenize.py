@@ -13,6 +13,7 @@ EN_STOPWORDS = frozenset((
 _WORD = re.compile(r"[^\W_]+")   # runs of letters and digits: Weaviate splits on anything else
 _ALNUM = re.compile(r"[\W_]+")
 TOKENIZATIONS = ("word", "whitespace", "lowercase", "field", "trigram")
+_TOKENIZERS = frozenset(("whitespace", "lowercase", "field", "trigram"))  # the others all split as `word`
 # A text longer than LONG_TEXT is lowered a piece of about PIECE characters at a time for `word` (a 50 MB filter
 # value was copied whole by lower() beside its 1.5 million tokens). Each piece ends just after an ASCII character
 # that no token holds and that is neither cased nor case-ignorable, so the final-sigma rule of lower() never looks
@@ -36,8 +37,18 @@ def tokenize(text: str, method: str) -> list[str]:
         return [letters[i:i + 3] for i in range(len(letters) - 2)] if len(letters) >= 3 else (
             [letters] if letters else [])
     if len(text) > LONG_TEXT:
-        return [token for piece in _pieces(text) for token in _WORD.findall(piece.lower())]
+        return [token for run in token_runs(text) for token in run]
     return _WORD.findall(text.lower())
+
+
+def is_long_word_text(text: str, method: str) -> bool:
+    return method not in _TOKENIZERS and len(text) > LONG_TEXT
+
+
+def token_runs(text: str) -> Iterator[list[str]]:
+    """The `word` tokens of a text, one list per piece of it (see LONG_TEXT)."""
+    for piece in _pieces(text):
+        yield _WORD.findall(piece.lower())
 
 
 def _pieces(text: str) -> Iterator[str]:
