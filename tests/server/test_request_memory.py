@@ -107,3 +107,15 @@ def test_a_large_blob_object_costs_a_small_multiple_of_its_body(server, surface)
     growth = _growth(server.process.pid, _sender(server, surface, blob))
     print(f"{surface}: peak grew by {growth / len(blob):.2f}x the body")
     assert growth <= BOUND * len(blob) + SLACK, f"{surface}: peak grew by {growth / 2**20:.0f} MiB"
+
+
+def test_large_graphql_queries_leave_nothing_behind(server):
+    """graphql-core's execution leaves reference cycles holding the variables; the route collects them after a
+    large request (routes/graphql.py), or each 8 MiB query kept its value until the collector's next full pass."""
+    _graphql(server, _blob(1000))
+    _graphql(server, _blob(8 * 1024 * 1024))
+    after_first = _kb(server.process.pid, "VmRSS")
+    for _ in range(3):
+        _graphql(server, _blob(8 * 1024 * 1024))
+    grown = _kb(server.process.pid, "VmRSS") - after_first
+    assert grown < 6 * 1024 * 1024, f"the resident set grew by {grown / 2**20:.0f} MiB over three queries"
