@@ -4,7 +4,8 @@ gRPC `BatchObjects`, each carrying one base64 blob of `--mb` megabytes (a class 
 A fresh `weavebind serve` subprocess per surface: after a small warm-up request on the same surface (imports and
 lazy set-up are not the request's cost) the peak resident set (`VmHWM` of /proc/<pid>/status) is reset to the
 current one (`/proc/<pid>/clear_refs` = 5), the large request is sent, and the growth of the peak over the resident
-set before it is the request's cost. Run: `PYTHONPATH=$PWD .venv/bin/python bench/request_memory_bench.py --mb 50`.
+set before it is the request's cost; `kept_mb` is what the resident set still holds 0.5 s after it.
+Run: `PYTHONPATH=$PWD .venv/bin/python bench/request_memory_bench.py --mb 50`.
 """
 
 from __future__ import annotations
@@ -119,10 +120,13 @@ def measure(surface: str, size: int, env: dict[str, str]) -> dict:
             outcome = send(surface, server, grpc_port, blob)
             seconds = time.perf_counter() - start
             peak = proc_status(pid)["VmHWM"]
+            time.sleep(0.5)
+            after = proc_status(pid)["VmRSS"]  # what the server keeps once the request is over
         finally:
             server.stop()
     return {"surface": surface, "body_mb": round(size / MB, 1), "rss_before_mb": round(before / MB),
             "peak_mb": round(peak / MB), "growth_mb": round((peak - before) / MB),
+            "kept_mb": round((after - before) / MB),
             "growth_x_body": round((peak - before) / size, 2), "peak_reset": reset, "seconds": round(seconds, 2),
             "outcome": outcome}
 

@@ -14,6 +14,7 @@ from weavebind import metrics
 from weavebind.errors import ApiError, Unprocessable
 from weavebind.schema.models import ClassInfo
 from weavebind.schema.objects import ObjectService, now_ms
+from weavebind.schema.owned import lent_values
 from weavebind.search.filters import Clause, FilterError, where_for_class
 from weavebind.search.filters_refs import scan_matching
 from weavebind.storage.records import ObjectRecord
@@ -45,10 +46,11 @@ def _check_dims(store: Store, records: list[ObjectRecord]) -> dict[int, str]:
     return errors
 
 
-def _build(objects: ObjectService, items: list[Any], results: list[ImportResult]
+def _build(objects: ObjectService, items: list[Any], results: list[ImportResult], owned: bool
            ) -> dict[str, tuple[ClassInfo, dict[str, tuple[int, ObjectRecord]]]]:
     """Validate every item; returns storage key (class, or class and tenant) → (class bound to its tenant,
-    uuid → (position, record)), the last occurrence of a uuid winning."""
+    uuid → (position, record)), the last occurrence of a uuid winning. `owned`: each item built is dropped from
+    `items`, so the record holds its values alone (storage can then free them while it writes their JSON)."""
     groups: dict[str, tuple[ClassInfo, dict[str, tuple[int, ObjectRecord]]]] = {}
     for position, item in enumerate(items):
         if isinstance(item, dict) and not item.get("class"):  # Weaviate checks this before auto-schema
@@ -59,24 +61,28 @@ def _build(objects: ObjectService, items: list[Any], results: list[ImportResult]
         except ApiError as exc:
             results[position].error = exc.message
             continue
+        if owned:
+            items[position] = None
         groups.setdefault(info.key, (info, {}))[1][record.uuid] = (position, record)
     return groups
 
 
-def import_objects(objects: ObjectService, items: list[Any]) -> list[ImportResult]:
-    """Upsert a batch (Weaviate's batch is an upsert); one bad object never fails the others."""
+def import_objects(objects: ObjectService, items: list[Any], owned: bool = False) -> list[ImportResult]:
+    """Upsert a batch (Weaviate's batch is an upsert); one bad object never fails the others. `owned`: the caller
+    gives `items` away and renders results without them (gRPC); REST echoes failed items, so it keeps them."""
     results = [ImportResult() for _ in items]
     metrics.BATCH_SIZE.observe(len(items))
-    for built, by_uuid in _build(objects, items, results).values():
+    for built, by_uuid in _build(objects, items, results, owned).values():
         with metrics.timed_ms(metrics.BATCH_DURATION, operation="put_batch", class_name=built.name,
                               shard_name=built.tenant or ""):
-            _import_group(objects, built, by_uuid, results)
+            _import_group(objects, built, by_uuid, results, None if owned else items)
     return results
 
 
 def _import_group(objects: ObjectService, built: ClassInfo, by_uuid: dict[str, tuple[int, ObjectRecord]],
-                  results: list[ImportResult]) -> None:
-    """Vectorize, check and store one class's (or tenant's) objects of a batch; failures land in `results`."""
+                  results: list[ImportResult], items: list[Any] | None) -> None:
+    """Vectorize, check and store one class's (or tenant's) objects of a batch; failures land in `results`.
+    `items`: the request's items, kept by the caller, which lend their large values while they are stored."""
     # Auto-schema may have added properties after this group's first object was built.
     info = dataclasses.replace(objects.schema.get(built.name) or built, tenant=built.tenant)
     entries = list(by_uuid.values())
@@ -90,7 +96,8 @@ def _import_group(objects: ObjectService, built: ClassInfo, by_uuid: dict[str, t
         results[good[index][0]].error = message
     good = [entry for index, entry in enumerate(good) if index not in dim_errors]
     try:
-        objects.put([record for _, record in good])
+        with lent_values(items, good):
+            objects.put([record for _, record in good])
     except ApiError as exc:
         for position, _ in good:
             results[position].error = exc.message

@@ -13,6 +13,7 @@ import numpy as np
 
 from weavebind.errors import ApiError, NotFound, Unprocessable
 from weavebind.schema.models import ClassInfo
+from weavebind.schema.owned import Owned
 from weavebind.schema.properties import PropertyError, check_value, holds_nul, infer_data_type, is_uuid, nul_error
 from weavebind.schema.service import SchemaService
 from weavebind.schema.validation import capitalize_class, lower_first
@@ -186,8 +187,10 @@ class ObjectService:
         except DimensionMismatchError as exc:
             raise Unprocessable(str(exc)) from None
 
-    def create(self, body: Any) -> ObjectRecord:
-        info, record = self.build_record(body)
+    def create(self, body: Owned) -> ObjectRecord:
+        """Store a new object. The body is taken from `body`, so the record holds its values alone: storage then
+        frees a large one while it writes its JSON (storage/large_rows.py)."""
+        info, record = self.build_record(body.take())
         if self.store.get(info.key, record.uuid) is not None:
             raise Unprocessable(f"id '{record.uuid}' already exists")
         self._vectorize_one(info, record)

@@ -14,11 +14,13 @@ object's tokens of that property.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
+from weavebind import heap
 from weavebind.search.filters_eval import Clause, FilterableObject, like_pattern
 from weavebind.search.filters_parse import FilterError, Leaf
-from weavebind.search.tokenize import tokenize, tokenize_value
+from weavebind.search.tokenize import is_long_word_text, token_runs, tokenize, tokenize_value
 from weavebind.storage.prefilter import AllOf, AnyOf, Compare, Prefilter
 
 TOKEN_OPERATORS = frozenset({"Equal", "NotEqual", "Like", "ContainsAny", "ContainsAll", "ContainsNone"})
@@ -35,9 +37,42 @@ def _pattern_terms(value: str, method: str) -> list[str]:
     return _WILDCARD_WORDS.findall(value.lower())  # word (and its stand-ins): split, keeping the wildcards
 
 
-def _terms(value: str, operator: str, method: str, stopwords: frozenset[str]) -> tuple[str, ...]:
-    split = _pattern_terms(value, method) if operator == "Like" else tokenize(value, method)
-    kept = tuple(term for term in split if term not in stopwords)
+class JoinedTerms:
+    """The terms of a long filter value (`word` tokenization, over tokenize.LONG_TEXT) as one string joined by NUL,
+    which no term holds, instead of a string per term: a 50 MB base64 value has ~1.5 M terms, which as strings took
+    2.8x the value. Iterating yields the terms one at a time, so an object's check stops at the first it lacks."""
+
+    __slots__ = ("_joined", "count")
+
+    def __init__(self, value: str, stopwords: frozenset[str]):
+        runs, self.count = [], 0
+        for run in token_runs(value):
+            kept = [term for term in run if term not in stopwords]
+            if kept:
+                runs.append("\0".join(kept))
+                self.count += len(kept)
+        self._joined = "\0".join(runs)
+        del runs
+        heap.trim()  # the runs were many blocks under the mmap threshold: give their memory back
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self) -> Iterator[str]:
+        joined, start = self._joined, 0
+        while (end := joined.find("\0", start)) >= 0:
+            yield joined[start:end]
+            start = end + 1
+        if self.count:
+            yield joined[start:]
+
+
+def _terms(value: str, operator: str, method: str, stopwords: frozenset[str]) -> tuple[str, ...] | JoinedTerms:
+    if operator != "Like" and is_long_word_text(value, method):
+        kept: tuple[str, ...] | JoinedTerms = JoinedTerms(value, stopwords)
+    else:
+        split = _pattern_terms(value, method) if operator == "Like" else tokenize(value, method)
+        kept = tuple(term for term in split if term not in stopwords)
     if not kept:
         raise FilterError(ONLY_STOPWORDS, kind="validation")
     return kept
@@ -50,7 +85,7 @@ class TextClause(Clause):
     operator: str
     prop: str
     method: str
-    groups: tuple[tuple[str, ...], ...]
+    groups: tuple[tuple[str, ...] | JoinedTerms, ...]  # the terms of each value (JoinedTerms: a long one)
     patterns: tuple[re.Pattern[str], ...] = ()
     sql: Prefilter | None = None
 

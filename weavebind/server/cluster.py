@@ -31,20 +31,22 @@ class ChangeSync:
 
 
 class GrpcChangeSync(grpc.aio.ServerInterceptor):
-    """The same for every unary gRPC call (searches, aggregates, object batches, tenants)."""
+    """The same for every gRPC call with one reply (searches, aggregates, tenants, and BatchObjects, which is
+    registered stream-unary: grpc/server.py); the batch stream keeps its own pace."""
 
     def __init__(self, state: Any):
         self.state = state
 
     async def intercept_service(self, continuation: Any, details: grpc.HandlerCallDetails) -> Any:
         handler = await continuation(details)
-        if handler is None or handler.unary_unary is None:
+        if handler is None or (handler.unary_unary or handler.stream_unary) is None:
             return handler
-        inner, state = handler.unary_unary, self.state
+        inner, state = handler.unary_unary or handler.stream_unary, self.state
+        make = grpc.unary_unary_rpc_method_handler if handler.unary_unary else grpc.stream_unary_rpc_method_handler
 
         async def synced(request: Any, context: grpc.aio.ServicerContext) -> Any:
             await sync_store(getattr(state, "store", None))
             return await inner(request, context)
 
-        return grpc.unary_unary_rpc_method_handler(synced, request_deserializer=handler.request_deserializer,
-                                                   response_serializer=handler.response_serializer)
+        return make(synced, request_deserializer=handler.request_deserializer,
+                    response_serializer=handler.response_serializer)

@@ -63,10 +63,13 @@ class GrpcMetrics(grpc.aio.ServerInterceptor):
 
     async def intercept_service(self, continuation: Any, details: grpc.HandlerCallDetails) -> Any:
         handler = await continuation(details)
-        if handler is None or handler.unary_unary is None:
+        # Unary replies only; BatchObjects is registered stream-unary (it reads its one message itself, see
+        # grpc/server.py), which the client cannot tell from unary-unary.
+        if handler is None or (handler.unary_unary or handler.stream_unary) is None:
             return handler
         service, _, method = details.method.strip("/").rpartition("/")
-        inner = handler.unary_unary
+        inner = handler.unary_unary or handler.stream_unary
+        make = grpc.unary_unary_rpc_method_handler if handler.unary_unary else grpc.stream_unary_rpc_method_handler
 
         async def timed(request: Any, context: grpc.aio.ServicerContext) -> Any:
             started = time.perf_counter()
@@ -79,8 +82,8 @@ class GrpcMetrics(grpc.aio.ServerInterceptor):
                 if name != "OK":
                     metrics.ERRORS.labels("grpc", name).inc()
 
-        return grpc.unary_unary_rpc_method_handler(timed, request_deserializer=handler.request_deserializer,
-                                                   response_serializer=handler.response_serializer)
+        return make(timed, request_deserializer=handler.request_deserializer,
+                    response_serializer=handler.response_serializer)
 
 
 class _WorkerMetrics:

@@ -9,6 +9,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import SingletonThreadPool
 
 from weavebind.storage.coordination import exclusive
+from weavebind.storage.large_rows import drop_after_large_write
 from weavebind.storage.tables import kv, metadata, objects
 
 SEQUENCE_KEY = "seq"
@@ -34,6 +35,7 @@ def create_db_engine(url: str, sqlite_synchronous: str = "NORMAL") -> Engine:
         event.listen(engine, "connect", lambda conn, _record: _configure_sqlite(conn, sqlite_synchronous))
     else:
         engine = create_engine(url, pool_size=8, max_overflow=8, pool_pre_ping=True)
+        event.listen(engine, "checkin", drop_after_large_write)
     with engine.connect() as lock_conn, exclusive(lock_conn, "create-tables"):  # nodes may start together
         metadata.create_all(engine)
         # create_all adds indexes only with their table: a database made by an older version lacks the newer ones.

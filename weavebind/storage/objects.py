@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator, Sequence
 
 import orjson
 from sqlalchemy import Connection, and_, delete, func, insert, select, update
 
 from weavebind.storage.db import SEQUENCE_KEY
+from weavebind.storage.large_rows import Released, insert_sqlite, parsed_back, properties_param
 from weavebind.storage.prefilter import Prefilter, render
 from weavebind.storage.records import TENANT_SEPARATOR, ObjectRecord, split_key, vector_from_bytes, vector_to_bytes
 from weavebind.storage.tables import kv, objects, vectors
@@ -57,17 +59,23 @@ def _insert_many(conn: Connection, table, rows: list[tuple]) -> None:
 
 
 def write_objects(conn: Connection, records: Sequence[ObjectRecord], first_seq: int,
-                  replacing: Sequence[str] = ()) -> None:
+                  replacing: Sequence[str] = (), released: Released | None = None) -> None:
     """Insert `records` (one class or tenant) with sequence numbers first_seq, first_seq + 1, ...; the rows (and
-    vectors) of the uuids in `replacing` are deleted first, which makes the write an upsert."""
+    vectors) of the uuids in `replacing` are deleted first, which makes the write an upsert. Records with large
+    properties lose their parsed properties until `released` is restored (large_rows.Released; here when None)."""
     class_name = records[0].key
     if replacing:
         _delete_rows(conn, class_name, replacing)
     # Column order must follow the table definitions in tables.py.
-    _insert_many(conn, objects, [
-        (class_name, r.uuid, first_seq + i, r.created_ms, r.updated_ms, orjson.dumps(r.properties).decode())
-        for i, r in enumerate(records)
-    ])
+    rows = [(class_name, r.uuid, first_seq + i, r.created_ms, r.updated_ms, properties_param(conn, r.properties))
+            for i, r in enumerate(records)]
+    with contextlib.nullcontext(released) if released is not None else parsed_back() as held:
+        held.release(records, rows, _PROPERTIES)
+        if held and conn.dialect.name == "sqlite":
+            insert_sqlite(conn, objects, rows)
+        else:
+            _insert_many(conn, objects, rows)
+        del rows  # the properties JSON: kept by `held` alone where it must be parsed back
     vector_rows = [(class_name, target, r.uuid, first_seq + i, vector_to_bytes(vec))
                    for i, r in enumerate(records) for target, vec in r.vectors.items()]
     if vector_rows:

@@ -21,6 +21,7 @@ from weavebind.storage import objects as sql
 from weavebind.storage.db import create_db_engine, create_read_engine
 from weavebind.storage.follower import ChangeFollower
 from weavebind.storage.indexes import IndexManager
+from weavebind.storage.large_rows import parsed_back
 from weavebind.storage.prefilter import Prefilter
 from weavebind.storage.records import ObjectRecord, split_key, storage_key
 from weavebind.storage.tables import aliases, classes, tenants
@@ -265,13 +266,14 @@ class Store:
         with self.write_lock:
             self.check_writable(records[0].key)
             self.indexes.check_dims(records)
-            with self.engine.begin() as conn:
+            # Large properties are parsed back from their JSON once the connection is back in the pool (large_rows).
+            with parsed_back() as released, self.engine.begin() as conn:
                 created = sql.existing_created(conn, records[0].key, [r.uuid for r in records])
                 if keep_created:
                     for record in records:
                         record.created_ms = created.get(record.uuid, record.created_ms)
                 first_seq = sql.allocate_sequence(conn, len(records))
-                sql.write_objects(conn, records, first_seq, replacing=list(created))
+                sql.write_objects(conn, records, first_seq, replacing=list(created), released=released)
             self.applied.wrote(first_seq, first_seq + len(records) - 1)
             class_name, added = records[0].class_name, len({r.uuid for r in records}) - len(created)
             self.object_counts[class_name] = self.object_counts.get(class_name, 0) + added

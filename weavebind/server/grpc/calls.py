@@ -15,7 +15,9 @@ from typing import Any, TypeVar
 import grpc
 from google.protobuf.message import DecodeError
 
+from weavebind import heap
 from weavebind.errors import ApiError
+from weavebind.schema.owned import Owned
 from weavebind.search.errors import SearchError
 from weavebind.server.auth import Authenticator
 
@@ -72,6 +74,33 @@ def tolerant(deserializer: Callable[[bytes], Any] | None) -> Callable[[bytes], A
             return Unparsable(message_type, str(exc) or "truncated or malformed message")
 
     return parse
+
+
+def sized(deserializer: Callable[[bytes], Any] | None) -> Callable[[bytes], tuple[Any, int]]:
+    """`deserializer`, answering (what it parsed, the size of the bytes) for `reading_itself`."""
+    parse = deserializer or (lambda data: data)
+    return lambda data: (parse(data), len(data))
+
+
+def reading_itself(unary: Handler) -> Callable[[Any, grpc.aio.ServicerContext], Awaitable[Any]]:
+    """A unary-unary handler as the stream-unary handler the server registers instead, its deserializer wrapped by
+    `sized` (the wire format is the same, so clients cannot tell). grpc's unary path holds the received bytes and
+    the parsed message until the call ends; `context.read()` drops the bytes once parsed, and the handler gets the
+    message as `Owned`. A call that ends without a message is refused like bytes that do not parse."""
+
+    async def call(_request_iterator: Any, context: grpc.aio.ServicerContext) -> Any:
+        read = await context.read()
+        if read is grpc.aio.EOF:
+            read = (Unparsable("request", "the call carried no request message"), 0)
+        message, size = read
+        del read
+        if size >= heap.LARGE:  # gRPC's core received it in many small slices, freed into the heap
+            heap.trim()
+        request = message if isinstance(message, Unparsable) else Owned(message)
+        del message
+        return await unary(request, context)
+
+    return call
 
 
 def authenticate(authenticator: Authenticator, context: grpc.aio.ServicerContext, operation: str,

@@ -10,6 +10,7 @@ import grpc
 
 from weavebind.errors import ApiError, NotFound
 from weavebind.schema.batch import delete_matching, import_objects
+from weavebind.schema.owned import Owned
 from weavebind.schema.references import ReferenceService
 from weavebind.server.auth import Authenticator
 from weavebind.server.grpc import aggregate, convert, search
@@ -19,9 +20,21 @@ from weavebind.server.grpc.proto import batch_delete_pb2, batch_pb2, tenants_pb2
 from weavebind.server.http import blocking
 
 
-def import_batch(state: Any, objects: Any) -> batch_pb2.BatchObjectsReply:
-    """BatchObjects: every object that converts goes through the REST batch use-case; errors are per object."""
+def import_batch(state: Any, request: Owned) -> batch_pb2.BatchObjectsReply:
+    """BatchObjects: every object that converts goes through the REST batch use-case; errors are per object. The
+    message is dropped once converted, before anything is stored (its strings were copied into the items)."""
     errors: dict[int, str] = {}
+    items, positions = _convert(request.take().objects, errors)
+    # The items are ours (the reply names failures by position): the import may drop each once it is built.
+    for index, result in zip(positions, import_objects(state.objects, items, owned=True), strict=True):
+        if result.error is not None:
+            errors[index] = result.error
+    return batch_pb2.BatchObjectsReply(errors=[batch_pb2.BatchObjectsReply.BatchError(index=i, error=errors[i])
+                                               for i in sorted(errors)])
+
+
+def _convert(objects: Any, errors: dict[int, str]) -> tuple[list[dict[str, Any]], list[int]]:
+    """The REST bodies of the objects that convert, and their positions; the others' errors land in `errors`."""
     items: list[dict[str, Any]] = []
     positions: list[int] = []
     for index, obj in enumerate(objects):
@@ -30,11 +43,7 @@ def import_batch(state: Any, objects: Any) -> batch_pb2.BatchObjectsReply:
             positions.append(index)
         except ApiError as exc:
             errors[index] = exc.message
-    for index, result in zip(positions, import_objects(state.objects, items), strict=True):
-        if result.error is not None:
-            errors[index] = result.error
-    return batch_pb2.BatchObjectsReply(errors=[batch_pb2.BatchObjectsReply.BatchError(index=i, error=errors[i])
-                                               for i in sorted(errors)])
+    return items, positions
 
 
 def delete_batch(state: Any, request: batch_delete_pb2.BatchDeleteRequest) -> batch_delete_pb2.BatchDeleteReply:
@@ -97,7 +106,7 @@ class WeaviateService(weaviate_pb2_grpc.WeaviateServicer):
 
     @rpc("BatchObjects", read=False)
     async def BatchObjects(self, request: Any, context: grpc.aio.ServicerContext) -> Any:  # noqa: N802
-        return await _timed(import_batch, self.state, request.objects)
+        return await _timed(import_batch, self.state, request)  # an Owned message (server.READ_BY_HANDLER)
 
     @rpc("BatchDelete", read=False)
     async def BatchDelete(self, request: Any, context: grpc.aio.ServicerContext) -> Any:  # noqa: N802

@@ -12,6 +12,7 @@ from starlette.routing import Route
 from weavebind.errors import NotFound, Unprocessable
 from weavebind.schema.models import ClassInfo
 from weavebind.schema.objects import render
+from weavebind.schema.owned import Owned
 from weavebind.schema.properties import is_uuid
 from weavebind.server.http import JSON, blocking, include_vector, path_uuid, query_int, read_json
 
@@ -36,9 +37,9 @@ def _tenant(request: Request, body: Any = None) -> str | None:
 
 
 async def create(request: Request) -> Response:
-    body = await read_json(request)
     state = request.app.state
-    record = await blocking(state.objects.create, body)
+    # Handed over, not kept here: a large blob then has no copy left over while it is stored.
+    record = await blocking(state.objects.create, Owned(await read_json(request)))
     return JSON(render(record, state.schema.get(record.class_name), include_vector=True))
 
 
