@@ -11,7 +11,7 @@ import contextlib
 import zlib
 from collections.abc import Iterator
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Engine, text
 
 # Advisory lock keys are 64-bit integers: derive them from the job's name, in a namespace of our own.
 LOCK_NAMESPACE = 0x57425F  # "WB_"
@@ -32,13 +32,15 @@ def singleton_job(conn: Connection, job: str) -> Iterator[bool]:
 
 
 @contextlib.contextmanager
-def exclusive(conn: Connection, job: str) -> Iterator[None]:
-    """Wait until no other server runs `job`, and run it (PostgreSQL session lock; nothing on SQLite)."""
-    if conn.dialect.name != "postgresql":
+def exclusive(engine: Engine, job: str) -> Iterator[None]:
+    """Wait until no other server runs `job`, and run it (a PostgreSQL session lock on a connection of its own;
+    nothing on SQLite, which holds no connection for it either)."""
+    if engine.dialect.name != "postgresql":
         yield
         return
-    conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": lock_key(job)})
-    try:
-        yield
-    finally:
-        conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": lock_key(job)})
+    with engine.connect() as conn:
+        conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": lock_key(job)})
+        try:
+            yield
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": lock_key(job)})

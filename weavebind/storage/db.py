@@ -36,7 +36,7 @@ def create_db_engine(url: str, sqlite_synchronous: str = "NORMAL") -> Engine:
     else:
         engine = create_engine(url, pool_size=8, max_overflow=8, pool_pre_ping=True)
         event.listen(engine, "checkin", drop_after_large_write)
-    with engine.connect() as lock_conn, exclusive(lock_conn, "create-tables"):  # nodes may start together
+    with exclusive(engine, "create-tables"):  # nodes may start together
         metadata.create_all(engine)
         # create_all adds indexes only with their table: a database made by an older version lacks the newer ones.
         for index in objects.indexes:
