@@ -107,6 +107,9 @@ class Server:
     started: float = 0.0
     log_path: Path | None = None
     runs: int = 0
+    env: dict[str, str] = field(default_factory=dict)  # on top of server_env (e.g. GRPC_PORT, a database URL)
+    args: list[str] = field(default_factory=list)  # more `serve` flags (e.g. --workers 2)
+    name: str = "server"  # its log file's prefix: several servers may share one parent directory
 
     @property
     def url(self) -> str:
@@ -114,11 +117,12 @@ class Server:
 
     def start(self) -> None:
         self.runs += 1
-        self.log_path = self.data_dir.parent / f"server-{self.runs}.log"
+        self.log_path = self.data_dir.parent / f"{self.name}-{self.runs}.log"
         log = self.log_path.open("wb")
         self.started = time.perf_counter()
-        self.proc = subprocess.Popen([str(SERVER), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-                                     env=server_env(self.data_dir), stdout=log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen([str(SERVER), "serve", "--host", "127.0.0.1", "--port", str(self.port),
+                                      *self.args], env={**server_env(self.data_dir), **self.env}, stdout=log,
+                                     stderr=subprocess.STDOUT)
         log.close()
 
     def wait_ready(self, timeout: float = 300) -> float:
