@@ -45,7 +45,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--mixed-dim", type=int, default=128)
     parser.add_argument("--mixed-seconds", type=float, default=30.0)
     parser.add_argument("--profile-seconds", type=float, default=0.0,
-                        help="an extra py-spy'd pass of the mixed load on 1 worker (0: none)")
+                        help="extra py-spy'd runs of the mixed load on 1 and 2 workers (0: none)")
     parser.add_argument("--out", type=Path, default=RESULTS / "scale.json")
     return parser.parse_args()
 
@@ -172,28 +172,31 @@ def mixed_part(args, tmp: Path) -> dict:
     runs = {}
     for count in (1, 2):
         runs[f"{count} worker(s)"] = mixed_run(args, work, tmp / f"mixed{count}", count, args.mixed_seconds)
-    if args.profile_seconds > 0:
-        runs["profiled, 1 worker"] = mixed_run(args, work, tmp / "mixed-profiled", 1, args.profile_seconds,
-                                               profile=True)
+    for count in (1, 2) if args.profile_seconds > 0 else ():
+        runs[f"profiled, {count} worker(s)"] = mixed_run(args, work, tmp / f"mixed-profiled{count}", count,
+                                                         args.profile_seconds, profile=True)
     return {"objects": args.mixed_objects, "dim": args.mixed_dim, "clients": args.clients, "runs": runs}
 
 
 def mixed_run(args, work: Workload, data_dir: Path, count: int, seconds: float, profile: bool = False) -> dict:
+    """One mixed-load run on a fresh server; with `profile`, py-spy samples each server process meanwhile (a
+    separate run: the sampling costs CPU the measured runs must not lose)."""
     srv = cluster.started(cluster.server(data_dir, data_dir.name, count))
     try:
         work.load(srv.url)
         cluster.wait_indexed([srv.url])
         pids = cluster.worker_pids(srv, count)
-        spy_path = RESULTS / "profile-scale-mixed-1worker.txt"
-        spy = profiling.start(srv.proc.pid, spy_path) if profile else None
+        servers = {name: pid for name, pid in pids.items() if name != "supervisor"}
+        paths = {name: RESULTS / f"profile-scale-mixed-{count}w-{name.replace(' ', '')}.txt" for name in servers}
+        spies = {name: profiling.start(pid, paths[name]) for name, pid in servers.items()} if profile else {}
         before = cluster.cpu_of({**pids, "bench client": os.getpid()})
         plans, elapsed = scale_mixed.run(srv.url, work.data.uuids, work.queries, args.clients, seconds)
         result = scale_mixed.figures(plans, elapsed)
         result["cpu_s"] = cluster.cpu_used(before, {**pids, "bench client": os.getpid()})
-        profiling.stop(spy)
+        for spy in spies.values():
+            profiling.stop(spy)
         result["verify"] = scale_mixed.verify(srv.url, plans, len(work.data.vectors))
-        if spy is not None:
-            result["profile"] = scale_report.profile_summary(spy_path)
+        result["profile"] = {name: scale_report.profile_summary(paths[name]) for name, spy in spies.items() if spy}
     finally:
         srv.stop()
     print(f"   mixed, {count} worker(s): read {result['read']}, lost writes {result['verify']['lost_writes']}")
