@@ -40,6 +40,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--passes", type=int, default=2, help="passes of each setting, alternating")
     parser.add_argument("--warmup", type=int, default=300)
+    parser.add_argument("--shared-feed-pass", action=argparse.BooleanOptionalAction, default=True,
+                        help="also 1 worker with WEAVEBIND_SHARED_DATABASE=true in the workers part")
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--mixed-objects", type=int, default=20000)
     parser.add_argument("--mixed-dim", type=int, default=128)
@@ -110,23 +112,30 @@ def printed(label: str, run: dict) -> dict:
 # -- 1 vs 2 workers ----------------------------------------------------------------------------------------------
 def workers_part(args, work: Workload, tmp: Path) -> dict:
     """Pass 0 imports into a 1-worker server; each later pass restarts on the same data directory with 1 or 2
-    workers (worker 0 loads the snapshot the previous stop wrote, then publishes it for worker 1)."""
+    workers (worker 0 loads the snapshot the previous stop wrote, then publishes it for worker 1), and, with
+    --shared-feed-pass, 1 worker that reads the change feed before every request as each of 2 workers must
+    (WEAVEBIND_SHARED_DATABASE=true): what that costs per query on its own."""
     data_dir, passes, imported = tmp / "workers", [], None
-    for n, count in enumerate([1, 2] * args.passes):
-        srv = cluster.started(cluster.server(data_dir, f"workers{count}-pass{n}", count))
+    settings = [(1, False), (2, False)] + ([(1, True)] if args.shared_feed_pass else [])
+    for n, (count, shared) in enumerate(settings * args.passes):
+        env = {"WEAVEBIND_SHARED_DATABASE": "true"} if shared else {}
+        srv = cluster.started(cluster.server(data_dir, f"workers{count}-pass{n}", count, env))
         try:
             if imported is None:
                 imported = work.load(srv.url)
             waited = cluster.wait_indexed([srv.url])
             pids = cluster.worker_pids(srv, count)
             run = query_pass([srv.url], pids, work, args.clients, args.warmup)
-            run |= {"workers": count, "waited_for_index_s": round(waited, 1),
+            server_cpu = sum(v for k, v in run["cpu_s"].items() if k != "bench client")
+            run |= {"workers": count, "shared_feed": shared, "waited_for_index_s": round(waited, 1),
+                    "server_cpu_ms_per_query": round(1000 * server_cpu / run["queries"], 3),
                     "memory": {name: cluster.memory(pid) for name, pid in pids.items()}}
-            passes.append(printed(f"{count} worker(s), pass {n}", run))
+            passes.append(printed(f"{count} worker(s){' + change feed' if shared else ''}, pass {n}", run))
         finally:
             srv.stop()
     return {"objects": len(work.data.vectors), "dim": work.data.vectors.shape[1], "import": imported,
-            "published_file_mb": published_mb(data_dir), "passes": passes, "ratio": ratios(passes, "workers")}
+            "published_file_mb": published_mb(data_dir), "passes": passes,
+            "ratio": ratios([p for p in passes if not p["shared_feed"]], "workers")}
 
 
 def published_mb(data_dir: Path) -> float:

@@ -34,7 +34,8 @@ def _cpu(run: dict) -> str:
 def _query_rows(passes: list[dict], key: str, name: str) -> list[tuple[str, ...]]:
     rows = [(f"{name}s", "q/s", "p50 ms", "p99 ms", "recall@10", "CPU s during the run", "load avg")]
     for run in passes:
-        rows.append((str(run[key]), f"{run['qps']:,.0f}", f"{run['p50_ms']:.2f}", f"{run['p99_ms']:.2f}",
+        label = str(run[key]) + (" + change feed" if run.get("shared_feed") else "")
+        rows.append((label, f"{run['qps']:,.0f}", f"{run['p50_ms']:.2f}", f"{run['p99_ms']:.2f}",
                      str(run.get("recall_at_10")), _cpu(run), str(run["load_average"][0])))
     return rows
 
@@ -55,7 +56,7 @@ def print_all(result: dict) -> None:
         print_table(f"{part}: {res['objects']:,} x {res['dim']}-d, GraphQL nearVector limit 10; ratio "
                     f"{res['ratio']}", _query_rows(res["passes"], key, key.rstrip("s")))
     if "workers" in result:
-        for run in result["workers"]["passes"][-2:]:
+        for run in [p for p in result["workers"]["passes"] if not p["shared_feed"]][-2:]:
             print_table(f"memory, {run['workers']} worker(s) (published file "
                         f"{result['workers']['published_file_mb']} MB)", _memory_rows(run["memory"]))
     if "nodes" in result:
