@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import orjson
-from common import CLASS, LeanConnection
+from common import CLASS, LeanConnection, gated_threads
 from query_bench import graphql_body
 
 READ_SHARE, BATCH_SHARE = 0.70, 0.20  # the rest: deletes and patches, half each
@@ -103,31 +103,16 @@ def run(url: str, uuids: list[str], queries: np.ndarray, clients: int, seconds: 
     """The mixed load on `url`; the stored objects `uuids` are dealt out to the threads to delete or patch."""
     reads = [graphql_body(q) for q in queries]
     plans = [Client(t, uuids[t::clients]) for t in range(clients)]
-    gate = threading.Barrier(clients + 1, timeout=120)
-    errors: list[BaseException] = []
 
-    def work(client: Client) -> None:
+    def work(gate: threading.Barrier, client: Client) -> None:
         rng = np.random.default_rng(1000 + client.tid)
-        try:
-            with LeanConnection(url) as conn:
-                gate.wait()
-                end = time.perf_counter() + seconds
-                while time.perf_counter() < end:
-                    client.step(conn, rng, reads, queries.shape[1])
-        except BaseException as exc:  # re-raised below
-            errors.append(exc)
-            gate.abort()
+        with LeanConnection(url) as conn:
+            gate.wait()
+            end = time.perf_counter() + seconds
+            while time.perf_counter() < end:
+                client.step(conn, rng, reads, queries.shape[1])
 
-    threads = [threading.Thread(target=work, args=(p,), daemon=True) for p in plans]
-    for thread in threads:
-        thread.start()
-    gate.wait()
-    start = time.perf_counter()
-    for thread in threads:
-        thread.join()
-    if errors:
-        raise RuntimeError(f"{len(errors)} of {clients} mixed-load clients failed") from errors[0]
-    return plans, time.perf_counter() - start
+    return plans, gated_threads(work, plans, "mixed-load clients")
 
 
 def stored(url: str, page: int = 5000) -> dict[str, int]:
