@@ -212,9 +212,15 @@ def mixed_run(args, work: Workload, data_dir: Path, count: int, seconds: float, 
     return result
 
 
+def shown(path: Path) -> str:
+    """A path as the results show it: relative to the repository when inside it."""
+    path = path.resolve()
+    return str(path.relative_to(common.ROOT) if path.is_relative_to(common.ROOT) else path)
+
+
 def main() -> None:
     args = parse_args()
-    parts, result = args.parts.split(","), {"machine": machine(), "args": vars(args) | {"out": str(args.out)}}
+    parts, result = args.parts.split(","), {"machine": machine(), "args": vars(args) | {"out": shown(args.out)}}
     began = time.perf_counter()
     with common.workdir("wb-scale-") as tmp:
         if "workers" in parts or "nodes" in parts:

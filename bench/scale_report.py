@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import profiling
+from common import ROOT
 from report import print_table
 
 # Where a request's time goes under the mixed load (py-spy --idle stacks cut at these frames).
@@ -19,7 +20,7 @@ PROFILE_ANCHORS = {
 
 
 def profile_summary(path: Path, top: int = 8) -> dict:
-    out = {"file": str(path)}
+    out = {"file": str(path.resolve().relative_to(ROOT) if path.resolve().is_relative_to(ROOT) else path)}
     for name, anchors in PROFILE_ANCHORS.items():
         part = profiling.hotspots(profiling.read_stacks(path, anchors), top)
         out[name] = {"seconds": part["seconds"], "top_self": [f"{r['seconds']} s {r['function']}"
