@@ -77,3 +77,13 @@ bench-dynamic: install compat-envs
 BENCH_TENANTS_ARGS ?=
 bench-tenants: install
 	$(PY) bench/tenants_bench.py $(BENCH_TENANTS_ARGS)
+
+# Workers and nodes (issue 12): GraphQL nearVector from 8 clients on 1 vs 2 worker processes (100k x 512, SQLite) and
+# on 1 vs 2 nodes over one throwaway PostgreSQL (50k x 512: both nodes build their own index), RSS/PSS per process,
+# and the mixed read/write load (20k x 128, 30 s per run) on 1 and 2 workers with lost writes counted. About 9-11
+# minutes on 2 cores shared with other work (load average 5); not part of `make test`. Needs Debian's postgresql for
+# the nodes part (else BENCH_SCALE_ARGS="--parts workers,mixed"); docs/benchmarks.md has the options.
+.PHONY: bench-scale
+BENCH_SCALE_ARGS ?= --objects 100000 --node-objects 50000
+bench-scale: install
+	$(PY) bench/scale_bench.py $(BENCH_SCALE_ARGS)

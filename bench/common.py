@@ -107,6 +107,9 @@ class Server:
     started: float = 0.0
     log_path: Path | None = None
     runs: int = 0
+    env: dict[str, str] = field(default_factory=dict)  # on top of server_env (e.g. GRPC_PORT, a database URL)
+    args: list[str] = field(default_factory=list)  # more `serve` flags (e.g. --workers 2)
+    name: str = "server"  # its log file's prefix: several servers may share one parent directory
 
     @property
     def url(self) -> str:
@@ -114,11 +117,12 @@ class Server:
 
     def start(self) -> None:
         self.runs += 1
-        self.log_path = self.data_dir.parent / f"server-{self.runs}.log"
+        self.log_path = self.data_dir.parent / f"{self.name}-{self.runs}.log"
         log = self.log_path.open("wb")
         self.started = time.perf_counter()
-        self.proc = subprocess.Popen([str(SERVER), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-                                     env=server_env(self.data_dir), stdout=log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen([str(SERVER), "serve", "--host", "127.0.0.1", "--port", str(self.port),
+                                      *self.args], env={**server_env(self.data_dir), **self.env}, stdout=log,
+                                     stderr=subprocess.STDOUT)
         log.close()
 
     def wait_ready(self, timeout: float = 300) -> float:
@@ -258,32 +262,43 @@ def drive(n: int, workers: int, call, session=contextlib.nullcontext) -> tuple[n
     """`call(s, i)` for i in 0..n-1 from `workers` threads, each with its own `session()` (e.g. an HTTP client
     holding one keep-alive connection). Each worker makes one untimed call first (it connects), then all start
     together. Returns the seconds of each call, the calls' results (by i) and the wall clock of the whole run."""
-    counter, lat, out, failures = itertools.count(), np.zeros(n), [None] * n, []
-    gate = threading.Barrier(workers + 1, timeout=120)
+    counter, lat, out = itertools.count(), np.zeros(n), [None] * n
 
-    def work() -> None:
+    def work(gate: threading.Barrier, _item) -> None:
+        with session() as s:
+            call(s, 0)
+            gate.wait()
+            while (i := next(counter)) < n:  # next() on itertools.count is atomic under the GIL
+                start = time.perf_counter()
+                out[i] = call(s, i)
+                lat[i] = time.perf_counter() - start
+
+    return lat, out, gated_threads(work, list(range(workers)), "client threads")
+
+
+def gated_threads(work, items: list, what: str) -> float:
+    """`work(gate, item)` in one thread per item; each calls `gate.wait()` once ready, and the clock starts when all
+    have. Returns the seconds from then until the last thread ends; re-raises the first thread's failure."""
+    gate, failures = threading.Barrier(len(items) + 1, timeout=120), []
+
+    def run(item) -> None:
         try:
-            with session() as s:
-                call(s, 0)
-                gate.wait()
-                while (i := next(counter)) < n:  # next() on itertools.count is atomic under the GIL
-                    start = time.perf_counter()
-                    out[i] = call(s, i)
-                    lat[i] = time.perf_counter() - start
+            work(gate, item)
         except Exception as exc:  # re-raised below; aborting the barrier keeps the others from hanging
             failures.append(exc)
             gate.abort()
 
-    threads = [threading.Thread(target=work, daemon=True) for _ in range(workers)]
+    threads = [threading.Thread(target=run, args=(item,), daemon=True) for item in items]
     for thread in threads:
         thread.start()
-    gate.wait()
+    with contextlib.suppress(threading.BrokenBarrierError):  # a thread failed before the start: raised below
+        gate.wait()
     start = time.perf_counter()
     for thread in threads:
         thread.join()
     if failures:
-        raise RuntimeError(f"{len(failures)} of {workers} client threads failed") from failures[0]
-    return lat, out, time.perf_counter() - start
+        raise RuntimeError(f"{len(failures)} of {len(items)} {what} failed") from failures[0]
+    return time.perf_counter() - start
 
 
 class LeanConnection:
