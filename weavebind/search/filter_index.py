@@ -1,0 +1,168 @@
+"""The in-memory inverted index `where` filters are answered from: per storage key (a class, or "Class#tenant"),
+a dense integer id per object, and per property the postings filter_postings.py keeps over those ids.
+
+- Ids: an object gets the next id when it is first seen and a new one whenever it is written again; an id is
+  never reused, so postings only grow. `live` holds the current id of every object, and every answer is
+  intersected with it. Each id also remembers the vector-index label (change number) the object's vectors were
+  stored under, so a filtered vector search hands FAISS labels without a round trip through uuids.
+- Built on first use: the key's ids with one scan of the class (under the store's write lock, so no write slips
+  in between), then each property's postings with one more scan when a filter first needs it.
+- Kept current by the store's write listener, which also receives what other servers sharing the database wrote
+  (storage/follower.py); a dropped key is forgotten, and a key whose dead ids outnumber its live ones is dropped
+  too, to be rebuilt compactly on its next use.
+- Memory only: after a restart the first filter on a key rebuilds it from SQL.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from pyroaring import BitMap
+
+from weavebind.search.filter_postings import NullPostings, TokenPostings, ValuePostings
+from weavebind.storage.records import ObjectRecord
+from weavebind.storage.store import Store
+
+# (property, kind, domain or tokenization): kind "value", "tokens" or "null"
+PostingsKey = tuple[str, str, str]
+Postings = ValuePostings | TokenPostings | NullPostings
+MIN_DEAD_TO_COMPACT = 4096
+
+
+def _make(kind: str, param: str) -> Postings:
+    if kind == "value":
+        return ValuePostings(param)
+    return TokenPostings(param) if kind == "tokens" else NullPostings()
+
+
+class KeyIndex:
+    """The ids and postings of one storage key. Writers run under the store's write lock; readers take `lock`."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.ids: dict[str, int] = {}           # uuid → current id
+        self.uuids: list[str] = []              # id → uuid (dead ids keep theirs)
+        self.labels = np.full(1024, -1, dtype=np.int64)  # id → vector label, -1 for none
+        self.live = BitMap()
+        self.postings: dict[PostingsKey, Postings] = {}
+
+    def add(self, uuid: str, properties: Any, label: int) -> None:
+        old = self.ids.get(uuid)
+        if old is not None:
+            self.live.discard(old)
+        oid = len(self.uuids)
+        self.uuids.append(uuid)
+        self.ids[uuid] = oid
+        if oid >= self.labels.size:
+            grown = np.full(self.labels.size * 2, -1, dtype=np.int64)
+            grown[:self.labels.size] = self.labels
+            self.labels = grown
+        self.labels[oid] = label
+        self.live.add(oid)
+        props = properties if isinstance(properties, dict) else {}
+        for (prop, _, _), postings in self.postings.items():
+            postings.add(oid, props.get(prop))
+
+    def remove(self, uuid: str) -> None:
+        old = self.ids.pop(uuid, None)
+        if old is not None:
+            self.live.discard(old)
+
+    def worth_compacting(self) -> bool:
+        dead = len(self.uuids) - len(self.live)
+        return dead >= MIN_DEAD_TO_COMPACT and dead > len(self.live)
+
+    def labels_of(self, ids: BitMap) -> np.ndarray:
+        """Sorted vector labels of `ids` (objects without a vector left out)."""
+        found = self.labels[np.frombuffer(ids.to_array(), dtype=np.uint32)]
+        return np.sort(found[found >= 0])
+
+
+class FilterIndex:
+    """Every KeyIndex of one store; see the module docstring."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self._lock = threading.Lock()
+        self._keys: dict[str, KeyIndex] = {}
+        store.add_write_listener(self._changed)
+
+    def _label(self, key: str, uuid: str) -> int:
+        found = self.store.indexes.label_of(key, uuid)
+        return -1 if found is None else found
+
+    def _changed(self, key: str, upserted: Sequence[ObjectRecord], deleted: Sequence[str], dropped: bool) -> None:
+        with self._lock:
+            index = self._keys.get(key)
+            if index is None:
+                return
+            if dropped:
+                del self._keys[key]
+                return
+        with index.lock:
+            for uuid in deleted:
+                index.remove(uuid)
+            for record in upserted:
+                index.add(record.uuid, record.properties, self._label(key, record.uuid))
+            if index.worth_compacting():
+                with self._lock:
+                    self._keys.pop(key, None)
+
+    def key(self, key: str) -> KeyIndex:
+        """The key's index, its ids built by one scan of the key if this is its first use."""
+        with self._lock:
+            found = self._keys.get(key)
+        if found is not None:
+            return found
+        with self.store.write_lock:  # no write between the scan and the listener seeing this key
+            with self._lock:
+                if key in self._keys:
+                    return self._keys[key]
+            built = KeyIndex()
+            for record in self.store.iter_class(key):
+                built.add(record.uuid, None, self._label(key, record.uuid))
+            with self._lock:
+                self._keys[key] = built
+            return built
+
+    def prepare(self, key: str, wanted: set[PostingsKey]) -> KeyIndex:
+        """The key's index with the postings of `wanted`, each built by one scan of the key on first use. Read it
+        under its `lock` (a postings may still be missing there if the key was dropped and rebuilt meanwhile)."""
+        index = self.key(key)
+        missing = [w for w in wanted if w not in index.postings]
+        if not missing:
+            return index
+        with self.store.write_lock:
+            index = self.key(key)  # the key may have been dropped (and rebuilt) meanwhile
+            missing = [w for w in wanted if w not in index.postings]
+            if missing:
+                self._build(key, index, missing)
+            return index
+
+    def _build(self, key: str, index: KeyIndex, wanted: list[PostingsKey]) -> None:
+        built = [(w[0], _make(w[1], w[2])) for w in wanted]
+        for record in self.store.iter_class(key):
+            oid = index.ids.get(record.uuid)
+            props = record.properties if isinstance(record.properties, dict) else {}
+            if oid is not None:
+                for prop, postings in built:
+                    postings.add(oid, props.get(prop))
+        with index.lock:
+            index.postings.update(zip(wanted, (p for _, p in built), strict=True))
+
+
+_INDEXES: weakref.WeakKeyDictionary[Store, FilterIndex] = weakref.WeakKeyDictionary()
+_INDEXES_LOCK = threading.Lock()
+
+
+def filter_index(store: Store) -> FilterIndex:
+    """The store's filter index, created (and subscribed to its writes) on first use."""
+    with _INDEXES_LOCK:
+        index = _INDEXES.get(store)
+        if index is None:
+            index = _INDEXES[store] = FilterIndex(store)
+        return index

@@ -1,0 +1,129 @@
+"""Postings of one property of one storage key, over the key's dense object ids (filter_index.py).
+
+Three kinds, each answering what the scan (filters_eval.py, filters_text.py) would decide, as a BitMap of ids:
+- `ValuePostings`: the property's stored values coerced into one comparison domain exactly as the scan coerces
+  them (`filters_eval.DOMAINS`), value → ids, plus a lazily sorted view for ranges.
+- `TokenPostings`: a text property's tokens under one tokenization, token → ids.
+- `NullPostings`: the ids whose value is not null (IsNull).
+
+Ids are only ever added: an object that changes or goes gets a new id or none, and every answer is intersected
+with the key's live ids, so stale postings never show (filter_index.py drops a key whose dead ids pile up).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from array import array
+from bisect import bisect_left, bisect_right
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pyroaring import BitMap
+
+from weavebind.search.filters_eval import DOMAINS
+from weavebind.search.tokenize import tokenize_value
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICRO = timedelta(microseconds=1)
+EMPTY = BitMap()
+
+
+def _items(raw: Any) -> list:
+    """A scalar reads as one value, an array as its elements (filters_eval.PropertyRead)."""
+    return raw if isinstance(raw, list) else [raw]
+
+
+def sort_key(domain: str, value: Any) -> Any:
+    """The key a coerced value is posted under: equal keys exactly when the scan's `==` holds, ordered as its
+    `<` orders. Dates become integer microseconds since the epoch (exact for Python datetimes); a NaN has no key,
+    as it equals and orders against nothing."""
+    if domain == "date":
+        return (value - _EPOCH) // _MICRO
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+class ValuePostings:
+    def __init__(self, domain: str):
+        self.domain = domain
+        self.coerce = DOMAINS[domain]
+        self.ids: dict[Any, BitMap] = {}
+        self._sorted: tuple[list, list[int], array] | None = None  # keys, offsets, ids in key order
+
+    def add(self, oid: int, raw: Any) -> None:
+        for item in _items(raw):
+            value = self.coerce(item) if item is not None else None
+            key = None if value is None else sort_key(self.domain, value)
+            if key is not None:
+                found = self.ids.get(key)
+                if found is None:
+                    found = self.ids[key] = BitMap()
+                found.add(oid)
+                self._sorted = None
+
+    def equal(self, value: Any) -> BitMap:
+        key = sort_key(self.domain, value)
+        return self.ids.get(key, EMPTY) if key is not None else EMPTY
+
+    def _view(self) -> tuple[list, list[int], array]:
+        view = self._sorted
+        if view is None:
+            keys = sorted(self.ids)
+            offsets, ids = [0], array("I")
+            for key in keys:
+                ids.extend(self.ids[key].to_array())
+                offsets.append(len(ids))
+            view = self._sorted = (keys, offsets, ids)
+        return view
+
+    def compare(self, operator: str, value: Any) -> BitMap:
+        """Ids holding one value `operator` the given one (GreaterThan, ..., LessThanEqual)."""
+        key = sort_key(self.domain, value)
+        if key is None:
+            return BitMap()
+        keys, offsets, ids = self._view()
+        if operator == "GreaterThan":
+            lo, hi = bisect_right(keys, key), len(keys)
+        elif operator == "GreaterThanEqual":
+            lo, hi = bisect_left(keys, key), len(keys)
+        elif operator == "LessThan":
+            lo, hi = 0, bisect_left(keys, key)
+        else:  # LessThanEqual
+            lo, hi = 0, bisect_right(keys, key)
+        return BitMap(ids[offsets[lo]:offsets[hi]]) if lo < hi else BitMap()
+
+
+class TokenPostings:
+    def __init__(self, method: str):
+        self.method = method
+        self.ids: dict[str, BitMap] = {}
+
+    def add(self, oid: int, raw: Any) -> None:
+        for token in set(tokenize_value(raw, self.method)):
+            found = self.ids.get(token)
+            if found is None:
+                found = self.ids[token] = BitMap()
+            found.add(oid)
+
+    def all_of(self, terms: tuple[str, ...]) -> BitMap:
+        """Ids holding every term."""
+        found = [self.ids.get(term, EMPTY) for term in terms]
+        return BitMap.intersection(*found) if len(found) > 1 else BitMap(found[0])
+
+    def any_of(self, terms: tuple[str, ...]) -> BitMap:
+        return BitMap.union(EMPTY, *(self.ids.get(term, EMPTY) for term in terms))
+
+    def matching(self, pattern: re.Pattern[str]) -> BitMap:
+        """Ids holding a token the pattern matches whole (Like): one regex per distinct token, not per object."""
+        return BitMap.union(EMPTY, *(ids for token, ids in self.ids.items() if pattern.fullmatch(token)))
+
+
+class NullPostings:
+    def __init__(self) -> None:
+        self.not_null = BitMap()
+
+    def add(self, oid: int, raw: Any) -> None:
+        if raw is not None and not (isinstance(raw, list) and not raw):
+            self.not_null.add(oid)
