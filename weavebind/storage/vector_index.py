@@ -43,6 +43,7 @@ import threading
 import faiss
 import numpy as np
 
+from weavebind.storage import exact_subset
 from weavebind.storage import faiss_factory as ff
 from weavebind.storage.distances import distances, normalize
 from weavebind.storage.faiss_factory import IndexConfig
@@ -99,6 +100,8 @@ class VectorIndex:
         self._tombs_cache: np.ndarray | None = None  # sorted tombstones
         self._ids_cache: np.ndarray | None = None  # sorted stored labels, live and tombstoned
         self._sel_cache = None  # (tombstone array it was built from, selector hiding them)
+        # (sorted stored labels, their internal rows, labels in row order)
+        self._rows_cache: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self._huge: list[tuple[int, int]] = []  # buffers last backed with huge pages (hugepages.py)
         if dim is not None:
             self._create(dim)
@@ -157,7 +160,9 @@ class VectorIndex:
 
     def _live_subset(self, labels) -> np.ndarray:
         """Sorted unique labels among ``labels`` that are stored and not tombstoned."""
-        a = np.unique(np.asarray(labels, dtype=np.int64).reshape(-1))
+        a = np.asarray(labels, dtype=np.int64).reshape(-1)
+        if a.size > 1 and not (a[1:] > a[:-1]).all():  # a filter's labels come sorted: no need to sort again
+            a = np.unique(a)
         a = a[_isin_sorted(a, self._ids())]
         return a[~_isin_sorted(a, self._tombs())]
 
@@ -184,6 +189,7 @@ class VectorIndex:
                 raise ValueError("labels must be unique and never reused")
             self._index.add_with_ids(vectors, labels)
             self._ids_cache = np.sort(np.concatenate([ids, new]), kind="stable")  # merges two sorted runs
+            self._rows_cache = None
             if self._gpu is not None:
                 self._gpu.invalidate()
 
@@ -236,12 +242,31 @@ class VectorIndex:
         ef = -(-c.search_ef(k) * self._live_count() // n_allowed)
         return None if ef * c.max_connections >= n_allowed else ef
 
+    def _row_table(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        cached = self._rows_cache
+        if cached is None:
+            ids = ff.stored_ids(self._index)
+            order = np.argsort(ids, kind="stable")
+            cached = self._rows_cache = (ids[order], order, ids)
+        return cached
+
+    def _rows_of(self, labels: np.ndarray) -> np.ndarray:
+        """Internal rows of stored labels (a sorted lookup table, cached until the next write)."""
+        table = self._row_table()
+        return table[1][np.searchsorted(table[0], labels)]
+
     def _rank(self, q: np.ndarray, labels: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Exact top-k among ``labels`` (live), re-scored with Weaviate's definitions."""
+        """Exact top-k among ``labels`` (live), re-scored with Weaviate's definitions. Where the vectors are plain
+        floats they are gathered from FAISS's own buffer (reconstruct_batch copies them one by one: ~2 µs each)."""
+        short = exact_subset.shortlist(self._index, self.config.distance, q, self._rows_of(labels), k)
+        if short is not None:
+            labels = self._row_table()[2][short]
         best = _empty()
+        matrix = ff.stored_matrix(self._index)
         for start in range(0, labels.size, _SCAN_ROWS):
             chunk = labels[start:start + _SCAN_ROWS]
-            d = distances(self.config.distance, q, self._index.reconstruct_batch(chunk))
+            rows = matrix[self._rows_of(chunk)] if matrix is not None else self._index.reconstruct_batch(chunk)
+            d = distances(self.config.distance, q, rows)
             best = _top_k(np.concatenate([best[0], chunk]), np.concatenate([best[1], d]), k)
         return best
 
@@ -318,7 +343,7 @@ class VectorIndex:
                 return
             self._index.remove_ids(ff.selector(self._tombs()))
             self._tombstones.clear()
-            self._tombs_cache = self._ids_cache = None
+            self._tombs_cache = self._ids_cache = self._rows_cache = None
             if self._gpu is not None:
                 self._gpu.invalidate()
 
@@ -340,7 +365,7 @@ class VectorIndex:
                 fresh.add_with_ids(ff.stored_rows(old, mark, old.ntotal), late)
             self._index = fresh
             self._tombstones.difference_update(dropped.tolist())
-            self._tombs_cache = self._ids_cache = None
+            self._tombs_cache = self._ids_cache = self._rows_cache = None
 
     # -- persistence ----------------------------------------------------------------------------------------------
     @classmethod
