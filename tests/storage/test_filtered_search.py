@@ -48,11 +48,12 @@ def test_filtered_hnsw_recall_is_at_least_095_at_every_selectivity(hnsw, share):
 
 @pytest.mark.parametrize("metric", ["cosine", "l2-squared", "dot", "manhattan"])
 @pytest.mark.parametrize("kind", ["flat", "hnsw"])
-def test_exact_search_below_the_cutoff_equals_scoring_every_allowed_vector(metric, kind):
+@pytest.mark.parametrize("stride", [3, 100], ids=["dense-labels", "sparse-labels"])  # label → row: table or search
+def test_exact_search_below_the_cutoff_equals_scoring_every_allowed_vector(metric, kind, stride):
     rng = np.random.default_rng(9)
     vectors = rng.standard_normal((3000, 16)).astype(np.float32)
     vectors[100:160] = vectors[5]  # 60 equal vectors: ties the shortlist must not cut arbitrarily
-    labels = (3000 - np.arange(3000, dtype=np.int64)) * 3 + 1  # row order is not label order (as after a rebuild)
+    labels = (3000 - np.arange(3000, dtype=np.int64)) * stride + 1  # row order is not label order (as after a rebuild)
     index = VectorIndex(IndexConfig.from_weaviate(kind, {"distance": metric}), 16)  # cutoff 40000: always exact
     index.add(labels, vectors)
     index.remove(labels[::7])  # tombstones are never returned
@@ -60,7 +61,8 @@ def test_exact_search_below_the_cutoff_equals_scoring_every_allowed_vector(metri
     stored = index.vectors_for(live)  # as the index scores them (cosine: unit vectors)
     for share in (0.05, 0.5, 1.0):
         allowed = np.sort(rng.choice(live, int(live.size * share), replace=False))
+        allowed = np.concatenate([allowed, [0, 2, labels.max() + 5]])  # labels never stored are ignored
         for query in [vectors[5], *rng.standard_normal((5, 16)).astype(np.float32)]:
             found, dists = index.search(query, K, allowed)
-            want = _exact(stored, live, allowed, query, metric)
+            want = _exact(stored, live, allowed[:-3], query, metric)
             assert list(zip(found.tolist(), dists.tolist(), strict=True)) == want

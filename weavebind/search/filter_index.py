@@ -79,7 +79,9 @@ class KeyIndex:
     def labels_of(self, ids: BitMap) -> np.ndarray:
         """Sorted vector labels of `ids` (objects without a vector left out)."""
         found = self.labels[np.frombuffer(ids.to_array(), dtype=np.uint32)]
-        return np.sort(found[found >= 0])
+        found = found[found >= 0]
+        # sorted already unless an object was re-announced under an older label (a change applied twice)
+        return found if found.size < 2 or (found[1:] > found[:-1]).all() else np.unique(found)
 
 
 class FilterIndex:
@@ -123,8 +125,10 @@ class FilterIndex:
                 if key in self._keys:
                     return self._keys[key]
             built = KeyIndex()
-            for record in self.store.iter_class(key):
-                built.add(record.uuid, None, self._label(key, record.uuid))
+            # ids in label order, as later writes get them: a filter's labels then come out sorted (labels_of)
+            labelled = sorted((self._label(key, record.uuid), record.uuid) for record in self.store.iter_class(key))
+            for label, uuid in labelled:
+                built.add(uuid, None, label)
             with self._lock:
                 self._keys[key] = built
             return built

@@ -27,15 +27,21 @@ def flat_storage(index: faiss.Index) -> faiss.IndexFlat | None:
     return flat if isinstance(flat, faiss.IndexFlat) else None
 
 
+def row_selector(ntotal: int, rows: np.ndarray) -> tuple[faiss.IDSelector, np.ndarray]:
+    """A selector of internal rows (a bitmap: O(1) per test, built in numpy) and the buffer it points into, which
+    the caller keeps alive for as long as the selector is used."""
+    mask = np.zeros(ntotal, dtype=bool)
+    mask[rows] = True
+    bits = np.packbits(mask, bitorder="little")
+    return faiss.IDSelectorBitmap(ntotal, faiss.swig_ptr(bits)), bits
+
+
 def shortlist(index: faiss.Index, distance: str, query: np.ndarray, rows: np.ndarray, k: int) -> np.ndarray | None:
     """Internal rows of (a superset of) the k nearest among `rows`, or None when FAISS cannot tell (see above)."""
     flat = flat_storage(index)
     if flat is None or distance not in ff.FAISS_METRIC or rows.size <= 2 * k + _SLACK:
         return None
-    mask = np.zeros(flat.ntotal, dtype=bool)
-    mask[rows] = True
-    bits = np.packbits(mask, bitorder="little")
-    selector = faiss.IDSelectorBitmap(flat.ntotal, faiss.swig_ptr(bits))
+    selector, _bits = row_selector(flat.ntotal, rows)
     q = normalize(query) if distance == "cosine" else np.asarray(query, dtype=np.float32)
     wanted = 2 * k + _SLACK
     faiss.omp_set_num_threads(1)  # one query: a thread team would only cost its start-up

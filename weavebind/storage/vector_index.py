@@ -59,6 +59,7 @@ COMPACT_MIN_FRACTION = 0.10
 GPU_COMPACT_TOMBSTONES = 1024  # flat remove_ids is cheap; compacting early keeps searches on the GPU
 _CORES = faiss.omp_get_max_threads()  # read at import, before any thread lowers its own team size
 _SCAN_ROWS = 16384  # rows per chunk of exact scoring: bounds the float64 scratch memory
+DENSE_SPAN = 8  # see VectorIndex._dense_rows
 
 
 class DimensionMismatchError(ValueError):
@@ -102,6 +103,7 @@ class VectorIndex:
         self._sel_cache = None  # (tombstone array it was built from, selector hiding them)
         # (sorted stored labels, their internal rows, labels in row order)
         self._rows_cache: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._dense_cache: np.ndarray | None = None  # see _dense_rows; empty: labels too sparse
         self._huge: list[tuple[int, int]] = []  # buffers last backed with huge pages (hugepages.py)
         if dim is not None:
             self._create(dim)
@@ -189,7 +191,7 @@ class VectorIndex:
                 raise ValueError("labels must be unique and never reused")
             self._index.add_with_ids(vectors, labels)
             self._ids_cache = np.sort(np.concatenate([ids, new]), kind="stable")  # merges two sorted runs
-            self._rows_cache = None
+            self._rows_cache = self._dense_cache = None
             if self._gpu is not None:
                 self._gpu.invalidate()
 
@@ -215,15 +217,15 @@ class VectorIndex:
             # more than the live vectors cannot come back; a larger k would only size FAISS's result buffers
             # (and efSearch, a C int) after a number the caller chose
             k = min(k, self._live_count())
-            cand = None if allowed is None else self._live_subset(allowed)
+            cand, rows = (None, None) if allowed is None else self._live_rows(allowed)
             if cand is not None and self._filtered_ef(k, cand.size) is None:
-                return self._rank(q, cand, k)
+                return self._rank(q, cand, k, rows)
             if self.config.distance not in ff.FAISS_METRIC:
                 return self._scan(q, k)
-            found = self._faiss_labels(q, k, cand)
+            found = self._faiss_labels(q, k, cand, rows)
             if found.size < min(k, self._live_count() if cand is None else cand.size):
                 # HNSW ran out of reachable qualifying nodes: answer exactly rather than short
-                return self._scan(q, k) if cand is None else self._rank(q, cand, k)
+                return self._scan(q, k) if cand is None else self._rank(q, cand, k, rows)
             return self._rank(q, found, k)
 
     def _filtered_ef(self, k: int, n_allowed: int) -> int | None:
@@ -250,39 +252,87 @@ class VectorIndex:
             cached = self._rows_cache = (ids[order], order, ids)
         return cached
 
+    def _live_rows(self, labels) -> tuple[np.ndarray, np.ndarray]:
+        """``_live_subset`` and the internal rows of its labels, with one lookup in the stored labels."""
+        a = np.asarray(labels, dtype=np.int64).reshape(-1)
+        if a.size > 1 and not (a[1:] > a[:-1]).all():
+            a = np.unique(a)
+        table = self._row_table()
+        if not table[0].size:
+            return a[:0], a[:0]
+        dense = self._dense_rows()
+        if dense is not None:  # a direct lookup where labels are dense enough: no binary search per label
+            offsets = a - table[0][0]
+            inside = (offsets >= 0) & (offsets < dense.size)
+            a, rows = a[inside], dense[offsets[inside]]
+            a, rows = a[rows >= 0], rows[rows >= 0]
+        else:
+            pos = np.minimum(np.searchsorted(table[0], a), table[0].size - 1)
+            stored = table[0][pos] == a
+            a, rows = a[stored], table[1][pos[stored]]
+        live = ~_isin_sorted(a, self._tombs())
+        return a[live], rows[live]
+
+    def _dense_rows(self) -> np.ndarray | None:
+        """label - smallest label → internal row (-1: none), when the labels span at most DENSE_SPAN times as many
+        numbers as there are vectors (change numbers are shared by every class, so they may be sparse); cached
+        with the row table."""
+        cached = self._dense_cache
+        if cached is None:
+            ids = self._row_table()[0]
+            span = int(ids[-1] - ids[0]) + 1
+            if span > DENSE_SPAN * ids.size:
+                cached = np.empty(0, dtype=np.int64)
+            else:
+                cached = np.full(span, -1, dtype=np.int64)
+                cached[ids - ids[0]] = self._row_table()[1]
+            self._dense_cache = cached
+        return cached if cached.size else None
+
     def _rows_of(self, labels: np.ndarray) -> np.ndarray:
         """Internal rows of stored labels (a sorted lookup table, cached until the next write)."""
         table = self._row_table()
         return table[1][np.searchsorted(table[0], labels)]
 
-    def _rank(self, q: np.ndarray, labels: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Exact top-k among ``labels`` (live), re-scored with Weaviate's definitions. Where the vectors are plain
-        floats they are gathered from FAISS's own buffer (reconstruct_batch copies them one by one: ~2 µs each)."""
-        short = exact_subset.shortlist(self._index, self.config.distance, q, self._rows_of(labels), k)
+    def _rank(self, q: np.ndarray, labels: np.ndarray, k: int,
+              rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Exact top-k among ``labels`` (live; ``rows``: their internal rows, when known), re-scored with Weaviate's
+        definitions. Where the vectors are plain floats they are read from FAISS's own buffer (reconstruct_batch
+        copies them one by one: ~2 µs each)."""
+        rows = self._rows_of(labels) if rows is None else rows
+        short = exact_subset.shortlist(self._index, self.config.distance, q, rows, k)
         if short is not None:
-            labels = self._row_table()[2][short]
+            labels, rows = self._row_table()[2][short], short
         best = _empty()
         matrix = ff.stored_matrix(self._index)
         for start in range(0, labels.size, _SCAN_ROWS):
             chunk = labels[start:start + _SCAN_ROWS]
-            rows = matrix[self._rows_of(chunk)] if matrix is not None else self._index.reconstruct_batch(chunk)
-            d = distances(self.config.distance, q, rows)
+            vectors = matrix[rows[start:start + _SCAN_ROWS]] if matrix is not None \
+                else self._index.reconstruct_batch(chunk)
+            d = distances(self.config.distance, q, vectors)
             best = _top_k(np.concatenate([best[0], chunk]), np.concatenate([best[1], d]), k)
         return best
 
-    def _faiss_labels(self, q: np.ndarray, k: int, cand: np.ndarray | None) -> np.ndarray:
+    def _faiss_labels(self, q: np.ndarray, k: int, cand: np.ndarray | None,
+                      cand_rows: np.ndarray | None = None) -> np.ndarray:
         fq = (normalize(q) if self.config.distance == "cosine" else q).reshape(1, -1)
         if cand is None and self._gpu is not None:
             found = self._gpu.search_live(self._index, fq, k, self._tombs())
             if found is not None:
                 return found
-        sel = ff.selector(cand) if cand is not None else self._tomb_selector()
         ef = self.config.search_ef(k) if cand is None else self._filtered_ef(k, cand.size)
         ef = min(ef, max(k, self._index.ntotal))  # a larger efSearch visits nothing more, it only costs memory
-        params = ff.search_params(self.config.storage, sel, ef)
         # OpenMP team size is per calling thread. One query on HNSW gains nothing from a team, and IndexIDMap's
         # label-mapping loop would start one per query (about 1 ms on 2 cores); flat scans do use every core.
         faiss.omp_set_num_threads(1 if self.config.storage == "hnsw" else _CORES)
+        if cand is not None:
+            # The allowed labels as a bitmap of internal rows, searched on the inner index: cheaper to build than a
+            # hash set of labels, and no label translation per visited node.
+            rows = self._rows_of(cand) if cand_rows is None else cand_rows
+            sel, _bits = exact_subset.row_selector(self._index.ntotal, rows)
+            _, rows = self._index.index.search(fq, k, params=ff.search_params(self.config.storage, sel, ef))
+            return self._row_table()[2][rows[0][rows[0] >= 0]]
+        params = ff.search_params(self.config.storage, self._tomb_selector(), ef)
         _, ids = self._index.search(fq, k, params=params)
         return ids[0][ids[0] >= 0]
 
@@ -343,7 +393,7 @@ class VectorIndex:
                 return
             self._index.remove_ids(ff.selector(self._tombs()))
             self._tombstones.clear()
-            self._tombs_cache = self._ids_cache = self._rows_cache = None
+            self._tombs_cache = self._ids_cache = self._rows_cache = self._dense_cache = None
             if self._gpu is not None:
                 self._gpu.invalidate()
 
@@ -365,7 +415,7 @@ class VectorIndex:
                 fresh.add_with_ids(ff.stored_rows(old, mark, old.ntotal), late)
             self._index = fresh
             self._tombstones.difference_update(dropped.tolist())
-            self._tombs_cache = self._ids_cache = self._rows_cache = None
+            self._tombs_cache = self._ids_cache = self._rows_cache = self._dense_cache = None
 
     # -- persistence ----------------------------------------------------------------------------------------------
     @classmethod
