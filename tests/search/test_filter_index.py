@@ -198,3 +198,50 @@ def test_a_key_whose_dead_ids_pile_up_is_rebuilt(tmp_path, count):
     clause = where_for_class({"operator": "Equal", "path": ["n"], "valueInt": count - 1}, INFO)
     assert filtered.matching_uuids(store, INFO, clause) == [str(uuid.UUID(int=1))]
     store.close()
+
+
+def test_changes_of_another_server_sharing_the_database_reach_the_index(database_url, tmp_path):
+    rng = random.Random(5)
+    first = Store(database_url, tmp_path / "a", snapshot_seconds=3600, shared=True)
+    first.save_class("C", INFO.config, FLAT)
+    first.open({"C": FLAT})
+    second = Store(database_url, tmp_path / "b", snapshot_seconds=3600, shared=True)
+    second.open({"C": FLAT})
+    try:
+        first.put([_record(rng, i) for i in range(80)])
+        second.sync()
+        _compare(second, rng, 40)  # second builds its index from SQL
+        built = filter_index(second).key("C")
+        first.put([_record(rng, i) for i in rng.sample(range(120), 40)])
+        first.delete("C", [str(uuid.UUID(int=i + 1)) for i in rng.sample(range(120), 20)])
+        second.sync()
+        assert filter_index(second).key("C") is built  # kept current by the listener, not rebuilt
+        _compare(second, rng, 80)
+        moved = ObjectRecord("C", str(uuid.UUID(int=1)), {"n": 99}, 1, 1, {"": np.asarray([9, 9], np.float32)})
+        first.put([moved])  # an update on the other server: the filter and its vector labels follow it
+        second.sync()
+        allowed = filtered.allowed(second, INFO, where_for_class({"operator": "Equal", "path": ["n"],
+                                                                  "valueInt": 99}, INFO))
+        found = second.indexes.search("C", "", np.asarray([9, 9], np.float32), 5, allowed_labels=allowed.labels())
+        assert [uid for uid, _ in found] == [moved.uuid]
+    finally:
+        first.close()
+        second.close()
+
+
+def test_after_a_restart_the_index_is_rebuilt_from_sql(database_url, tmp_path):
+    rng = random.Random(8)
+    store = Store(database_url, tmp_path, snapshot_seconds=3600)
+    store.save_class("C", INFO.config, FLAT)
+    store.open({"C": FLAT})
+    store.put([_record(rng, i) for i in range(60)])
+    clauses = [_clause(rng) for _ in range(40)]
+    before = [filtered.matching_uuids(store, INFO, c) for c in clauses]
+    store.close()
+    store = Store(database_url, tmp_path, snapshot_seconds=3600)
+    store.open({"C": FLAT})
+    try:
+        assert [filtered.matching_uuids(store, INFO, c) for c in clauses] == before
+        assert sum(map(bool, before)) > 10
+    finally:
+        store.close()
