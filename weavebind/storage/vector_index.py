@@ -263,14 +263,21 @@ class VectorIndex:
         dense = self._dense_rows()
         if dense is not None:  # a direct lookup where labels are dense enough: no binary search per label
             offsets = a - table[0][0]
-            inside = (offsets >= 0) & (offsets < dense.size)
-            a, rows = a[inside], dense[offsets[inside]]
-            a, rows = a[rows >= 0], rows[rows >= 0]
+            if a.size and (offsets[0] < 0 or offsets[-1] >= dense.size):  # (sorted: the ends tell)
+                inside = (offsets >= 0) & (offsets < dense.size)
+                a, offsets = a[inside], offsets[inside]
+            rows = dense[offsets]
+            stored = rows >= 0
+            if not stored.all():
+                a, rows = a[stored], rows[stored]
         else:
             pos = np.minimum(np.searchsorted(table[0], a), table[0].size - 1)
             stored = table[0][pos] == a
             a, rows = a[stored], table[1][pos[stored]]
-        live = ~_isin_sorted(a, self._tombs())
+        tombs = self._tombs()
+        if not tombs.size:
+            return a, rows
+        live = ~_isin_sorted(a, tombs)
         return a[live], rows[live]
 
     def _dense_rows(self) -> np.ndarray | None:
