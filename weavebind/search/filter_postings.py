@@ -46,10 +46,13 @@ def sort_key(domain: str, value: Any) -> Any:
 
 
 class ValuePostings:
+    """value → ids. A value held by one id keeps a plain int (a property of unique values, such as prices or
+    timestamps, would otherwise cost a bitmap object per object)."""
+
     def __init__(self, domain: str):
         self.domain = domain
         self.coerce = DOMAINS[domain]
-        self.ids: dict[Any, BitMap] = {}
+        self.ids: dict[Any, BitMap | int] = {}
         self._sorted: tuple[list, list[int], array] | None = None  # keys, offsets, ids in key order
 
     def add(self, oid: int, raw: Any) -> None:
@@ -59,13 +62,19 @@ class ValuePostings:
             if key is not None:
                 found = self.ids.get(key)
                 if found is None:
-                    found = self.ids[key] = BitMap()
-                found.add(oid)
+                    self.ids[key] = oid
+                elif isinstance(found, int):
+                    self.ids[key] = BitMap((found, oid))
+                else:
+                    found.add(oid)
                 self._sorted = None
 
     def equal(self, value: Any) -> BitMap:
         key = sort_key(self.domain, value)
-        return self.ids.get(key, EMPTY) if key is not None else EMPTY
+        found = self.ids.get(key) if key is not None else None
+        if found is None:
+            return EMPTY
+        return BitMap((found,)) if isinstance(found, int) else found
 
     def _view(self) -> tuple[list, list[int], array]:
         view = self._sorted
@@ -73,7 +82,11 @@ class ValuePostings:
             keys = sorted(self.ids)
             offsets, ids = [0], array("I")
             for key in keys:
-                ids.extend(self.ids[key].to_array())
+                found = self.ids[key]
+                if isinstance(found, int):
+                    ids.append(found)
+                else:
+                    ids.extend(found.to_array())
                 offsets.append(len(ids))
             view = self._sorted = (keys, offsets, ids)
         return view
