@@ -89,7 +89,11 @@ def matching_uuids(store: Store, info: ClassInfo, clause: Clause) -> list[str]:
     return allowed(store, info, clause).uuids()
 
 
+def records_of(store: Store, info: ClassInfo, found: Allowed) -> list[ObjectRecord]:
+    """The allowed objects, in uuid order, without vectors."""
+    return sorted(store.get_many(info.key, found.uuids()), key=lambda r: r.uuid)
+
+
 def matching_records(store: Store, info: ClassInfo, clause: Clause) -> list[ObjectRecord]:
     """The objects that pass `clause`, in uuid order, without vectors."""
-    records = store.get_many(info.key, matching_uuids(store, info, clause))
-    return sorted(records, key=lambda r: r.uuid)
+    return records_of(store, info, allowed(store, info, clause))
