@@ -69,8 +69,9 @@ def _leaf(rng: random.Random) -> dict:
     base = dtype.removesuffix("[]")
     if rng.random() < 0.1:
         return {"operator": "IsNull", "path": [name], "valueBoolean": rng.random() < 0.5}
-    if rng.random() < 0.05:
-        return {"operator": "GreaterThan", "path": [f"len({name})"], "valueInt": rng.randint(0, 3)}
+    if rng.random() < 0.08:
+        operator = rng.choice(["Equal", "NotEqual", "GreaterThan", "GreaterThanEqual", "LessThan", "LessThanEqual"])
+        return {"operator": operator, "path": [f"len({name})"], "valueInt": rng.randint(0, 12)}
     if rng.random() < 0.04:
         return {"operator": "Equal", "path": ["_id"], "valueText": str(uuid.UUID(int=rng.randint(1, 80)))}
     field, values = {

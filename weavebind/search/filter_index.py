@@ -23,11 +23,11 @@ from typing import Any
 import numpy as np
 from pyroaring import BitMap
 
-from weavebind.search.filter_postings import NullPostings, TokenPostings, ValuePostings
+from weavebind.search.filter_postings import LengthPostings, NullPostings, TokenPostings, ValuePostings
 from weavebind.storage.records import ObjectRecord
 from weavebind.storage.store import Store
 
-# (property, kind, domain or tokenization): kind "value", "tokens" or "null"
+# (property, kind, domain or tokenization): kind "value", "tokens", "length" or "null"
 PostingsKey = tuple[str, str, str]
 Postings = ValuePostings | TokenPostings | NullPostings
 MIN_DEAD_TO_COMPACT = 4096
@@ -36,6 +36,8 @@ MIN_DEAD_TO_COMPACT = 4096
 def _make(kind: str, param: str) -> Postings:
     if kind == "value":
         return ValuePostings(param)
+    if kind == "length":
+        return LengthPostings()
     return TokenPostings(param) if kind == "tokens" else NullPostings()
 
 

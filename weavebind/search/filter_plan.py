@@ -1,8 +1,8 @@
 """A `where` clause (filters.py) answered from the inverted index (filter_index.py) as a BitMap of object ids.
 
 `needs` lists the postings a clause would read; `evaluate` answers it from a prepared KeyIndex, or gives None for a
-clause the index cannot answer exactly: Like on trigram text, geo ranges, lengths, reference counts and paths,
-timestamps, and properties whose indexing is off (`indexFilterable`, or `indexRangeFilters` for ranges). An `Or`
+clause the index cannot answer exactly: Like on trigram text, geo ranges, reference counts and paths, timestamps,
+`_id`, and properties whose indexing is off (`indexFilterable`, or `indexRangeFilters` for ranges). An `Or`
 or `Not` over such a clause is None as a whole; an `And` is split by `split_and` into what the index answers and
 the rest, which filtered.py checks on the candidates only.
 """
@@ -22,6 +22,7 @@ from weavebind.search.filters_eval import (
     Clause,
     CompareClause,
     IsNullClause,
+    LengthRead,
     NotClause,
     OrClause,
     PropertyRead,
@@ -49,6 +50,10 @@ def postings_key(info: ClassInfo, clause: Clause) -> PostingsKey | None:
         if clause.operator not in _TEXT_OPERATORS or (clause.operator == "Like" and clause.method == "trigram"):
             return None
         return (clause.prop, "tokens", clause.method) if _indexed(info, clause.prop, False) else None
+    if isinstance(clause, CompareClause) and isinstance(clause.read, LengthRead):
+        # counted from every stored value, whatever its indexing flags (Weaviate's indexPropertyLength is a
+        # class setting; the scan does not check it either)
+        return (clause.read.prop, "length", "") if clause.operator in _VALUE_OPERATORS else None
     if isinstance(clause, CompareClause) and isinstance(clause.read, PropertyRead):
         read = clause.read
         if clause.operator not in _VALUE_OPERATORS or read.domain == "geo":

@@ -21,7 +21,7 @@ from typing import Any
 
 from pyroaring import BitMap
 
-from weavebind.search.filters_eval import DOMAINS
+from weavebind.search.filters_eval import DOMAINS, value_length
 from weavebind.search.tokenize import tokenize_value
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -106,6 +106,16 @@ class ValuePostings:
         else:  # LessThanEqual
             lo, hi = 0, bisect_right(keys, key)
         return BitMap(ids[offsets[lo]:offsets[hi]]) if lo < hi else BitMap()
+
+
+class LengthPostings(ValuePostings):
+    """`len(prop)` → ids: every object has one (absent or null is 0)."""
+
+    def __init__(self) -> None:
+        super().__init__("number")
+
+    def add(self, oid: int, raw: Any) -> None:
+        super().add(oid, value_length(raw))
 
 
 class TokenPostings:

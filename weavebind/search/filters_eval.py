@@ -116,14 +116,23 @@ def property_reader(name: str, domain: str) -> Callable[[FilterableObject], list
     return PropertyRead(name, domain)
 
 
+def value_length(raw: Any) -> int:
+    """`len(prop)` of a stored value: characters of a text, elements of an array; absent or null counts as 0."""
+    return len(raw) if isinstance(raw, str | list) else 0
+
+
+@dataclass(frozen=True)
+class LengthRead:
+    """`len(prop)` (Weaviate indexes it); named, like PropertyRead, for the inverted index."""
+
+    prop: str
+
+    def __call__(self, obj: FilterableObject) -> list:
+        return [value_length(_raw(obj, self.prop))]
+
+
 def length_reader(name: str) -> Callable[[FilterableObject], list]:
-    """`len(prop)`: characters of a text, elements of an array; absent or null counts as 0 (Weaviate indexes it)."""
-
-    def read(obj: FilterableObject) -> list:
-        raw = _raw(obj, name)
-        return [len(raw) if isinstance(raw, str | list) else 0]
-
-    return read
+    return LengthRead(name)
 
 
 def ref_count_reader(name: str) -> Callable[[FilterableObject], list]:
