@@ -23,13 +23,19 @@ from typing import Any
 import numpy as np
 from pyroaring import BitMap
 
-from weavebind.search.filter_postings import LengthPostings, NullPostings, TokenPostings, ValuePostings
+from weavebind.search.filter_postings import (
+    GeoPostings,
+    LengthPostings,
+    NullPostings,
+    TokenPostings,
+    ValuePostings,
+)
 from weavebind.storage.records import ObjectRecord
 from weavebind.storage.store import Store
 
-# (property, kind, domain or tokenization): kind "value", "tokens", "length" or "null"
+# (property, kind, domain or tokenization): kind "value", "tokens", "length", "geo" or "null"
 PostingsKey = tuple[str, str, str]
-Postings = ValuePostings | TokenPostings | NullPostings
+Postings = ValuePostings | TokenPostings | NullPostings | GeoPostings
 MIN_DEAD_TO_COMPACT = 4096
 
 
@@ -38,6 +44,8 @@ def _make(kind: str, param: str) -> Postings:
         return ValuePostings(param)
     if kind == "length":
         return LengthPostings()
+    if kind == "geo":
+        return GeoPostings()
     return TokenPostings(param) if kind == "tokens" else NullPostings()
 
 

@@ -1,7 +1,7 @@
 """A `where` clause (filters.py) answered from the inverted index (filter_index.py) as a BitMap of object ids.
 
 `needs` lists the postings a clause would read; `evaluate` answers it from a prepared KeyIndex, or gives None for a
-clause the index cannot answer exactly: Like on trigram text, geo ranges, reference counts and paths, timestamps,
+clause the index cannot answer exactly: Like on trigram text, reference counts and paths, timestamps,
 `_id`, and properties whose indexing is off (`indexFilterable`, or `indexRangeFilters` for ranges). An `Or`
 or `Not` over such a clause is None as a whole; an `And` is split by `split_and` into what the index answers and
 the rest, which filtered.py checks on the candidates only.
@@ -16,7 +16,7 @@ from pyroaring import BitMap
 
 from weavebind.schema.models import ClassInfo
 from weavebind.search.filter_index import KeyIndex, PostingsKey
-from weavebind.search.filter_postings import NullPostings, TokenPostings, ValuePostings
+from weavebind.search.filter_postings import GeoPostings, NullPostings, TokenPostings, ValuePostings
 from weavebind.search.filters_eval import (
     AndClause,
     Clause,
@@ -56,6 +56,8 @@ def postings_key(info: ClassInfo, clause: Clause) -> PostingsKey | None:
         return (clause.read.prop, "length", "") if clause.operator in _VALUE_OPERATORS else None
     if isinstance(clause, CompareClause) and isinstance(clause.read, PropertyRead):
         read = clause.read
+        if clause.operator == "WithinGeoRange" and read.domain == "geo":
+            return (read.prop, "geo", "") if _indexed(info, read.prop, False) else None
         if clause.operator not in _VALUE_OPERATORS or read.domain == "geo":
             return None
         return (read.prop, "value", read.domain) if _indexed(info, read.prop, clause.operator in RANGES) else None
@@ -112,6 +114,9 @@ def _leaf(clause: Clause, postings: Any, live: BitMap) -> BitMap:
     if isinstance(clause, TextClause):
         assert isinstance(postings, TokenPostings)
         return _text(clause, postings, live)
+    if isinstance(postings, GeoPostings):
+        assert isinstance(clause, CompareClause)
+        return postings.within(clause.value, live)
     assert isinstance(postings, ValuePostings) and isinstance(clause, CompareClause)
     return _value(clause.operator, clause.value, postings, live)
 

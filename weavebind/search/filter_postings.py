@@ -4,6 +4,7 @@ Three kinds, each answering what the scan (filters_eval.py, filters_text.py) wou
 - `ValuePostings`: the property's stored values coerced into one comparison domain exactly as the scan coerces
   them (`filters_eval.DOMAINS`), value → ids, plus a lazily sorted view for ranges.
 - `TokenPostings`: a text property's tokens under one tokenization, token → ids.
+- `LengthPostings`: `len(prop)` → ids; `GeoPostings`: points sorted by latitude (WithinGeoRange).
 - `NullPostings`: the ids whose value is not null (IsNull).
 
 Ids are only ever added: an object that changes or goes gets a new id or none, and every answer is intersected
@@ -21,7 +22,7 @@ from typing import Any
 
 from pyroaring import BitMap
 
-from weavebind.search.filters_eval import DOMAINS, value_length
+from weavebind.search.filters_eval import DOMAINS, EARTH_RADIUS_M, haversine_m, value_length
 from weavebind.search.tokenize import tokenize_value
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -141,6 +142,37 @@ class TokenPostings:
     def matching(self, pattern: re.Pattern[str]) -> BitMap:
         """Ids holding a token the pattern matches whole (Like): one regex per distinct token, not per object."""
         return BitMap.union(EMPTY, *(ids for token, ids in self.ids.items() if pattern.fullmatch(token)))
+
+
+class GeoPostings:
+    """Every point as (latitude, id, longitude), sorted by latitude when read. WithinGeoRange reads only the band of
+    latitudes the distance allows (a great circle between two latitudes is never shorter than the meridian arc
+    between them) and checks each point there with the scan's own haversine, so the answer is the scan's."""
+
+    def __init__(self) -> None:
+        self.points: list[tuple[float, int, float]] = []
+        self._sorted = True
+
+    def add(self, oid: int, raw: Any) -> None:
+        for item in _items(raw):
+            point = DOMAINS["geo"](item) if item is not None else None
+            if point is not None:
+                self.points.append((point[0], oid, point[1]))
+                self._sorted = False
+
+    def within(self, geo: tuple[float, float, float], live: BitMap) -> BitMap:
+        if not self._sorted:
+            self.points.sort()
+            self._sorted = True
+        lat, lon, maximum = geo
+        band = math.degrees(maximum / EARTH_RADIUS_M) + 1e-6  # the margin only adds candidates to check
+        lo = bisect_left(self.points, (lat - band,))
+        hi = bisect_right(self.points, (lat + band, math.inf))
+        found = BitMap()
+        for p_lat, oid, p_lon in self.points[lo:hi]:
+            if oid in live and haversine_m((p_lat, p_lon), (lat, lon)) <= maximum:
+                found.add(oid)
+        return found
 
 
 class NullPostings:
