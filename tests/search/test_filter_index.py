@@ -246,3 +246,26 @@ def test_after_a_restart_the_index_is_rebuilt_from_sql(database_url, tmp_path):
         assert sum(map(bool, before)) > 10
     finally:
         store.close()
+
+
+def test_ranges_stay_exact_while_writes_arrive_between_them(tmp_path):
+    """Values written after a range query are checked one by one, then folded into a new sorted view."""
+    store = Store(f"sqlite:///{tmp_path / 'db.sqlite3'}", tmp_path, snapshot_seconds=3600)
+    store.save_class("C", INFO.config, FLAT)
+    store.open({"C": FLAT})
+    rng = random.Random(2)
+    prices: dict[str, float] = {}
+
+    def write(count: int) -> None:  # new objects and updates of earlier ones
+        batch = [ObjectRecord("C", str(uuid.UUID(int=n)), {"price": rng.randint(-50, 50) / 4}, 1, 1)
+                 for n in rng.sample(range(1, 2500), count)]
+        store.put(batch)
+        prices.update((r.uuid, r.properties["price"]) for r in batch)
+
+    write(200)
+    for _ in range(12):
+        bound = rng.randint(-50, 50) / 4
+        clause = where_for_class({"operator": "LessThanEqual", "path": ["price"], "valueNumber": bound}, INFO)
+        assert filtered.matching_uuids(store, INFO, clause) == sorted(u for u, p in prices.items() if p <= bound)
+        write(400)  # past 1,024 recent values the view is rebuilt
+    store.close()

@@ -28,6 +28,9 @@ from weavebind.search.tokenize import tokenize_value
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICRO = timedelta(microseconds=1)
 EMPTY = BitMap()
+RECENT_MIN = 1024  # see ValuePostings._recent
+_HOLDS = {"GreaterThan": lambda a, b: a > b, "GreaterThanEqual": lambda a, b: a >= b,
+          "LessThan": lambda a, b: a < b, "LessThanEqual": lambda a, b: a <= b}
 
 
 def _items(raw: Any) -> list:
@@ -55,6 +58,9 @@ class ValuePostings:
         self.coerce = DOMAINS[domain]
         self.ids: dict[Any, BitMap | int] = {}
         self._sorted: tuple[list, list[int], array] | None = None  # keys, offsets, ids in key order
+        # (key, id) added since the sorted view was made: ranges check them one by one until there are enough to
+        # make re-sorting worth it, so a stream of writes does not re-sort every value before each range query
+        self._recent: list[tuple[Any, int]] = []
 
     def add(self, oid: int, raw: Any) -> None:
         for item in _items(raw):
@@ -68,7 +74,8 @@ class ValuePostings:
                     self.ids[key] = BitMap((found, oid))
                 else:
                     found.add(oid)
-                self._sorted = None
+                if self._sorted is not None:
+                    self._recent.append((key, oid))
 
     def equal(self, value: Any) -> BitMap:
         key = sort_key(self.domain, value)
@@ -79,7 +86,10 @@ class ValuePostings:
 
     def _view(self) -> tuple[list, list[int], array]:
         view = self._sorted
+        if view is not None and len(self._recent) > max(RECENT_MIN, len(view[0]) // 16):
+            view = None
         if view is None:
+            self._recent = []
             keys = sorted(self.ids)
             offsets, ids = [0], array("I")
             for key in keys:
@@ -106,7 +116,10 @@ class ValuePostings:
             lo, hi = 0, bisect_left(keys, key)
         else:  # LessThanEqual
             lo, hi = 0, bisect_right(keys, key)
-        return BitMap(ids[offsets[lo]:offsets[hi]]) if lo < hi else BitMap()
+        found = BitMap(ids[offsets[lo]:offsets[hi]]) if lo < hi else BitMap()
+        holds = _HOLDS[operator]
+        found.update(oid for recent, oid in self._recent if holds(recent, key))
+        return found
 
 
 class LengthPostings(ValuePostings):
