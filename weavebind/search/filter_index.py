@@ -126,36 +126,42 @@ class FilterIndex:
 
     def key(self, key: str) -> KeyIndex:
         """The key's index, its ids built by one scan of the key if this is its first use."""
-        with self._lock:
-            found = self._keys.get(key)
-        if found is not None:
-            return found
-        with self.store.write_lock:  # no write between the scan and the listener seeing this key
-            with self._lock:
-                if key in self._keys:
-                    return self._keys[key]
-            built = KeyIndex()
-            # ids in label order, as later writes get them: a filter's labels then come out sorted (labels_of)
-            labelled = sorted((self._label(key, record.uuid), record.uuid) for record in self.store.iter_class(key))
-            for label, uuid in labelled:
-                built.add(uuid, None, label)
-            with self._lock:
-                self._keys[key] = built
-            return built
+        return self.prepare(key, set())
 
     def prepare(self, key: str, wanted: set[PostingsKey]) -> KeyIndex:
-        """The key's index with the postings of `wanted`, each built by one scan of the key on first use. Read it
-        under its `lock` (a postings may still be missing there if the key was dropped and rebuilt meanwhile)."""
-        index = self.key(key)
-        missing = [w for w in wanted if w not in index.postings]
-        if not missing:
+        """The key's index with the postings of `wanted`: on first use of the key its ids and those postings come
+        from one scan of it, a postings added later from one more. Read it under its `lock` (a postings may still
+        be missing there if the key was dropped and rebuilt meanwhile)."""
+        with self._lock:
+            index = self._keys.get(key)
+        if index is not None and all(w in index.postings for w in wanted):
             return index
-        with self.store.write_lock:
-            index = self.key(key)  # the key may have been dropped (and rebuilt) meanwhile
+        with self.store.write_lock:  # no write between a scan and the listener seeing what it built
+            with self._lock:
+                index = self._keys.get(key)
+            if index is None:
+                index = self._build_key(key, sorted(wanted))
+                with self._lock:
+                    self._keys[key] = index
             missing = [w for w in wanted if w not in index.postings]
             if missing:
                 self._build(key, index, missing)
             return index
+
+    def _build_key(self, key: str, wanted: list[PostingsKey]) -> KeyIndex:
+        built = KeyIndex()
+        postings = [_make(w[1], w[2]) for w in wanted]
+        # ids in label order, as later writes get them: a filter's labels then come out sorted (labels_of); only
+        # the values the postings need are held meanwhile, not whole objects
+        rows = sorted((self._label(key, r.uuid), r.uuid,
+                       [r.properties.get(w[0]) if isinstance(r.properties, dict) else None for w in wanted])
+                      for r in self.store.iter_class(key))
+        for label, uuid, values in rows:
+            built.add(uuid, None, label)
+            for found, value in zip(postings, values, strict=True):
+                found.add(built.ids[uuid], value)
+        built.postings.update(zip(wanted, postings, strict=True))
+        return built
 
     def _build(self, key: str, index: KeyIndex, wanted: list[PostingsKey]) -> None:
         built = [(w[0], _make(w[1], w[2])) for w in wanted]
