@@ -72,8 +72,11 @@ def _leaf(rng: random.Random) -> dict:
     if rng.random() < 0.08:
         operator = rng.choice(["Equal", "NotEqual", "GreaterThan", "GreaterThanEqual", "LessThan", "LessThanEqual"])
         return {"operator": operator, "path": [f"len({name})"], "valueInt": rng.randint(0, 12)}
-    if rng.random() < 0.04:
-        return {"operator": "Equal", "path": ["_id"], "valueText": str(uuid.UUID(int=rng.randint(1, 80)))}
+    if rng.random() < 0.06:
+        ids = [str(uuid.UUID(int=rng.randint(1, 80))).upper() for _ in range(rng.randint(1, 2))]
+        operator = rng.choice(["Equal", "NotEqual", "ContainsAny", "ContainsAll", "ContainsNone", "GreaterThan"])
+        return {"operator": operator, "path": ["_id"],
+                "valueText": ids if operator.startswith("Contains") else ids[0]}
     field, values = {
         "text": ("valueText", lambda: _words(rng, 2) or "fox"), "int": ("valueInt", lambda: rng.randint(-3, 3)),
         "number": ("valueNumber", lambda: rng.choice([-1.5, 0, 0.5, 1, 2.25, 3, 1e300, 2.2])),
@@ -268,4 +271,23 @@ def test_ranges_stay_exact_while_writes_arrive_between_them(tmp_path):
         clause = where_for_class({"operator": "LessThanEqual", "path": ["price"], "valueNumber": bound}, INFO)
         assert filtered.matching_uuids(store, INFO, clause) == sorted(u for u, p in prices.items() if p <= bound)
         write(400)  # past 1,024 recent values the view is rebuilt
+    store.close()
+
+
+def test_id_filters_fall_back_to_the_scan_once_a_stored_uuid_is_not_lower_case(tmp_path):
+    store = Store(f"sqlite:///{tmp_path / 'db.sqlite3'}", tmp_path, snapshot_seconds=3600)
+    store.save_class("C", INFO.config, FLAT)
+    store.open({"C": FLAT})
+    lower, upper = "6b7e1a52-0c8f-4d39-9d2a-3f0e5c1b2a77", "ABCDEF00-0000-0000-0000-000000000001"
+    store.put([ObjectRecord("C", lower, {"n": 1}, 1, 1)])
+    for value, expected in ((lower.upper(), [lower]), (upper, [])):
+        clause = where_for_class({"operator": "Equal", "path": ["_id"], "valueText": value}, INFO)
+        assert filtered.matching_uuids(store, INFO, clause) == expected
+    assert filter_index(store).key("C").all_lower
+    store.put([ObjectRecord("C", upper, {"n": 2}, 1, 1)])  # only the storage layer lets such a uuid in
+    clause = where_for_class({"operator": "Equal", "path": ["_id"], "valueText": upper.lower()}, INFO)
+    assert filtered.matching_uuids(store, INFO, clause) == [upper]  # as the scan: it compares lower-cased
+    index = filter_index(store).key("C")
+    with index.lock:
+        assert not index.all_lower and evaluate(INFO, index, clause) is None
     store.close()

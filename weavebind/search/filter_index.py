@@ -59,11 +59,14 @@ class KeyIndex:
         self.labels = np.full(1024, -1, dtype=np.int64)  # id → vector label, -1 for none
         self.live = BitMap()
         self.postings: dict[PostingsKey, Postings] = {}
+        self.all_lower = True  # every uuid seen is lower case (filter_plan answers `_id` only then)
 
     def add(self, uuid: str, properties: Any, label: int) -> None:
         old = self.ids.get(uuid)
         if old is not None:
             self.live.discard(old)
+        if self.all_lower and uuid.lower() != uuid:
+            self.all_lower = False
         oid = len(self.uuids)
         self.uuids.append(uuid)
         self.ids[uuid] = oid

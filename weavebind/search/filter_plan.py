@@ -1,8 +1,8 @@
 """A `where` clause (filters.py) answered from the inverted index (filter_index.py) as a BitMap of object ids.
 
 `needs` lists the postings a clause would read; `evaluate` answers it from a prepared KeyIndex, or gives None for a
-clause the index cannot answer exactly: Like on trigram text, reference counts and paths, timestamps,
-`_id`, and properties whose indexing is off (`indexFilterable`, or `indexRangeFilters` for ranges). An `Or`
+clause the index cannot answer exactly: Like on trigram text, reference counts and paths, timestamps, ranges and
+Like on `_id`, and properties whose indexing is off (`indexFilterable`, or `indexRangeFilters` for ranges). An `Or`
 or `Not` over such a clause is None as a whole; an `And` is split by `split_and` into what the index answers and
 the rest, which filtered.py checks on the candidates only.
 """
@@ -26,10 +26,12 @@ from weavebind.search.filters_eval import (
     NotClause,
     OrClause,
     PropertyRead,
+    id_reader,
 )
 from weavebind.search.filters_text import TextClause
 
 RANGES = frozenset({"GreaterThan", "GreaterThanEqual", "LessThan", "LessThanEqual"})
+_ID_OPERATORS = frozenset({"Equal", "NotEqual", "ContainsAny", "ContainsAll", "ContainsNone"})
 _VALUE_OPERATORS = RANGES | {"Equal", "NotEqual", "ContainsAny", "ContainsAll", "ContainsNone"}
 _TEXT_OPERATORS = frozenset({"Equal", "NotEqual", "ContainsAny", "ContainsAll", "ContainsNone", "Like"})
 
@@ -85,12 +87,28 @@ def evaluate(info: ClassInfo, index: KeyIndex, clause: Clause) -> BitMap | None:
     if isinstance(clause, NotClause):
         inner = evaluate(info, index, clause.operand)
         return None if inner is None else index.live - inner
+    if isinstance(clause, CompareClause) and clause.read is id_reader:
+        return _ids(clause, index)
     wanted = postings_key(info, clause)
     postings = index.postings.get(wanted) if wanted is not None else None
     if postings is None:
         return None
     found = _leaf(clause, postings, index.live)
     return found & index.live
+
+
+def _ids(clause: CompareClause, index: KeyIndex) -> BitMap | None:
+    """`_id` equality from the key's uuid → id map (the scan compares lower-cased uuids: the map answers only while
+    every stored uuid is lower case, as the API stores them)."""
+    if clause.operator not in _ID_OPERATORS or not index.all_lower:
+        return None
+    values = clause.value if isinstance(clause.value, tuple) else (clause.value,)
+    per_value = [BitMap([index.ids[v]]) if v in index.ids else BitMap() for v in values]
+    if clause.operator in ("Equal", "ContainsAny"):
+        return BitMap.union(*per_value)
+    if clause.operator in ("NotEqual", "ContainsNone"):
+        return index.live - BitMap.union(*per_value)
+    return BitMap.intersection(index.live, *per_value)  # ContainsAll
 
 
 def split_and(info: ClassInfo, index: KeyIndex, clause: Clause) -> tuple[BitMap | None, list[Clause]]:
