@@ -59,6 +59,18 @@ def bodies(data: common.Dataset, batch: int) -> list[bytes]:
     return out
 
 
+def wait_indexed(client, timeout: float = 600) -> None:
+    """Until the class has no vectors waiting for the indexer (the shards API's vectorQueueSize): pending vectors
+    are scanned exactly, which would be measured instead of the index."""
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        shards = client.get(f"/v1/schema/{CLASS}/shards").json()
+        if all(shard.get("vectorQueueSize", 0) == 0 for shard in shards):
+            return
+        time.sleep(0.5)
+    raise TimeoutError("vectors still waiting for the indexer")
+
+
 def exact_filtered(data: common.Dataset, queries: np.ndarray, keep: np.ndarray) -> list[set[int]]:
     rows = np.flatnonzero(keep)
     unit = data.vectors[rows] / np.linalg.norm(data.vectors[rows], axis=1, keepdims=True)
@@ -163,6 +175,7 @@ def main() -> None:
             with common.http_client(server) as client:
                 client.post("/v1/schema", content=orjson.dumps(class_body()), headers=common.JSON_HEADERS)
                 imported = post_batches_checked(client, bodies(data, args.batch), args.batch, n)
+                wait_indexed(client)
             common.wait_idle(server.proc.pid)
             print(f"   imported {n} x {args.dim} in {imported.seconds:.1f} s")
             served = server_runs(server, queries, truths, row_of)
