@@ -66,3 +66,24 @@ def test_exact_search_below_the_cutoff_equals_scoring_every_allowed_vector(metri
             found, dists = index.search(query, K, allowed)
             want = _exact(stored, live, allowed[:-3], query, metric)
             assert list(zip(found.tolist(), dists.tolist(), strict=True)) == want
+
+
+def test_pending_vectors_are_filtered_by_the_sorted_allowed_labels():
+    from weavebind.storage.pending import PendingVectors
+
+    rng = np.random.default_rng(4)
+    pending = PendingVectors("l2-squared")
+    labels = np.arange(600, dtype=np.int64) * 5 + 3
+    vectors = rng.standard_normal((600, 8)).astype(np.float32)
+    for start in range(0, 600, 100):  # several chunks, as writes arrive
+        pending.put(labels[start:start + 100], vectors[start:start + 100])
+    pending.discard(labels[::9].tolist())
+    alive = np.setdiff1d(labels, labels[::9])
+    for allowed in (np.sort(rng.choice(labels, 50, replace=False)), np.asarray([1, 2, 3], dtype=np.int64),
+                    np.empty(0, dtype=np.int64), labels):
+        query = rng.standard_normal(8).astype(np.float32)
+        found, dists = pending.search(query, K, allowed)
+        keep = np.intersect1d(alive, allowed)
+        d = distances("l2-squared", query, vectors[np.searchsorted(labels, keep)])
+        order = np.lexsort((keep, d))[:K]
+        assert found.tolist() == keep[order].tolist() and np.allclose(dists, d[order])
