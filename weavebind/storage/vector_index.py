@@ -48,6 +48,7 @@ from weavebind.storage import faiss_factory as ff
 from weavebind.storage.distances import distances, normalize
 from weavebind.storage.faiss_factory import IndexConfig
 from weavebind.storage.hugepages import back_with_huge_pages
+from weavebind.storage.row_lookup import RowLookup
 from weavebind.storage.rwlock import RWLock
 
 __all__ = ["DimensionMismatchError", "IndexConfig", "VectorIndex"]
@@ -59,7 +60,6 @@ COMPACT_MIN_FRACTION = 0.10
 GPU_COMPACT_TOMBSTONES = 1024  # flat remove_ids is cheap; compacting early keeps searches on the GPU
 _CORES = faiss.omp_get_max_threads()  # read at import, before any thread lowers its own team size
 _SCAN_ROWS = 16384  # rows per chunk of exact scoring: bounds the float64 scratch memory
-DENSE_SPAN = 8  # see VectorIndex._dense_rows
 
 
 class DimensionMismatchError(ValueError):
@@ -102,8 +102,7 @@ class VectorIndex:
         self._ids_cache: np.ndarray | None = None  # sorted stored labels, live and tombstoned
         self._sel_cache = None  # (tombstone array it was built from, selector hiding them)
         # (sorted stored labels, their internal rows, labels in row order)
-        self._rows_cache: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
-        self._dense_cache: np.ndarray | None = None  # see _dense_rows; empty: labels too sparse
+        self._rows_cache: RowLookup | None = None  # labels → internal rows (row_lookup.py)
         self._huge: list[tuple[int, int]] = []  # buffers last backed with huge pages (hugepages.py)
         if dim is not None:
             self._create(dim)
@@ -191,7 +190,7 @@ class VectorIndex:
                 raise ValueError("labels must be unique and never reused")
             self._index.add_with_ids(vectors, labels)
             self._ids_cache = np.sort(np.concatenate([ids, new]), kind="stable")  # merges two sorted runs
-            self._rows_cache = self._dense_cache = None
+            self._rows_cache = None
             if self._gpu is not None:
                 self._gpu.invalidate()
 
@@ -244,12 +243,10 @@ class VectorIndex:
         ef = -(-c.search_ef(k) * self._live_count() // n_allowed)
         return None if ef * c.max_connections >= n_allowed else ef
 
-    def _row_table(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _rows(self) -> RowLookup:
         cached = self._rows_cache
         if cached is None:
-            ids = ff.stored_ids(self._index)
-            order = np.argsort(ids, kind="stable")
-            cached = self._rows_cache = (ids[order], order, ids)
+            cached = self._rows_cache = RowLookup.of(ff.stored_ids(self._index))
         return cached
 
     def _live_rows(self, labels) -> tuple[np.ndarray, np.ndarray]:
@@ -257,59 +254,22 @@ class VectorIndex:
         a = np.asarray(labels, dtype=np.int64).reshape(-1)
         if a.size > 1 and not (a[1:] > a[:-1]).all():
             a = np.unique(a)
-        table = self._row_table()
-        if not table[0].size:
-            return a[:0], a[:0]
-        dense = self._dense_rows()
-        if dense is not None:  # a direct lookup where labels are dense enough: no binary search per label
-            offsets = a - table[0][0]
-            if a.size and (offsets[0] < 0 or offsets[-1] >= dense.size):  # (sorted: the ends tell)
-                inside = (offsets >= 0) & (offsets < dense.size)
-                a, offsets = a[inside], offsets[inside]
-            rows = dense[offsets]
-            stored = rows >= 0
-            if not stored.all():
-                a, rows = a[stored], rows[stored]
-        else:
-            pos = np.minimum(np.searchsorted(table[0], a), table[0].size - 1)
-            stored = table[0][pos] == a
-            a, rows = a[stored], table[1][pos[stored]]
+        a, rows = self._rows().stored(a)
         tombs = self._tombs()
         if not tombs.size:
             return a, rows
         live = ~_isin_sorted(a, tombs)
         return a[live], rows[live]
 
-    def _dense_rows(self) -> np.ndarray | None:
-        """label - smallest label → internal row (-1: none), when the labels span at most DENSE_SPAN times as many
-        numbers as there are vectors (change numbers are shared by every class, so they may be sparse); cached
-        with the row table."""
-        cached = self._dense_cache
-        if cached is None:
-            ids = self._row_table()[0]
-            span = int(ids[-1] - ids[0]) + 1
-            if span > DENSE_SPAN * ids.size:
-                cached = np.empty(0, dtype=np.int64)
-            else:
-                cached = np.full(span, -1, dtype=np.int64)
-                cached[ids - ids[0]] = self._row_table()[1]
-            self._dense_cache = cached
-        return cached if cached.size else None
-
-    def _rows_of(self, labels: np.ndarray) -> np.ndarray:
-        """Internal rows of stored labels (a sorted lookup table, cached until the next write)."""
-        table = self._row_table()
-        return table[1][np.searchsorted(table[0], labels)]
-
     def _rank(self, q: np.ndarray, labels: np.ndarray, k: int,
               rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Exact top-k among ``labels`` (live; ``rows``: their internal rows, when known), re-scored with Weaviate's
         definitions. Where the vectors are plain floats they are read from FAISS's own buffer (reconstruct_batch
         copies them one by one: ~2 µs each)."""
-        rows = self._rows_of(labels) if rows is None else rows
+        rows = self._rows().rows_of(labels) if rows is None else rows
         short = exact_subset.shortlist(self._index, self.config.distance, q, rows, k)
         if short is not None:
-            labels, rows = self._row_table()[2][short], short
+            labels, rows = self._rows().row_ids[short], short
         best = _empty()
         matrix = ff.stored_matrix(self._index)
         for start in range(0, labels.size, _SCAN_ROWS):
@@ -335,10 +295,10 @@ class VectorIndex:
         if cand is not None:
             # The allowed labels as a bitmap of internal rows, searched on the inner index: cheaper to build than a
             # hash set of labels, and no label translation per visited node.
-            rows = self._rows_of(cand) if cand_rows is None else cand_rows
+            rows = self._rows().rows_of(cand) if cand_rows is None else cand_rows
             sel, _bits = exact_subset.row_selector(self._index.ntotal, rows)
             _, rows = self._index.index.search(fq, k, params=ff.search_params(self.config.storage, sel, ef))
-            return self._row_table()[2][rows[0][rows[0] >= 0]]
+            return self._rows().row_ids[rows[0][rows[0] >= 0]]
         params = ff.search_params(self.config.storage, self._tomb_selector(), ef)
         _, ids = self._index.search(fq, k, params=params)
         return ids[0][ids[0] >= 0]
@@ -400,7 +360,7 @@ class VectorIndex:
                 return
             self._index.remove_ids(ff.selector(self._tombs()))
             self._tombstones.clear()
-            self._tombs_cache = self._ids_cache = self._rows_cache = self._dense_cache = None
+            self._tombs_cache = self._ids_cache = self._rows_cache = None
             if self._gpu is not None:
                 self._gpu.invalidate()
 
@@ -422,7 +382,7 @@ class VectorIndex:
                 fresh.add_with_ids(ff.stored_rows(old, mark, old.ntotal), late)
             self._index = fresh
             self._tombstones.difference_update(dropped.tolist())
-            self._tombs_cache = self._ids_cache = self._rows_cache = self._dense_cache = None
+            self._tombs_cache = self._ids_cache = self._rows_cache = None
 
     # -- persistence ----------------------------------------------------------------------------------------------
     @classmethod
