@@ -20,13 +20,6 @@ _SLACK = 16
 _RTOL = 1e-5  # well above float32's relative rounding over a dot product of a few thousand terms
 
 
-def flat_storage(index: faiss.Index) -> faiss.IndexFlat | None:
-    """The IndexFlat holding the vectors of an IndexIDMap2 around a flat or HNSW-flat index, or None."""
-    inner = faiss.downcast_index(index.index if isinstance(index, faiss.IndexIDMap2) else index)
-    flat = faiss.downcast_index(inner.storage) if isinstance(inner, faiss.IndexHNSW) else inner
-    return flat if isinstance(flat, faiss.IndexFlat) else None
-
-
 def row_selector(ntotal: int, rows: np.ndarray) -> tuple[faiss.IDSelector, np.ndarray]:
     """A selector of internal rows (a bitmap: O(1) per test, built in numpy) and the buffer it points into, which
     the caller keeps alive for as long as the selector is used."""
@@ -38,7 +31,7 @@ def row_selector(ntotal: int, rows: np.ndarray) -> tuple[faiss.IDSelector, np.nd
 
 def shortlist(index: faiss.Index, distance: str, query: np.ndarray, rows: np.ndarray, k: int) -> np.ndarray | None:
     """Internal rows of (a superset of) the k nearest among `rows`, or None when FAISS cannot tell (see above)."""
-    flat = flat_storage(index)
+    flat = ff.flat_storage(index)
     if flat is None or distance not in ff.FAISS_METRIC or rows.size <= 2 * k + _SLACK:
         return None
     selector, _bits = row_selector(flat.ntotal, rows)
