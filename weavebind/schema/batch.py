@@ -15,8 +15,8 @@ from weavebind.errors import ApiError, Unprocessable
 from weavebind.schema.models import ClassInfo
 from weavebind.schema.objects import ObjectService, now_ms
 from weavebind.schema.owned import lent_values
+from weavebind.search.filtered import matching_uuids
 from weavebind.search.filters import Clause, FilterError, where_for_class
-from weavebind.search.filters_refs import scan_matching
 from weavebind.storage.records import ObjectRecord
 from weavebind.storage.store import Store
 
@@ -151,7 +151,7 @@ def delete_matching(objects: ObjectService, body: Any, limit: int, tenant: str |
 
 def _delete_matching(objects: ObjectService, match: DeleteMatch, body: Any, limit: int) -> dict[str, Any]:
     store = objects.store
-    matches = [r.uuid for r in scan_matching(store, match.info.key, match.clause, match.info.tenant)]
+    matches = matching_uuids(store, match.info, match.clause)
     matches = matches[:limit]
     if not match.dry_run:
         store.delete(match.info.key, matches)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from weavebind.metrics import timed_query
 from weavebind.schema.models import ClassInfo
+from weavebind.search import filtered
 from weavebind.search.context import SearchContext
 from weavebind.search.errors import SearchError
 from weavebind.search.get import compile_where, query_vectors
@@ -47,7 +48,7 @@ class AggregateGroup:
         return self.stored_count if self.stored_count is not None else len(self.records)
 
 
-def _near_records(ctx: SearchContext, info: ClassInfo, q: AggregateQuery, allowed: list[str] | None
+def _near_records(ctx: SearchContext, info: ClassInfo, q: AggregateQuery, allowed: filtered.Allowed | None
                   ) -> list[ObjectRecord]:
     try:
         near = validate_near(q.near)
@@ -65,7 +66,7 @@ def _near_records(ctx: SearchContext, info: ClassInfo, q: AggregateQuery, allowe
 def _records(ctx: SearchContext, info: ClassInfo, q: AggregateQuery) -> list[ObjectRecord]:
     clause = compile_where(info, q.where, ctx.schema.get)
     if q.near:
-        allowed = [r.uuid for r in matching_records(ctx, info, clause)] if clause is not None else None
+        allowed = filtered.allowed(ctx.store, info, clause) if clause is not None else None
         return _near_records(ctx, info, q, allowed)
     if q.hybrid is not None:
         query = GetQuery(info.name, limit=q.object_limit, where=q.where, hybrid=q.hybrid)

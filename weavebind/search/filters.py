@@ -20,7 +20,9 @@ Semantics, and where they differ from Weaviate on purpose:
 - `len(prop)` counts characters of a text or elements of an array; absent or null is 0.
 - valueInt directly on a cross-reference property counts its references, as in Weaviate.
 - WithinGeoRange: haversine distance on a 6371 km sphere, `distance.max` in metres, inclusive.
-- Speed: whole-class scans; `Clause.prefilter()` gives SQL what it can test beforehand (storage/prefilter.py).
+- Speed: filtered reads go through filtered.py, which answers what it can from the inverted index
+  (filter_index.py) and scans the rest; a scan gets `Clause.prefilter()`, what SQL can test beforehand
+  (storage/prefilter.py).
 - Reference paths `[refProp, TargetClass, prop, ...]` (any depth) hold when one referenced object of that class
   passes the rest of the path (filters_refs.py); each hop must be a reference property allowing that class.
 - Not yet supported: nested object paths, filtering on blob / phoneNumber / object properties (IsNull works on

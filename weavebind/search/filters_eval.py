@@ -95,27 +95,44 @@ def _raw(obj: FilterableObject, name: str) -> Any:
     return props.get(name) if isinstance(props, dict) else None
 
 
-def property_reader(name: str, domain: str) -> Callable[[FilterableObject], list]:
-    """Stored values of property `name` in `domain`; a scalar reads as one value, an array as its elements."""
-    coerce = DOMAINS[domain]
+@dataclass(frozen=True)
+class PropertyRead:
+    """Stored values of property `prop` in `domain`; a scalar reads as one value, an array as its elements. A named
+    callable rather than a closure, so the inverted index (filter_index.py) can tell which property a clause reads."""
 
-    def read(obj: FilterableObject) -> list:
-        raw = _raw(obj, name)
+    prop: str
+    domain: str
+
+    def __call__(self, obj: FilterableObject) -> list:
+        coerce = DOMAINS[self.domain]
+        raw = _raw(obj, self.prop)
         items = raw if isinstance(raw, list) else [raw]
         coerced = (coerce(item) for item in items if item is not None)
         return [value for value in coerced if value is not None]
 
-    return read
+
+def property_reader(name: str, domain: str) -> Callable[[FilterableObject], list]:
+    """Stored values of property `name` in `domain` (see PropertyRead)."""
+    return PropertyRead(name, domain)
+
+
+def value_length(raw: Any) -> int:
+    """`len(prop)` of a stored value: characters of a text, elements of an array; absent or null counts as 0."""
+    return len(raw) if isinstance(raw, str | list) else 0
+
+
+@dataclass(frozen=True)
+class LengthRead:
+    """`len(prop)` (Weaviate indexes it); named, like PropertyRead, for the inverted index."""
+
+    prop: str
+
+    def __call__(self, obj: FilterableObject) -> list:
+        return [value_length(_raw(obj, self.prop))]
 
 
 def length_reader(name: str) -> Callable[[FilterableObject], list]:
-    """`len(prop)`: characters of a text, elements of an array; absent or null counts as 0 (Weaviate indexes it)."""
-
-    def read(obj: FilterableObject) -> list:
-        raw = _raw(obj, name)
-        return [len(raw) if isinstance(raw, str | list) else 0]
-
-    return read
+    return LengthRead(name)
 
 
 def ref_count_reader(name: str) -> Callable[[FilterableObject], list]:

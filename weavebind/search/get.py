@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from weavebind.metrics import timed_query
 from weavebind.schema.models import ClassInfo
+from weavebind.search import filtered
 from weavebind.search.autocut import autocut
 from weavebind.search.context import SearchContext
 from weavebind.search.errors import SearchError
@@ -116,7 +117,7 @@ def vector_get(ctx: SearchContext, info: ClassInfo, q: GetQuery, near: NearQuery
                sort: list | None, with_vectors: bool) -> GetResult:
     queries = query_vectors(ctx, info, near)
     page = resolve_page(q.limit, q.offset, q.autocut, ctx.settings, threshold=near.has_threshold)
-    allowed = [r.uuid for r in matching_records(ctx, info, clause)] if clause is not None else None
+    allowed = filtered.allowed(ctx.store, info, clause) if clause is not None else None
     k = page.offset + page.limit
     if q.group_by is not None:
         k = min(ctx.settings.query_maximum_results, max(k, q.group_by.groups * q.group_by.objects_per_group * 10))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from weavebind.schema.models import ClassInfo
+from weavebind.search import filtered
 from weavebind.search.autocut import autocut
 from weavebind.search.bm25 import bm25_search
 from weavebind.search.context import SearchContext
@@ -85,9 +86,9 @@ def _vector_leg_queries(ctx: SearchContext, info: ClassInfo, h: HybridQuery) -> 
     return {t: module_vector(ctx, info, t, "text", [h.query or ""]) for t in targets}
 
 
-def _legs(ctx: SearchContext, info: ClassInfo, h: HybridQuery, records: list | None, allowed: list | None,
+def _legs(ctx: SearchContext, info: ClassInfo, h: HybridQuery, allowed: filtered.Allowed | None,
           size: int) -> tuple[list, dict[str, float]]:
-    """The fusion inputs; `records` are the filtered objects, None without a filter."""
+    """The fusion inputs; `allowed`: the filter's objects, None without a filter (read only for the keyword leg)."""
     sets: list = []
     distances: dict[str, float] = {}
     if h.alpha > 0:
@@ -103,10 +104,11 @@ def _legs(ctx: SearchContext, info: ClassInfo, h: HybridQuery, records: list | N
     if 1 - h.alpha > 0:
         if not h.query:
             scored = []
-        elif records is None:  # no filter: the inverted index
+        elif allowed is None:  # no filter: the inverted index
             scored = [(uid, score) for uid, score, _ in _indexed_bm25(ctx, info, h.query, h.properties, h.operator,
                                                                       h.minimum_match)[:size]]
         else:
+            records = filtered.records_of(ctx.store, info, allowed)
             scored = [(s.record.uuid, s.score) for s in bm25_search(
                 info, records, ctx.store.count(info.key), h.query, h.properties, h.operator, h.minimum_match)[:size]]
         if h.max_vector_distance is not None and h.alpha > 0:
@@ -122,9 +124,8 @@ def hybrid_get(ctx: SearchContext, info: ClassInfo, q: GetQuery, clause: Clause 
     h = q.hybrid
     page = resolve_page(q.limit, q.offset, q.autocut, ctx.settings)
     size = max(ctx.settings.query_hybrid_maximum_results, page.offset + page.limit)
-    records = matching_records(ctx, info, clause) if clause is not None else None
-    allowed = [r.uuid for r in records] if records is not None else None
-    sets, distances = _legs(ctx, info, h, records, allowed, size)
+    allowed = filtered.allowed(ctx.store, info, clause) if clause is not None else None
+    sets, distances = _legs(ctx, info, h, allowed, size)
     fused = fuse(sets, h.fusion)
     if q.group_by is None:
         fused = fused[page.offset:page.offset + page.limit]

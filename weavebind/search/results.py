@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from weavebind.schema.models import ClassInfo
+from weavebind.search import filtered
 from weavebind.search.context import SearchContext
 from weavebind.search.filters import Clause
-from weavebind.search.filters_refs import scan_matching
 from weavebind.storage.records import ObjectRecord
 
 
@@ -40,7 +40,7 @@ def matching_records(ctx: SearchContext, info: ClassInfo, clause: Clause | None)
     """Every object of the class that passes the filter, in uuid order (without vectors)."""
     if clause is None:
         return list(ctx.store.iter_class(info.key))
-    return list(scan_matching(ctx.store, info.key, clause, info.tenant))
+    return filtered.matching_records(ctx.store, info, clause)
 
 
 def fetch(ctx: SearchContext, info: ClassInfo, uuids: Sequence[str], with_vectors: bool) -> dict[str, ObjectRecord]:

@@ -9,18 +9,24 @@ import numpy as np
 from weavebind.schema.models import ClassInfo
 from weavebind.search.context import SearchContext
 from weavebind.search.errors import SearchError
+from weavebind.search.filtered import Allowed
 from weavebind.search.near import metric
 from weavebind.storage.distances import distances
 from weavebind.storage.vector_index import DimensionMismatchError
 
 
 def search_one(ctx: SearchContext, info: ClassInfo, target: str, vector: np.ndarray, k: int,
-               allowed: Sequence[str] | None) -> list[tuple[str, float]]:
+               allowed: Sequence[str] | Allowed | None) -> list[tuple[str, float]]:
+    """(uuid, distance) nearest first; `allowed` restricts to those uuids, or to a filter's objects (filtered.py)
+    whose vector labels go to FAISS as they are."""
     dim = ctx.store.indexes.dimension(info.key, target)
     if dim is not None and dim != len(vector):
         raise SearchError(f"vector search: vector lengths don't match: {len(vector)} vs {dim}")
     try:
-        found = ctx.store.search(info.key, target, vector, k, allowed)
+        if isinstance(allowed, Allowed):
+            found = ctx.store.indexes.search(info.key, target, vector, k, allowed_labels=allowed.labels())
+        else:
+            found = ctx.store.search(info.key, target, vector, k, allowed)
     except DimensionMismatchError as exc:
         raise SearchError(f"vector search: {exc}") from None
     if metric(info, target) == "cosine":
@@ -98,7 +104,7 @@ def _combine(per_entry: dict[int, float], size: int, method: str, weights: list[
 
 
 def search_targets(ctx: SearchContext, info: ClassInfo, queries: dict[str, np.ndarray], k: int,
-                   allowed: Sequence[str] | None, method: str = "minimum", weights: dict | None = None
+                   allowed: Sequence[str] | Allowed | None, method: str = "minimum", weights: dict | None = None
                    ) -> list[tuple[str, float]]:
     """(uuid, distance) nearest first. Several targets (or several query vectors for one target, a 2-D query):
     candidates from each, re-scored exactly on all of them and combined with Weaviate's combination method."""

@@ -143,6 +143,22 @@ def stored_ids(index: faiss.Index) -> np.ndarray:
     return faiss.vector_to_array(index.id_map).astype(np.int64, copy=False)
 
 
+def flat_storage(index: faiss.Index) -> faiss.IndexFlat | None:
+    """The IndexFlat holding the vectors of an IndexIDMap2 around a flat or HNSW-flat index, or None."""
+    inner = faiss.downcast_index(index.index if isinstance(index, faiss.IndexIDMap2) else index)
+    flat = faiss.downcast_index(inner.storage) if isinstance(inner, faiss.IndexHNSW) else inner
+    return flat if isinstance(flat, faiss.IndexFlat) else None
+
+
+def stored_matrix(index: faiss.Index) -> np.ndarray | None:
+    """A zero-copy (ntotal, d) view of the stored float vectors in internal row order, or None where they are not
+    stored as plain floats. Valid only until the index is next written: read it under the index's read lock."""
+    flat = flat_storage(index)
+    if flat is None or flat.ntotal == 0:
+        return None
+    return faiss.rev_swig_ptr(flat.get_xb(), flat.ntotal * flat.d).reshape(flat.ntotal, flat.d)
+
+
 def stored_rows(index: faiss.Index, start: int, stop: int) -> np.ndarray:
     """Stored vectors of internal rows ``[start, stop)``."""
     if stop <= start:

@@ -209,16 +209,26 @@ class IndexManager:
                     self.path(class_key, target).unlink(missing_ok=True)
                     published.published_path(self.path(class_key, target)).unlink(missing_ok=True)
 
+    def label_of(self, class_key: str, uuid: str) -> int | None:
+        """The label the object's vectors are stored under (one change number for all its targets), or None."""
+        for index in self._indexes_of(class_key):
+            label = index.label_by_uuid.get(uuid)
+            if label is not None:
+                return label
+        return None
+
     def search(self, class_name: str, target: str, vector: np.ndarray, k: int,
-               allowed: Iterable[str] | None = None) -> list[tuple[str, float]]:
-        """Nearest objects as (uuid, Weaviate distance), closest first; `allowed` restricts to those uuids."""
+               allowed: Iterable[str] | None = None, allowed_labels: np.ndarray | None = None
+               ) -> list[tuple[str, float]]:
+        """Nearest objects as (uuid, Weaviate distance), closest first; `allowed` restricts to those uuids, or
+        `allowed_labels` (sorted int64; labels of other targets or of replaced vectors are simply never found) to
+        those labels, without a lookup per uuid."""
         query = np.asarray(vector, dtype=np.float32)
         self.last_search = time.monotonic()
         with self.lock:
             target_index = self.indexes.get((class_name, target))
             if target_index is None or k <= 0:
                 return []
-            allowed_labels = None
             if allowed is not None:
                 allowed_labels = np.sort(np.asarray([target_index.label_by_uuid[u] for u in allowed
                                                      if u in target_index.label_by_uuid], dtype=np.int64))

@@ -39,6 +39,15 @@ class _Chunk:
         return self.stored
 
 
+def _in_sorted(values: np.ndarray, sorted_arr: np.ndarray) -> np.ndarray:
+    """np.isin for a sorted `sorted_arr`, by binary search: np.isin sorts both arrays again for every chunk, which
+    costs a large filter's allowed labels once per chunk."""
+    if not sorted_arr.size:
+        return np.zeros(values.shape, dtype=bool)
+    pos = np.minimum(np.searchsorted(sorted_arr, values), sorted_arr.size - 1)
+    return sorted_arr[pos] == values
+
+
 class PendingVectors:
     """Queued chunks (FIFO) plus the rows being indexed (`inflight`). `where` maps each live label (not yet indexed
     or discarded) to its chunk and row, so discarding one and masking a chunk in a search cost no Python loop over
@@ -121,7 +130,7 @@ class PendingVectors:
         """Exact top-k over the live pending vectors (optionally only `allowed` labels, sorted int64)."""
         found_labels, found_dists = [], []
         for chunk in [*self.queued, *self.inflight]:
-            mask = chunk.alive if allowed is None else chunk.alive & np.isin(chunk.labels, allowed)
+            mask = chunk.alive if allowed is None else chunk.alive & _in_sorted(chunk.labels, allowed)
             if mask.all():
                 found_labels.append(chunk.labels)
                 found_dists.append(distances(self.metric, query, chunk.searchable(self.metric)))

@@ -43,10 +43,12 @@ import threading
 import faiss
 import numpy as np
 
+from weavebind.storage import exact_subset
 from weavebind.storage import faiss_factory as ff
 from weavebind.storage.distances import distances, normalize
 from weavebind.storage.faiss_factory import IndexConfig
 from weavebind.storage.hugepages import back_with_huge_pages
+from weavebind.storage.row_lookup import RowLookup
 from weavebind.storage.rwlock import RWLock
 
 __all__ = ["DimensionMismatchError", "IndexConfig", "VectorIndex"]
@@ -99,6 +101,8 @@ class VectorIndex:
         self._tombs_cache: np.ndarray | None = None  # sorted tombstones
         self._ids_cache: np.ndarray | None = None  # sorted stored labels, live and tombstoned
         self._sel_cache = None  # (tombstone array it was built from, selector hiding them)
+        # (sorted stored labels, their internal rows, labels in row order)
+        self._rows_cache: RowLookup | None = None  # labels → internal rows (row_lookup.py)
         self._huge: list[tuple[int, int]] = []  # buffers last backed with huge pages (hugepages.py)
         if dim is not None:
             self._create(dim)
@@ -157,7 +161,9 @@ class VectorIndex:
 
     def _live_subset(self, labels) -> np.ndarray:
         """Sorted unique labels among ``labels`` that are stored and not tombstoned."""
-        a = np.unique(np.asarray(labels, dtype=np.int64).reshape(-1))
+        a = np.asarray(labels, dtype=np.int64).reshape(-1)
+        if a.size > 1 and not (a[1:] > a[:-1]).all():  # a filter's labels come sorted: no need to sort again
+            a = np.unique(a)
         a = a[_isin_sorted(a, self._ids())]
         return a[~_isin_sorted(a, self._tombs())]
 
@@ -184,6 +190,7 @@ class VectorIndex:
                 raise ValueError("labels must be unique and never reused")
             self._index.add_with_ids(vectors, labels)
             self._ids_cache = np.sort(np.concatenate([ids, new]), kind="stable")  # merges two sorted runs
+            self._rows_cache = None
             if self._gpu is not None:
                 self._gpu.invalidate()
 
@@ -209,15 +216,15 @@ class VectorIndex:
             # more than the live vectors cannot come back; a larger k would only size FAISS's result buffers
             # (and efSearch, a C int) after a number the caller chose
             k = min(k, self._live_count())
-            cand = None if allowed is None else self._live_subset(allowed)
+            cand, rows = (None, None) if allowed is None else self._live_rows(allowed)
             if cand is not None and self._filtered_ef(k, cand.size) is None:
-                return self._rank(q, cand, k)
+                return self._rank(q, cand, k, rows)
             if self.config.distance not in ff.FAISS_METRIC:
                 return self._scan(q, k)
-            found = self._faiss_labels(q, k, cand)
+            found = self._faiss_labels(q, k, cand, rows)
             if found.size < min(k, self._live_count() if cand is None else cand.size):
                 # HNSW ran out of reachable qualifying nodes: answer exactly rather than short
-                return self._scan(q, k) if cand is None else self._rank(q, cand, k)
+                return self._scan(q, k) if cand is None else self._rank(q, cand, k, rows)
             return self._rank(q, found, k)
 
     def _filtered_ef(self, k: int, n_allowed: int) -> int | None:
@@ -236,28 +243,63 @@ class VectorIndex:
         ef = -(-c.search_ef(k) * self._live_count() // n_allowed)
         return None if ef * c.max_connections >= n_allowed else ef
 
-    def _rank(self, q: np.ndarray, labels: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Exact top-k among ``labels`` (live), re-scored with Weaviate's definitions."""
+    def _rows(self) -> RowLookup:
+        cached = self._rows_cache
+        if cached is None:
+            cached = self._rows_cache = RowLookup.of(ff.stored_ids(self._index))
+        return cached
+
+    def _live_rows(self, labels) -> tuple[np.ndarray, np.ndarray]:
+        """``_live_subset`` and the internal rows of its labels, with one lookup in the stored labels."""
+        a = np.asarray(labels, dtype=np.int64).reshape(-1)
+        if a.size > 1 and not (a[1:] > a[:-1]).all():
+            a = np.unique(a)
+        a, rows = self._rows().stored(a)
+        tombs = self._tombs()
+        if not tombs.size:
+            return a, rows
+        live = ~_isin_sorted(a, tombs)
+        return a[live], rows[live]
+
+    def _rank(self, q: np.ndarray, labels: np.ndarray, k: int,
+              rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Exact top-k among ``labels`` (live; ``rows``: their internal rows, when known), re-scored with Weaviate's
+        definitions. Where the vectors are plain floats they are read from FAISS's own buffer (reconstruct_batch
+        copies them one by one: ~2 µs each)."""
+        rows = self._rows().rows_of(labels) if rows is None else rows
+        short = exact_subset.shortlist(self._index, self.config.distance, q, rows, k)
+        if short is not None:
+            labels, rows = self._rows().row_ids[short], short
         best = _empty()
+        matrix = ff.stored_matrix(self._index)
         for start in range(0, labels.size, _SCAN_ROWS):
             chunk = labels[start:start + _SCAN_ROWS]
-            d = distances(self.config.distance, q, self._index.reconstruct_batch(chunk))
+            vectors = matrix[rows[start:start + _SCAN_ROWS]] if matrix is not None \
+                else self._index.reconstruct_batch(chunk)
+            d = distances(self.config.distance, q, vectors)
             best = _top_k(np.concatenate([best[0], chunk]), np.concatenate([best[1], d]), k)
         return best
 
-    def _faiss_labels(self, q: np.ndarray, k: int, cand: np.ndarray | None) -> np.ndarray:
+    def _faiss_labels(self, q: np.ndarray, k: int, cand: np.ndarray | None,
+                      cand_rows: np.ndarray | None = None) -> np.ndarray:
         fq = (normalize(q) if self.config.distance == "cosine" else q).reshape(1, -1)
         if cand is None and self._gpu is not None:
             found = self._gpu.search_live(self._index, fq, k, self._tombs())
             if found is not None:
                 return found
-        sel = ff.selector(cand) if cand is not None else self._tomb_selector()
         ef = self.config.search_ef(k) if cand is None else self._filtered_ef(k, cand.size)
         ef = min(ef, max(k, self._index.ntotal))  # a larger efSearch visits nothing more, it only costs memory
-        params = ff.search_params(self.config.storage, sel, ef)
         # OpenMP team size is per calling thread. One query on HNSW gains nothing from a team, and IndexIDMap's
         # label-mapping loop would start one per query (about 1 ms on 2 cores); flat scans do use every core.
         faiss.omp_set_num_threads(1 if self.config.storage == "hnsw" else _CORES)
+        if cand is not None:
+            # The allowed labels as a bitmap of internal rows, searched on the inner index: cheaper to build than a
+            # hash set of labels, and no label translation per visited node.
+            rows = self._rows().rows_of(cand) if cand_rows is None else cand_rows
+            sel, _bits = exact_subset.row_selector(self._index.ntotal, rows)
+            _, rows = self._index.index.search(fq, k, params=ff.search_params(self.config.storage, sel, ef))
+            return self._rows().row_ids[rows[0][rows[0] >= 0]]
+        params = ff.search_params(self.config.storage, self._tomb_selector(), ef)
         _, ids = self._index.search(fq, k, params=params)
         return ids[0][ids[0] >= 0]
 
@@ -318,7 +360,7 @@ class VectorIndex:
                 return
             self._index.remove_ids(ff.selector(self._tombs()))
             self._tombstones.clear()
-            self._tombs_cache = self._ids_cache = None
+            self._tombs_cache = self._ids_cache = self._rows_cache = None
             if self._gpu is not None:
                 self._gpu.invalidate()
 
@@ -340,7 +382,7 @@ class VectorIndex:
                 fresh.add_with_ids(ff.stored_rows(old, mark, old.ntotal), late)
             self._index = fresh
             self._tombstones.difference_update(dropped.tolist())
-            self._tombs_cache = self._ids_cache = None
+            self._tombs_cache = self._ids_cache = self._rows_cache = None
 
     # -- persistence ----------------------------------------------------------------------------------------------
     @classmethod

@@ -1,0 +1,99 @@
+"""The objects a `where` filter allows, from the inverted index where it can answer (filter_plan.py), by a scan
+where it cannot: the one place every filtered read goes through (vector search, bm25 and hybrid, Aggregate,
+list, batch delete by filter).
+
+- The whole clause answerable: its ids, no object read.
+- An `And` some of whose operands are answerable: those narrow the candidates, and only the candidates are read
+  and checked against the other operands (unless they are most of the class, where one scan is cheaper).
+- Otherwise: the scan (filters_refs.scan_matching), as before the index existed.
+Either way the result is exactly the scan's: tests/search/test_filter_index.py compares them on random data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from pyroaring import BitMap
+
+from weavebind.schema.models import ClassInfo
+from weavebind.search.filter_index import KeyIndex, filter_index
+from weavebind.search.filter_plan import needs, split_and
+from weavebind.search.filters_eval import AndClause, Clause, FilterableObject
+from weavebind.search.filters_refs import resolve_refs, scan_matching
+from weavebind.storage.records import ObjectRecord, storage_key
+from weavebind.storage.store import Store
+
+# Above this share of the class, checking the candidates object by object reads about as much as one scan, which
+# also lets SQL pre-filter: the scan is used instead.
+CANDIDATE_SHARE = 0.5
+
+
+@dataclass
+class Allowed:
+    """The ids of the objects a filter allows, in one key's index."""
+
+    index: KeyIndex
+    ids: BitMap
+    _labels: np.ndarray | None = field(default=None, repr=False)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def uuids(self) -> list[str]:
+        """Their uuids, sorted."""
+        names = self.index.uuids
+        return sorted(names[i] for i in self.ids)
+
+    def labels(self) -> np.ndarray:
+        """Their vector labels, sorted int64: what FAISS's selector takes, with no lookup per uuid."""
+        if self._labels is None:
+            self._labels = self.index.labels_of(self.ids)
+        return self._labels
+
+
+def allowed(store: Store, info: ClassInfo, clause: Clause) -> Allowed:
+    """The objects of the class (its storage key) that pass `clause`."""
+    index = filter_index(store).prepare(info.key, needs(info, clause))
+    with index.lock:
+        candidates, rest = split_and(info, index, clause)
+        total = len(index.live)
+    if not rest and candidates is not None:
+        return Allowed(index, candidates)
+    if candidates is None or len(candidates) > total * CANDIDATE_SHARE:
+        uuids = [r.uuid for r in scan_matching(store, info.key, clause, info.tenant)]
+    else:
+        uuids = _check(store, info, index, candidates, rest)
+    with index.lock:
+        ids = BitMap(index.ids[u] for u in uuids if u in index.ids)
+    return Allowed(index, ids)
+
+
+def _check(store: Store, info: ClassInfo, index: KeyIndex, candidates: BitMap, rest: list[Clause]) -> list[str]:
+    """The candidates that also pass the operands the index could not answer, each read once."""
+    residual = AndClause(tuple(rest)) if len(rest) > 1 else rest[0]
+
+    def targets(target: str, inner: Clause) -> list[str]:  # reference paths, as scan_matching resolves them
+        keys = [storage_key(target, info.tenant), target] if info.tenant else [target]
+        return [r.uuid for key in keys for r in scan_matching(store, key, inner, info.tenant)]
+
+    residual = resolve_refs(residual, targets)
+    names = index.uuids
+    records = store.get_many(info.key, [names[i] for i in candidates])
+    return [r.uuid for r in records
+            if residual.matches(FilterableObject(r.uuid, r.properties, r.created_ms, r.updated_ms))]
+
+
+def matching_uuids(store: Store, info: ClassInfo, clause: Clause) -> list[str]:
+    """The uuids of the objects that pass `clause`, sorted."""
+    return allowed(store, info, clause).uuids()
+
+
+def records_of(store: Store, info: ClassInfo, found: Allowed) -> list[ObjectRecord]:
+    """The allowed objects, in uuid order, without vectors."""
+    return sorted(store.get_many(info.key, found.uuids()), key=lambda r: r.uuid)
+
+
+def matching_records(store: Store, info: ClassInfo, clause: Clause) -> list[ObjectRecord]:
+    """The objects that pass `clause`, in uuid order, without vectors."""
+    return records_of(store, info, allowed(store, info, clause))
