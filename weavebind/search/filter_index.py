@@ -139,7 +139,7 @@ class FilterIndex:
             index = self._keys.get(key)
         if index is not None and all(w in index.postings for w in wanted):
             return index
-        with self.store.write_lock:  # no write between a scan and the listener seeing what it built
+        with self.store.quiesced():  # no write between a scan and the listener seeing what it built
             with self._lock:
                 index = self._keys.get(key)
             if index is None:

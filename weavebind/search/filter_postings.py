@@ -17,6 +17,7 @@ import math
 import re
 from array import array
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -144,13 +145,24 @@ class TokenPostings:
                 found = self.ids[token] = BitMap()
             found.add(oid)
 
-    def all_of(self, terms: tuple[str, ...]) -> BitMap:
-        """Ids holding every term."""
-        found = [self.ids.get(term, EMPTY) for term in terms]
-        return BitMap.intersection(*found) if len(found) > 1 else BitMap(found[0])
+    def all_of(self, terms: Iterable[str]) -> BitMap:
+        """Ids holding every term. Intersected one term at a time, stopping once empty: a long filter value's terms
+        (filters_text.JoinedTerms) are never all held in memory, nor their bitmaps in one argument list."""
+        found: BitMap | None = None
+        for term in terms:
+            ids = self.ids.get(term, EMPTY)
+            found = BitMap(ids) if found is None else found & ids
+            if not found:
+                break
+        return found if found is not None else BitMap()
 
-    def any_of(self, terms: tuple[str, ...]) -> BitMap:
-        return BitMap.union(EMPTY, *(self.ids.get(term, EMPTY) for term in terms))
+    def any_of(self, terms: Iterable[str]) -> BitMap:
+        found = BitMap()
+        for term in terms:
+            ids = self.ids.get(term)
+            if ids is not None:
+                found |= ids
+        return found
 
     def matching(self, pattern: re.Pattern[str]) -> BitMap:
         """Ids holding a token the pattern matches whole (Like): one regex per distinct token, not per object."""

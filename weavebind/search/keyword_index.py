@@ -96,7 +96,7 @@ class KeywordIndex:
             found = self._terms.get(key)
         if found is not None:
             return found
-        with self.store.write_lock:  # no write between the scan and the listener seeing this property
+        with self.store.quiesced():  # no write between the scan and the listener seeing this property
             with self._lock:
                 if key in self._terms:
                     return self._terms[key]

@@ -4,6 +4,7 @@ handled, the store applies the changes the other servers committed (Store.sync).
 from __future__ import annotations
 
 import asyncio
+import functools
 from typing import Any
 
 import grpc
@@ -13,9 +14,50 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 UNSYNCED_PREFIX = "/v1/.well-known/"
 
 
-async def sync_store(store: Any) -> None:
-    if store is not None and store.follower is not None:
-        await asyncio.get_running_loop().run_in_executor(None, store.sync)
+class SyncGate:
+    """The per-request sync, shared by HTTP and gRPC. A request must see every write acknowledged before it
+    arrived, so it waits for a sync that began after its arrival; requests arriving together share one sync
+    instead of each paying its own round trip (with 8 clients the check alone cost ~0.5 ms of CPU per request).
+    On a SQLite file the check is a read through the event loop's own connection (tens of microseconds) and is made
+    inline; only a catch-up, or any check on PostgreSQL (a network round trip), runs in a worker thread."""
+
+    def __init__(self, store: Any):
+        self.store = store
+        self.inline_check = store.local_reads
+        self.started = 0  # syncs started so far; the one numbered n began after every request that saw n - 1
+        self.completed = 0
+        self.current: asyncio.Future | None = None
+
+    async def wait(self) -> None:
+        if self.inline_check and not self.store.behind():
+            return
+        need = self.started + 1
+        while self.completed < need:
+            if self.current is None:
+                self._start()
+            await asyncio.shield(self.current)
+
+    def _start(self) -> None:
+        self.started += 1
+        future = asyncio.get_running_loop().run_in_executor(None, self.store.sync)
+        future.add_done_callback(functools.partial(self._done, self.started))
+        self.current = future
+
+    def _done(self, number: int, future: asyncio.Future) -> None:
+        if self.current is future:
+            self.current = None
+        if not future.cancelled() and future.exception() is None:
+            self.completed = max(self.completed, number)
+
+
+async def sync_store(state: Any) -> None:
+    store = getattr(state, "store", None)
+    if store is None or store.follower is None:
+        return
+    gate = getattr(state, "sync_gate", None)
+    if gate is None:
+        gate = state.sync_gate = SyncGate(store)
+    await gate.wait()
 
 
 class ChangeSync:
@@ -26,7 +68,7 @@ class ChangeSync:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and not scope["path"].startswith(UNSYNCED_PREFIX):
-            await sync_store(getattr(scope["app"].state, "store", None))
+            await sync_store(scope["app"].state)
         await self.app(scope, receive, send)
 
 
@@ -45,7 +87,7 @@ class GrpcChangeSync(grpc.aio.ServerInterceptor):
         make = grpc.unary_unary_rpc_method_handler if handler.unary_unary else grpc.stream_unary_rpc_method_handler
 
         async def synced(request: Any, context: grpc.aio.ServicerContext) -> Any:
-            await sync_store(getattr(state, "store", None))
+            await sync_store(state)
             return await inner(request, context)
 
         return make(synced, request_deserializer=handler.request_deserializer,

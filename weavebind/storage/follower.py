@@ -1,11 +1,12 @@
 """Keeping one server current with the changes other servers commit to the shared database (changes.py).
 
 `sync` runs before each request: one read of the counters, and nothing more while no other server wrote. When one
-did, the changes since the last applied number are read in one snapshot and applied in order, under the write
-lock (so they interleave correctly with this server's own writes): the vector indexes take the new vectors as
-pending (searched exactly until indexed), deleted objects are forgotten, the write listeners (keyword indexes) see
-every change, and the object counts are recounted. A schema change is applied first, by the schema layer's
-listeners, so the classes and tenants the changes belong to exist by then.
+did, the changes since the last applied number are read in one snapshot and applied in order, under the store's
+apply lock, which this server's own writes take after their commit (so the two interleave correctly, and a
+catch-up never waits for a SQL transaction; a change applied twice is skipped by its label): the vector indexes take
+the new vectors as pending (searched exactly until indexed), deleted objects are forgotten, the write listeners
+(keyword and filter indexes) see every change, and the object counts are recounted. A schema change is applied
+first, by the schema layer's listeners, so the classes and tenants the changes belong to exist by then.
 """
 
 from __future__ import annotations
@@ -34,13 +35,21 @@ class ChangeFollower:
         self.counts_stale = False
         self.counted_at = 0.0
 
-    def sync(self) -> None:
+    def check(self) -> changes.Marks | None:
+        """The counters, when other servers changed something this server has not applied; else None. One read
+        (on a SQLite file through the calling thread's own connection, so the event loop may call it)."""
         store = self.store
         with store.read_engine.connect() as conn:
             marks = changes.read_marks(conn)
-        if marks.schema != store.schema_seen:
+        return marks if marks.schema != store.schema_seen or marks.seq > store.applied.horizon else None
+
+    def sync(self) -> None:
+        marks = self.check()
+        if marks is None:
+            return
+        if marks.schema != self.store.schema_seen:
             self._reload_schema(marks.schema)
-        if marks.seq > store.applied.horizon:
+        if marks.seq > self.store.applied.horizon:
             self._catch_up()
 
     def _reload_schema(self, version: int) -> None:
@@ -55,7 +64,7 @@ class ChangeFollower:
 
     def _catch_up(self) -> None:
         store = self.store
-        with store.write_lock:
+        with store.apply_lock:  # not the write lock: a catch-up never waits for a SQL transaction in progress
             start = store.applied.horizon
             with changes.snapshot_reads(store.engine) as conn, conn.begin():
                 marks = changes.read_marks(conn)

@@ -7,6 +7,7 @@ Snapshots of changed indexes are written every `snapshot_seconds` by a backgroun
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -43,7 +44,10 @@ class Store:
         self.local_reads = read_engine is not None
         self.read_engine = read_engine or self.engine
         self.indexes = IndexManager(data_path / "indexes", use_gpu=use_gpu and index_role == "own", role=index_role)
-        self.write_lock = threading.RLock()
+        self.write_lock = threading.RLock()  # one write at a time, its SQL transaction included
+        # In-memory state (indexes, listeners, counts) changes under this one: a write's apply after its commit,
+        # and the catch-up with other servers' changes, which so never waits for a SQL transaction in progress.
+        self.apply_lock = threading.RLock()
         self.snapshot_seconds = snapshot_seconds
         self._stop = threading.Event()
         self._snapshotter: threading.Thread | None = None
@@ -63,7 +67,7 @@ class Store:
         """Register every class's indexes, load snapshots, catch up from SQL, start the snapshot thread."""
         for class_name, targets in class_targets.items():
             self.indexes.configure(class_name, targets)
-        with self.write_lock:
+        with self.write_lock, self.apply_lock:
             with self.engine.connect() as conn:  # before the indexes load: a change made meanwhile is applied twice
                 marks = changes.read_marks(conn)
             self.applied.horizon, self.schema_seen = marks.seq, marks.schema
@@ -99,6 +103,10 @@ class Store:
         if self.follower is not None:
             self.follower.sync()
 
+    def behind(self) -> bool:
+        """Whether other servers changed something this server has not applied yet (one read of the counters)."""
+        return self.follower is not None and self.follower.check() is not None
+
     def _schema_changed(self, conn) -> None:
         """Inside a schema-changing transaction: bump the schema version the other servers watch."""
         version = changes.bump_schema(conn)
@@ -115,7 +123,7 @@ class Store:
         """Insert or replace a class definition and (re)configure its indexes: those of `keys` (the storage keys of
         a multi-tenant class's active tenants), or the class's own."""
         data = orjson.dumps(config).decode()
-        with self.write_lock, self.engine.begin() as conn:
+        with self.write_lock, self.apply_lock, self.engine.begin() as conn:
             self._schema_changed(conn)
             exists = conn.execute(select(classes.c.name).where(classes.c.name == name)).first()
             if exists:
@@ -127,7 +135,7 @@ class Store:
                 self.indexes.configure(key, targets)
 
     def delete_class(self, name: str) -> None:
-        with self.write_lock:
+        with self.write_lock, self.apply_lock:
             with self.engine.begin() as conn:
                 self._schema_changed(conn)
                 names = conn.execute(select(tenants.c.name).where(tenants.c.class_name == name)).scalars().all()
@@ -145,7 +153,7 @@ class Store:
     def reconcile(self, specs: dict[str, TargetSpec]) -> None:
         """Make the configured indexes those of `specs` (storage key → targets), after another server changed the
         schema: keys that appeared are loaded from SQL, keys that went are dropped (their snapshots stay)."""
-        with self.write_lock:
+        with self.write_lock, self.apply_lock:
             for key in [k for k in self.indexes.targets_of if k not in specs]:
                 self.indexes.drop_key(key, keep_snapshots=True)
                 self._notify(key, (), (), dropped=True)
@@ -161,13 +169,13 @@ class Store:
             return dict(conn.execute(select(aliases.c.name, aliases.c.class_name)).all())
 
     def save_alias(self, name: str, class_name: str) -> None:
-        with self.write_lock, self.engine.begin() as conn:
+        with self.write_lock, self.apply_lock, self.engine.begin() as conn:
             self._schema_changed(conn)
             conn.execute(delete(aliases).where(aliases.c.name == name))
             conn.execute(insert(aliases).values(name=name, class_name=class_name))
 
     def delete_alias(self, name: str) -> None:
-        with self.write_lock, self.engine.begin() as conn:
+        with self.write_lock, self.apply_lock, self.engine.begin() as conn:
             self._schema_changed(conn)
             conn.execute(delete(aliases).where(aliases.c.name == name))
 
@@ -183,7 +191,7 @@ class Store:
 
     def add_tenants(self, class_name: str, statuses: dict[str, str], targets: TargetSpec) -> None:
         """Create tenants (name → status); the active ones get empty indexes at once."""
-        with self.write_lock:
+        with self.write_lock, self.apply_lock:
             with self.engine.begin() as conn:
                 self._schema_changed(conn)
                 conn.execute(insert(tenants), [{"class_name": class_name, "name": name, "status": status}
@@ -196,7 +204,7 @@ class Store:
         """HOT loads the tenant's indexes (snapshot, then catch-up from SQL); COLD writes its changed indexes to
         disk and releases them from memory. Its objects stay in SQL either way."""
         key = storage_key(class_name, name)
-        with self.write_lock:
+        with self.write_lock, self.apply_lock:
             with self.engine.begin() as conn:
                 self._schema_changed(conn)
                 conn.execute(update(tenants).where((tenants.c.class_name == class_name) & (tenants.c.name == name))
@@ -211,7 +219,7 @@ class Store:
                 self._notify(key, (), (), dropped=True)
 
     def delete_tenants(self, class_name: str, names: Sequence[str]) -> None:
-        with self.write_lock:
+        with self.write_lock, self.apply_lock:
             with self.engine.begin() as conn:
                 self._schema_changed(conn)
                 for name in names:
@@ -234,7 +242,7 @@ class Store:
 
     def set_shard_status(self, class_name: str, status: str) -> None:
         """Persist READY or READONLY; under the write lock, so no write of the class is half-way through."""
-        with self.write_lock:
+        with self.write_lock, self.apply_lock:
             with self.engine.begin() as conn:
                 self._schema_changed(conn)
                 shards.save_status(conn, class_name, status)
@@ -247,6 +255,13 @@ class Store:
         """Raise ShardReadOnlyError when the shard of a storage key is READONLY."""
         if class_name in self.read_only:
             raise shards.ShardReadOnlyError(class_name)
+
+    @contextlib.contextmanager
+    def quiesced(self) -> Iterator[None]:
+        """No write and no catch-up with other servers' changes while held: for a listener's owner that scans SQL
+        and must see every later change through the listener (keyword and filter indexes)."""
+        with self.write_lock, self.apply_lock:
+            yield
 
     def add_write_listener(self, listener: WriteListener) -> None:
         """Call `listener` after every committed write (in-memory structures kept beside SQL, e.g. search's
@@ -274,11 +289,12 @@ class Store:
                         record.created_ms = created.get(record.uuid, record.created_ms)
                 first_seq = sql.allocate_sequence(conn, len(records))
                 sql.write_objects(conn, records, first_seq, replacing=list(created), released=released)
-            self.applied.wrote(first_seq, first_seq + len(records) - 1)
-            class_name, added = records[0].class_name, len({r.uuid for r in records}) - len(created)
-            self.object_counts[class_name] = self.object_counts.get(class_name, 0) + added
-            self.indexes.apply_write(records, first_seq)
-            self._notify(records[0].key, records, ())
+            with self.apply_lock:
+                self.applied.wrote(first_seq, first_seq + len(records) - 1)
+                class_name, added = records[0].class_name, len({r.uuid for r in records}) - len(created)
+                self.object_counts[class_name] = self.object_counts.get(class_name, 0) + added
+                self.indexes.apply_write(records, first_seq)
+                self._notify(records[0].key, records, ())
 
     def delete(self, class_name: str, uuids: Sequence[str]) -> list[str]:
         """Delete objects of one storage key (a class, or a class's tenant: records.storage_key)."""
@@ -288,11 +304,12 @@ class Store:
             with self.engine.begin() as conn:
                 existed = sql.delete_objects(conn, class_name, uuids)
                 first_seq = changes.record_deletes(conn, class_name, existed) if existed else 0
-            if existed:
-                self.applied.wrote(first_seq, first_seq + len(existed) - 1)
-                self.object_counts[owner] = self.object_counts.get(owner, 0) - len(existed)
-            self.indexes.apply_delete(class_name, existed)
-            self._notify(class_name, (), existed)
+            with self.apply_lock:
+                if existed:
+                    self.applied.wrote(first_seq, first_seq + len(existed) - 1)
+                    self.object_counts[owner] = self.object_counts.get(owner, 0) - len(existed)
+                self.indexes.apply_delete(class_name, existed)
+                self._notify(class_name, (), existed)
             return existed
 
     def get(self, class_name: str, uuid: str, with_vectors: bool = False) -> ObjectRecord | None:
