@@ -62,3 +62,33 @@ def test_a_failed_sync_fails_its_requests_and_the_next_request_tries_again():
 
     asyncio.run(scenario())
     assert len(store.began) == 2
+
+
+def test_a_request_arriving_after_a_sync_finished_starts_its_own_without_spinning():
+    store = CountingStore(seconds=0.0)
+
+    async def scenario() -> None:
+        gate = SyncGate(store)
+        for _ in range(5):  # each finished sync's future is done before the next request awaits it
+            await asyncio.wait_for(gate.wait(), timeout=5)
+
+    asyncio.run(scenario())
+    assert len(store.began) == 5
+
+
+def test_a_finished_sync_not_yet_settled_does_not_spin_the_event_loop():
+    store = CountingStore(seconds=0.0)
+    finished: list[bool] = []
+
+    async def scenario() -> None:
+        gate = SyncGate(store)
+        done = asyncio.get_running_loop().create_future()
+        done.set_result(None)
+        gate.started, gate.current = 1, done  # a sync that finished, its waiters not yet back
+        await gate.wait()
+        finished.append(True)
+
+    runner = threading.Thread(target=lambda: asyncio.run(scenario()), daemon=True)
+    runner.start()
+    runner.join(5)  # a spinning loop never returns
+    assert finished == [True] and len(store.began) == 1

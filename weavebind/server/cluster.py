@@ -4,7 +4,6 @@ handled, the store applies the changes the other servers committed (Store.sync).
 from __future__ import annotations
 
 import asyncio
-import functools
 from typing import Any
 
 import grpc
@@ -35,15 +34,18 @@ class SyncGate:
         while self.completed < need:
             if self.current is None:
                 self._start()
-            await asyncio.shield(self.current)
+            future, number = self.current, self.started
+            try:
+                await asyncio.shield(future)  # a finished future returns at once, without yielding to the loop
+            finally:
+                if future.done():  # so the state is settled here, not in a callback the loop would run later
+                    self._finish(number, future)
 
     def _start(self) -> None:
         self.started += 1
-        future = asyncio.get_running_loop().run_in_executor(None, self.store.sync)
-        future.add_done_callback(functools.partial(self._done, self.started))
-        self.current = future
+        self.current = asyncio.get_running_loop().run_in_executor(None, self.store.sync)
 
-    def _done(self, number: int, future: asyncio.Future) -> None:
+    def _finish(self, number: int, future: asyncio.Future) -> None:
         if self.current is future:
             self.current = None
         if not future.cancelled() and future.exception() is None:
