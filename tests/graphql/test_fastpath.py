@@ -22,7 +22,10 @@ def plans_match_graphql_core():
 
 
 @pytest.fixture
-def server(module_server):
+def server(module_server, monkeypatch):
+    # The objects below were just written: searches would go to a thread for a second (inline.py); these tests
+    # are about the other conditions.
+    monkeypatch.setattr(inline, "WRITES_RECENT_SECONDS", 0.0)
     client = module_server()
     add_class(client, "Item", {"title": "text", "tags": "text[]", "n": "int", "score": "number", "ok": "boolean",
                                "when": "date", "ref_id": "uuid", "spot": "geoCoordinates"})
@@ -172,6 +175,16 @@ def test_flat_indexes_and_indexing_backlogs_keep_plans_off_the_event_loop(server
     monkeypatch.setattr(inline, "MAX_PENDING", -1)   # as if vectors were waiting for the indexer
     assert service.execute_on_loop(hnsw) is None
     assert server.delete("/v1/schema/FlatItem").status_code == 200
+
+
+def test_a_recent_write_keeps_plans_off_the_event_loop(server, monkeypatch):
+    """A search on the loop could wait for the indexer's add or a write's tombstones and hold up every request."""
+    service = server.app.state.graphql
+    hnsw = service.prepare({"query": near(QUERY, IDS)})
+    gql(server, hnsw.query), gql(server, hnsw.query)
+    assert service.execute_on_loop(hnsw) is not None
+    monkeypatch.setattr(inline, "WRITES_RECENT_SECONDS", 60.0)
+    assert service.execute_on_loop(hnsw) is None  # the fixture's objects were written seconds ago
 
 
 def test_ids_and_distances_alone_come_from_the_index(server, monkeypatch):

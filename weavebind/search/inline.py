@@ -3,12 +3,14 @@
 Handing a request to a thread and back costs more than a small HNSW search (0.1-0.25 ms against ~0.3 ms on the
 benchmark machine, bench/query_bench.py), but whatever runs on the loop holds up every other request and the gRPC
 server meanwhile. So only searches that are small by construction qualify: one vector search with a small k on
-HNSW indexes, with no filter to scan, no inference to wait for, few vectors waiting for the indexer (those are
-scanned exactly), one target, and object reads only where they never wait for a pooled connection or a network
-round trip (Store.local_reads: SQLite). Shared by GraphQL's compiled plans and gRPC Search.
+HNSW indexes, with no filter to scan, no inference to wait for, no write in the last second, few vectors waiting
+for the indexer (those are scanned exactly), one target, and object reads only where they never wait for a pooled
+connection or a network round trip (Store.local_reads: SQLite). Shared by GraphQL's compiled plans and gRPC Search.
 """
 
 from __future__ import annotations
+
+import time
 
 from weavebind.search.context import SearchContext
 from weavebind.search.params import GetQuery
@@ -16,6 +18,7 @@ from weavebind.storage.records import storage_key
 
 MAX_K = 100
 MAX_PENDING = 4096
+WRITES_RECENT_SECONDS = 1.0
 
 
 def small_vector_search(ctx: SearchContext, class_name: str, k: int, reads_objects: bool,
@@ -28,8 +31,13 @@ def small_vector_search(ctx: SearchContext, class_name: str, k: int, reads_objec
     if info is None or info.multi_tenant != bool(tenant) \
             or (tenant and ctx.schema.tenants.statuses.get(info.name, {}).get(tenant) != "HOT"):
         return False
+    indexes = ctx.store.indexes
+    # While writes arrive, a search may wait for the indexer's add or a write's tombstones (the index's lock):
+    # on the loop that wait would hold up every request, in a thread only this one.
+    if time.monotonic() - indexes.last_write < WRITES_RECENT_SECONDS:
+        return False
     return all(t.index_type == "hnsw" for t in info.targets.values()) \
-        and ctx.store.indexes.pending_count(storage_key(info.name, tenant)) <= MAX_PENDING
+        and indexes.pending_count(storage_key(info.name, tenant)) <= MAX_PENDING
 
 
 def cheap_get(ctx: SearchContext, q: GetQuery, reads_objects: bool) -> bool:

@@ -187,6 +187,7 @@ class IndexManager:
         return [index for index in found if index is not None]
 
     def apply_delete(self, class_name: str, uuids: Sequence[str]) -> None:
+        self.last_write = time.monotonic()
         with self.lock:
             for index in self._indexes_of(class_name):
                 index.forget(uuids)

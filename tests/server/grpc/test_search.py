@@ -140,8 +140,10 @@ def test_without_a_limit_search_returns_query_defaults_limit_and_sort_refuses_a_
 def test_cheap_vector_searches_skip_the_worker_thread_where_reads_never_wait(client, rpc, monkeypatch):
     """search/inline.py: a plain nearVector with a small limit runs on the event loop when object reads never
     wait (SQLite); a filtered search, and every search on PostgreSQL, goes to a worker thread."""
+    from weavebind.search import inline
     from weavebind.server.grpc import service
 
+    monkeypatch.setattr(inline, "WRITES_RECENT_SECONDS", 0.0)  # _setup's writes are not what this is about
     _setup(client)
     threaded: list[str] = []
     original = service.blocking
