@@ -233,8 +233,7 @@ class IndexManager:
             if allowed is not None:
                 allowed_labels = np.sort(np.asarray([target_index.label_by_uuid[u] for u in allowed
                                                      if u in target_index.label_by_uuid], dtype=np.int64))
-            view = target_index.pending.view(allowed_labels)  # scored below, outside the lock
-        pending = target_index.pending.search_view(view, query, k)
+            pending = target_index.pending.search(query, k, allowed_labels)
         indexed = target_index.index.search(query, k, allowed_labels)
         return _merge(target_index.uuid_by_label, [pending, indexed], k)
 

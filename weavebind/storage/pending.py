@@ -126,36 +126,19 @@ class PendingVectors:
         self.discard(labels.tolist())
         self.queued = deque(chunk for chunk in self.queued if chunk.alive.any())
 
-    def view(self, allowed: np.ndarray | None = None) -> list[tuple[_Chunk, np.ndarray]]:
-        """Under the manager's lock: each chunk with a copy of which of its rows a search scores (optionally only
-        `allowed` labels, sorted int64). Scoring it (`search_view`) needs no lock: a chunk's labels and vectors never
-        change, and a row the indexer takes meanwhile is still in this view (it leaves the buffer only once it is in
-        FAISS), so the two results together miss nothing."""
-        found = []
-        for chunk in [*self.queued, *self.inflight]:
-            mask = chunk.alive.copy() if allowed is None else chunk.alive & _in_sorted(chunk.labels, allowed)
-            if mask.any():
-                found.append((chunk, mask))
-        return found
-
-    def search_view(self, view: list[tuple[_Chunk, np.ndarray]], query: np.ndarray,
-                    k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Exact top-k over a view's rows."""
+    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """Exact top-k over the live pending vectors (optionally only `allowed` labels, sorted int64)."""
         found_labels, found_dists = [], []
-        for chunk, mask in view:
-            rows = chunk.searchable(self.metric)
+        for chunk in [*self.queued, *self.inflight]:
+            mask = chunk.alive if allowed is None else chunk.alive & _in_sorted(chunk.labels, allowed)
             if mask.all():
                 found_labels.append(chunk.labels)
-                found_dists.append(distances(self.metric, query, rows))
-            else:
+                found_dists.append(distances(self.metric, query, chunk.searchable(self.metric)))
+            elif mask.any():
                 found_labels.append(chunk.labels[mask])
-                found_dists.append(distances(self.metric, query, rows[mask]))
+                found_dists.append(distances(self.metric, query, chunk.searchable(self.metric)[mask]))
         if not found_labels:
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
         labels, dists = np.concatenate(found_labels), np.concatenate(found_dists)
         order = np.lexsort((labels, dists))[:k]
         return labels[order], dists[order]
-
-    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-        """Exact top-k over the live pending vectors (optionally only `allowed` labels, sorted int64)."""
-        return self.search_view(self.view(allowed), query, k)
