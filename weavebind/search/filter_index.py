@@ -16,7 +16,6 @@ a dense integer id per object, and per property the postings filter_postings.py 
 from __future__ import annotations
 
 import threading
-import weakref
 from collections.abc import Sequence
 from typing import Any
 
@@ -30,6 +29,7 @@ from weavebind.search.filter_postings import (
     TokenPostings,
     ValuePostings,
 )
+from weavebind.search.per_store import PerStore
 from weavebind.storage.records import ObjectRecord
 from weavebind.storage.store import Store
 
@@ -178,14 +178,4 @@ class FilterIndex:
             index.postings.update(zip(wanted, (p for _, p in built), strict=True))
 
 
-_INDEXES: weakref.WeakKeyDictionary[Store, FilterIndex] = weakref.WeakKeyDictionary()
-_INDEXES_LOCK = threading.Lock()
-
-
-def filter_index(store: Store) -> FilterIndex:
-    """The store's filter index, created (and subscribed to its writes) on first use."""
-    with _INDEXES_LOCK:
-        index = _INDEXES.get(store)
-        if index is None:
-            index = _INDEXES[store] = FilterIndex(store)
-        return index
+filter_index = PerStore(FilterIndex)  # the store's filter index, subscribed to its writes on first use

@@ -12,7 +12,6 @@ the same order of floating-point operations (tests/search/test_keyword_index.py 
 from __future__ import annotations
 
 import threading
-import weakref
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from weavebind.search.bm25 import (
     term_idfs,
     uses_block_max,
 )
+from weavebind.search.per_store import PerStore
 from weavebind.search.tokenize import tokenize_value
 from weavebind.storage.records import ObjectRecord
 from weavebind.storage.store import Store
@@ -143,14 +143,4 @@ def _group_scores(info: ClassInfo, props: list[tuple[PropertyTerms, float]], ter
     return out
 
 
-_INDEXES: weakref.WeakKeyDictionary[Store, KeywordIndex] = weakref.WeakKeyDictionary()
-_INDEXES_LOCK = threading.Lock()
-
-
-def keyword_index(store: Store) -> KeywordIndex:
-    """The store's keyword index, created (and subscribed to its writes) on first use."""
-    with _INDEXES_LOCK:
-        index = _INDEXES.get(store)
-        if index is None:
-            index = _INDEXES[store] = KeywordIndex(store)
-        return index
+keyword_index = PerStore(KeywordIndex)  # the store's keyword index, subscribed to its writes on first use
