@@ -10,6 +10,8 @@ from weavebind.schema.validation import lower_first
 from weavebind.storage.large_rows import LARGE_VALUE
 from weavebind.storage.records import ObjectRecord
 
+_TAKEN = object()
+
 
 class Owned:
     """A value handed on with its only reference: `take()` gives it up, so once the taker drops it, its memory goes.
@@ -20,8 +22,9 @@ class Owned:
         self._value = value
 
     def take(self) -> Any:
-        value, self._value = self._value, None
-        if value is None:
+        """The value (a body may be JSON `null`, which the taker refuses as it refuses any other bad body)."""
+        value, self._value = self._value, _TAKEN
+        if value is _TAKEN:
             raise RuntimeError("the value was already taken")
         return value
 
