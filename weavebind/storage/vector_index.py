@@ -188,7 +188,8 @@ class VectorIndex(Compaction):
                 raise ValueError("labels must be unique and never reused")
             self._index.add_with_ids(vectors, labels)
             self._ids_cache = np.sort(np.concatenate([ids, new]), kind="stable")  # merges two sorted runs
-            self._rows_cache = None
+            if self._rows_cache is not None:
+                self._rows_cache = self._rows_cache.appended(labels)
             if self._gpu is not None:
                 self._gpu.invalidate()
 
