@@ -102,4 +102,4 @@ $(PEERS)/.installed:
 	$(PEERS)/bin/pip install -q '$(LANCEDB_SPEC)'
 	touch $@
 bench-million: install $(PEERS)/.installed
-	$(PY) bench/million_bench.py $(BENCH_MILLION_ARGS)
+	$(PY) bench/million_bench.py --peer-python $(PEERS)/bin/python $(BENCH_MILLION_ARGS)
