@@ -42,6 +42,8 @@ def test_the_indexer_takes_small_chunks_only_while_searches_arrive(tmp_path):
     assert indexer.chunk_rows() == CHUNK_ROWS  # nobody searched
     manager.last_search = time.monotonic()
     assert indexer.chunk_rows() == MIN_ROWS
+    indexer.seconds_per_row = 0.0001  # 40 rows fit the budget; a backlog of 10,000 rows doubles it, 1M caps it
+    assert [indexer.chunk_rows(backlog) for backlog in (0, 10_000, 1_000_000)] == [40, 80, 500]
     indexer.seconds_per_row = 1e-6
     assert indexer.chunk_rows() == CHUNK_ROWS
 
