@@ -235,6 +235,9 @@ class IndexManager:
                                                      if u in target_index.label_by_uuid], dtype=np.int64))
             pending = target_index.pending.search(query, k, allowed_labels)
         indexed = target_index.index.search(query, k, allowed_labels)
+        # Again at the end: a search that waited longer than the indexer's window for an add would otherwise look
+        # old by the time the indexer sizes its next chunk, which would then be a full one (storage/indexer.py).
+        self.last_search = time.monotonic()
         return _merge(target_index.uuid_by_label, [pending, indexed], k)
 
     def dimension(self, class_name: str, target: str) -> int | None:

@@ -90,7 +90,8 @@ class VectorIndex(Compaction):
 
     def __init__(self, config: IndexConfig, dim: int | None = None) -> None:
         self.config = config
-        self._rw = RWLock()
+        self._rw = RWLock(on_write_release=self._apply_deferred_removals)
+        self._deferred_removals: list[np.ndarray] = []  # removals made while a writer held the index
         self._compacting = threading.Lock()
         use_gpu = config.use_gpu and config.storage == "flat" and config.distance in ff.FAISS_METRIC
         self._gpu = ff.GpuMirror() if use_gpu and ff.gpu_count() > 0 else None
@@ -199,12 +200,25 @@ class VectorIndex(Compaction):
             return time.perf_counter() - held_from
 
     def remove(self, labels) -> None:
-        with self._rw.write():
-            known = np.unique(np.asarray(labels, dtype=np.int64).reshape(-1))
-            known = known[_isin_sorted(known, self._ids())]
-            if known.size:
-                self._tombstones.update(known.tolist())
-                self._tombs_cache = None
+        """Tombstone stored labels (others are ignored). Never waits for an add or a compaction in progress: the
+        labels are then put aside and tombstoned as that writer lets go, before any search can run (a delete
+        would otherwise wait, holding the index manager's lock, for the indexer's whole chunk)."""
+        labels = np.asarray(labels, dtype=np.int64).reshape(-1)
+        with self._rw.write_or_defer(lambda: self._deferred_removals.append(labels)) as exclusive:
+            if exclusive:
+                self._tombstone(labels)
+
+    def _tombstone(self, labels: np.ndarray) -> None:
+        known = np.unique(labels)
+        known = known[_isin_sorted(known, self._ids())]
+        if known.size:
+            self._tombstones.update(known.tolist())
+            self._tombs_cache = None
+
+    def _apply_deferred_removals(self) -> None:
+        if self._deferred_removals:
+            deferred, self._deferred_removals = self._deferred_removals, []
+            self._tombstone(np.concatenate(deferred))
 
     # -- reads ----------------------------------------------------------------------------------------------------
     def search(self, query: np.ndarray, k: int,
