@@ -106,7 +106,7 @@ def timed_start(server: Server, probe_uuid: str) -> dict:
 
 def snapshot_lag(data_dir: Path) -> dict:
     """Sequence number in the index snapshot on disk vs the database's: how stale the snapshot is."""
-    from weavebind.storage.faiss_factory import read_snapshot
+    from weavebind.storage.snapshot_files import read_base as read_snapshot
 
     seqs = [read_snapshot(path)[0]["seq"] for path in sorted((data_dir / "indexes").glob("*.faiss"))]
     conn = sqlite3.connect(data_dir / "weavebind.sqlite3")
