@@ -8,7 +8,7 @@ time, for one large HNSW index in this process.
 4. Add `--delta` more vectors and tombstone `--delete` labels, `save` again (a delta on the file when the format has
    them), and load base + delta: seconds and bytes written.
 
-    python bench/snapshot_bench.py [--n 200000] [--dim 128] [--delta 5000] [--delete 500]
+    PYTHONPATH=. python bench/snapshot_bench.py [--n 200000] [--dim 128] [--delta 5000] [--delete 500]
 """
 
 from __future__ import annotations
@@ -17,14 +17,12 @@ import argparse
 import gc
 import json
 import pathlib
-import sys
 import tempfile
 import time
 
 import numpy as np
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
-from weavebind.storage.vector_index import IndexConfig, VectorIndex  # noqa: E402
+from weavebind.storage.vector_index import IndexConfig, VectorIndex
 
 
 def _status(field: str) -> int:

@@ -4,6 +4,7 @@ index level and through a Store restart, on both SQL backends."""
 from __future__ import annotations
 
 import json
+import logging
 import struct
 import zlib
 
@@ -191,3 +192,27 @@ def test_restart_with_deltas_deletes_and_compaction_gives_the_same_results(datab
         got = third.search("C", "", q, 10)
         assert [u for u, _ in got][:len(want)] == [u for u, _ in want]
     third.close()
+
+
+def test_crash_after_a_delta_catches_up_from_the_log_and_sql(database_url, tmp_path, caplog):
+    vectors = _clustered(400)
+    store = _open(database_url, tmp_path)
+    store.put(_records(vectors[:200]))
+    store.indexes.indexer.drain(60)
+    store.snapshot()
+    store.put(_records(vectors[200:300], offset=200))
+    store.indexes.indexer.drain(60)
+    store.snapshot()  # the 100 rows go to the log
+    store.put(_records(vectors[300:], offset=300))
+    store.delete("C", _ids(3, 250))  # deleted after they were logged
+    store.indexes.close()  # kill -9: no snapshot at close
+    store.engine.dispose()
+    caplog.set_level(logging.INFO, logger="weavebind.indexes")
+    again = _open(database_url, tmp_path)
+    assert "200 vectors from the snapshot, 97 from its delta log, 100 to catch up from SQL" in caplog.text
+    assert again.count("C") == 397
+    found = dict(again.search("C", "", vectors[251], 400))
+    assert not set(_ids(3, 250)) & found.keys() and len(found) == 397
+    for i in (5, 220, 299, 350):
+        assert again.search("C", "", vectors[i], 1)[0][0] == _ids(400)[i]
+    again.close()
