@@ -216,3 +216,24 @@ def test_crash_after_a_delta_catches_up_from_the_log_and_sql(database_url, tmp_p
     for i in (5, 220, 299, 350):
         assert again.search("C", "", vectors[i], 1)[0][0] == _ids(400)[i]
     again.close()
+
+
+def test_a_failed_append_makes_the_next_snapshot_a_new_base(tmp_path, monkeypatch):
+    data = clustered(300, 8)
+    index, _ = filled(HNSW, data[:100])
+    path, log = tmp_path / "C._.faiss", tmp_path / "C._.faiss.delta"
+    index.save(path, seq=1)
+    index.add(np.arange(2000, 2100), data[100:200])
+
+    def disk_full(*args):
+        log.write_bytes(sf.DELTA_MAGIC + b"\x10")  # half a record, then the failure
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(sf, "append_delta", disk_full)
+    with pytest.raises(OSError):
+        index.save(path, seq=2)
+    monkeypatch.undo()
+    index.add(np.arange(3000, 3100), data[200:])
+    index.save(path, seq=3)
+    assert not log.exists()
+    _same_results(index, _restored(path, HNSW), data[::30])

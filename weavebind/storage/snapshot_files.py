@@ -31,7 +31,7 @@ import pathlib
 import struct
 import tempfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import faiss
@@ -169,29 +169,45 @@ def _read_v1(path: pathlib.Path) -> tuple[dict, np.ndarray, faiss.Index | None]:
 
 
 # -- delta log -------------------------------------------------------------------------------------------------------
-def append_delta(path: pathlib.Path, header: dict, labels: np.ndarray, vectors: np.ndarray,
-                 tombstones: np.ndarray) -> int:
-    """Append one record to the delta log of base ``path`` and fsync it; returns the bytes written."""
+@dataclass
+class PendingAppend:
+    """A delta record written but not yet fsynced: ``commit`` makes it durable (outside the caller's lock)."""
+
+    path: pathlib.Path
+    new_file: bool
+    size: int
+
+    def commit(self) -> None:
+        with open(self.path, "rb+") as f:
+            os.fsync(f.fileno())
+        if self.new_file:
+            _fsync_dir(self.path.parent)
+
+
+def append_delta(path: pathlib.Path, header: dict, labels: np.ndarray, dim: int, blocks: Iterable[np.ndarray],
+                 tombstones: np.ndarray) -> PendingAppend:
+    """Append one record to the delta log of base ``path``: ``blocks`` are the vectors of ``labels`` in order, a
+    slice at a time (so the whole delta is never copied at once). A record cut short by a failure or a crash is
+    detected when read (its CRC or length)."""
     labels = np.ascontiguousarray(labels, dtype="<i8")
-    vectors = np.ascontiguousarray(vectors, dtype="<f4")
     tombs = np.ascontiguousarray(tombstones, dtype="<i8")
-    meta = json.dumps({**header, "rows": int(labels.size), "dim": int(vectors.shape[1]) if labels.size else 0,
+    meta = json.dumps({**header, "rows": int(labels.size), "dim": int(dim) if labels.size else 0,
                        "tombstones": int(tombs.size)}).encode()
-    parts = [DELTA_MAGIC, struct.pack("<I", len(meta)), meta, labels.tobytes(), vectors.tobytes(), tombs.tobytes()]
-    crc = 0
-    for part in parts:
-        crc = zlib.crc32(part, crc)
     target = delta_path(path)
-    new = not target.exists()
-    with open(target, "ab") as f:
-        for part in parts:
+    new_file = not target.exists()
+    with open(target, "ab", buffering=_BUFFER) as raw:
+        f = _CrcFile(raw)
+        for part in (DELTA_MAGIC, struct.pack("<I", len(meta)), meta, labels.tobytes()):
             f.write(part)
-        f.write(struct.pack("<I", crc))
-        f.flush()
-        os.fsync(f.fileno())
-    if new:
-        _fsync_dir(target.parent)
-    return sum(len(p) for p in parts) + 4
+        written = 0
+        for block in blocks:
+            f.write(memoryview(np.ascontiguousarray(block, dtype="<f4")).cast("B"))
+            written += len(block)
+        if written != labels.size:
+            raise ValueError(f"{written} vectors for {labels.size} labels")
+        f.write(tombs.tobytes())
+        raw.write(struct.pack("<I", f.crc))
+        return PendingAppend(target, new_file, f.count + 4)
 
 
 @dataclass

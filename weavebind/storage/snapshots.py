@@ -28,6 +28,7 @@ from weavebind.storage import snapshot_files as sf
 log = logging.getLogger("weavebind.vector_index")
 DELTA_MIN_ROWS = 10000
 DELTA_FRACTION = 0.5
+_APPEND_ROWS = 16384  # rows per slice copied into a delta record
 
 
 def _isin_sorted(values: np.ndarray, sorted_arr: np.ndarray) -> np.ndarray:
@@ -56,30 +57,31 @@ class Snapshots:
     """Mixed into VectorIndex, whose state (`_index`, `_tombstones`, `_generation`, its locks and caches) it uses."""
 
     def save(self, path: pathlib.Path, seq: int) -> None:
-        """Persist what changed since the last save to ``path`` (module docstring); atomic and fsynced."""
+        """Persist what changed since the last save to ``path`` (module docstring); atomic and fsynced. Files are
+        written under the index's read lock (adds wait, searches go on) and fsynced after it."""
         path = pathlib.Path(path)
         with self._saving:
+            saved, self._saved = self._saved, None  # until this save succeeds: a failed append means a new base
             with self._rw.read():
-                saved = self._saved
                 if saved is not None and (saved.path != path or saved.generation != self._generation
                                           or saved.has_index != (self._index is not None)):
                     saved = None
                 change = self._changes_since(saved) if saved is not None else None
                 if change == "unchanged":
+                    self._saved = saved
                     return
                 if change is None:
-                    base, state = self._write_base(path, seq)
+                    written, state = self._write_base(path, seq)
+                else:
+                    written, state = self._append(saved, seq, *change)
+            written.commit()
             if change is None:
-                base.commit()
                 sf.delta_path(path).unlink(missing_ok=True)  # after the new base is durable
-            else:
-                self._append(saved, seq, *change)
-                state = saved
             self._saved = state
 
     def _changes_since(self, saved: Saved):
-        """(labels, vectors, tombstones, rows) to append; "unchanged"; or None when a new base is due (under the read
-        lock)."""
+        """(labels, which of them to log, tombstones, rows) to append; "unchanged"; or None when a new base is due
+        (under the read lock)."""
         rows = self._index.ntotal if self._index is not None else 0
         tombs = self._tombs()
         new_tombs = tombs[~_isin_sorted(tombs, saved.tombs)]
@@ -88,17 +90,23 @@ class Snapshots:
         if saved.delta_rows + rows - saved.rows > max(DELTA_MIN_ROWS, DELTA_FRACTION * saved.base_rows):
             return None
         labels = ff.stored_ids(self._index)[saved.rows:rows] if rows else np.empty(0, dtype=np.int64)
-        keep = ~_isin_sorted(labels, saved.logged)
-        matrix = ff.stored_matrix(self._index)
-        vectors = matrix[saved.rows:rows] if matrix is not None else ff.stored_rows(self._index, saved.rows, rows)
-        return labels[keep], vectors[keep], new_tombs, rows  # boolean indexing copies: safe outside the lock
+        return labels, ~_isin_sorted(labels, saved.logged), new_tombs, rows
 
-    def _append(self, saved: Saved, seq: int, labels, vectors, new_tombs, rows: int) -> None:
+    def _append(self, saved: Saved, seq: int, labels, keep, new_tombs, rows: int) -> tuple[sf.PendingAppend, Saved]:
+        """Append the rows [saved.rows, rows) not logged yet, read from FAISS's own buffer a slice at a time."""
+        matrix = ff.stored_matrix(self._index) if rows else None
+
+        def blocks():
+            for start in range(saved.rows, rows, _APPEND_ROWS):
+                stop = min(rows, start + _APPEND_ROWS)
+                block = matrix[start:stop] if matrix is not None else ff.stored_rows(self._index, start, stop)
+                yield block[keep[start - saved.rows:stop - saved.rows]]
+
         header = {"base_id": saved.base_id, "seq": int(seq)}
-        sf.append_delta(saved.path, header, labels, vectors.reshape(labels.size, -1), new_tombs)
-        saved.rows = rows
-        saved.delta_rows += int(labels.size)
-        saved.tombs = np.union1d(saved.tombs, new_tombs)
+        written = sf.append_delta(saved.path, header, labels[keep], self._dim or 0, blocks(), new_tombs)
+        state = Saved(saved.path, saved.base_id, saved.generation, saved.has_index, rows, saved.base_rows,
+                      saved.delta_rows + int(keep.sum()), np.union1d(saved.tombs, new_tombs), saved.logged)
+        return written, state
 
     def _write_base(self, path: pathlib.Path, seq: int) -> tuple[sf.PendingBase, Saved]:
         """Stream the whole index into a temporary base file (under the read lock: adds wait, searches go on)."""
