@@ -6,7 +6,8 @@ Base file (``<Class>.<target>.faiss``, format 2), written to a temporary file an
     | u32 crc32 of everything before
 
 The FAISS part goes straight from FAISS's writer into the file through a small buffer (``PyCallbackIOWriter``), and
-is read back the same way, so neither writing nor loading holds a second copy of the index in memory. The JSON header
+is read back the same way (after a first pass that checks the CRC in pieces), so neither writing nor loading holds a
+second copy of the index in memory. The JSON header
 holds ``fingerprint``, ``dim``, ``seq``, ``tombstones`` (their count), ``has_index`` and ``base_id``, a token that ties
 the delta log to this very base. Format 1 files (``WBVIDX01``: the same parts, but ``index_bytes`` in the header and
 no trailer) are still read.
@@ -132,6 +133,7 @@ def read_base(path: pathlib.Path) -> tuple[dict, np.ndarray, faiss.Index | None]
             return _read_v1(path)
         if magic != MAGIC:
             raise ValueError("not a weavebind vector index file")
+        _verify(path)  # before FAISS parses it: a damaged length field could make FAISS allocate without bound
         f.crc = zlib.crc32(magic)
         header = json.loads(f.read(struct.unpack("<I", f.read(4))[0]))
         tombs = np.frombuffer(f.read(8 * int(header["tombstones"])), dtype="<i8").astype(np.int64)
@@ -145,6 +147,24 @@ def read_base(path: pathlib.Path) -> tuple[dict, np.ndarray, faiss.Index | None]
     if index is not None and not isinstance(index, faiss.IndexIDMap2):
         raise ValueError(f"expected an IndexIDMap2, found {type(index).__name__}")
     return header, tombs, index
+
+
+def _verify(path: pathlib.Path) -> None:
+    """Check a base file's CRC, reading it in pieces (memory stays flat; the parse then reads it from the page
+    cache)."""
+    size = os.path.getsize(path)
+    if size < len(MAGIC) + 16:
+        raise ValueError("file too short")
+    crc, left, buffer = 0, size - 4, bytearray(_BUFFER)
+    with open(path, "rb", buffering=0) as f:
+        while left:
+            got = f.readinto(memoryview(buffer)[:min(left, _BUFFER)])
+            if not got:
+                raise ValueError("file ends early")
+            crc = zlib.crc32(memoryview(buffer)[:got], crc)
+            left -= got
+        if struct.unpack("<I", f.read(4))[0] != crc:
+            raise ValueError("checksum mismatch")
 
 
 def _read_v1(path: pathlib.Path) -> tuple[dict, np.ndarray, faiss.Index | None]:
