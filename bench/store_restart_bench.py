@@ -3,7 +3,7 @@ a delta (or, with code from before delta logs, one file rewritten whole), each i
 
 1. Child "build": a Store (SQLite) with N x d clustered vectors in one HNSW class (efConstruction 16, so it builds
    in seconds), indexed and snapshotted; then `--extra` more, indexed and snapshotted again (the second snapshot's
-   bytes are reported), and closed.
+   bytes are reported), and left without a final snapshot, as after kill -9 (a clean close merges the log).
 2. Child "open", twice: seconds to `Store.open` (ready to serve), vectors pending at that moment, seconds until the
    indexer has drained them, and the child's peak RSS (VmHWM) against its RSS once drained.
 
@@ -71,7 +71,8 @@ def build(data: pathlib.Path, n: int, dim: int, extra: int) -> dict:
     store.snapshot()
     second_s = time.perf_counter() - started
     after = _marks(data / "indexes")
-    store.close()
+    store.indexes.close()  # as after kill -9: a clean close would merge the log into a new base
+    store.engine.dispose()
     # a replaced file counts whole, an appended one its growth
     grown = sum(size - marks[name][1] if marks.get(name, (None,))[0] == ino else size
                 for name, (ino, size) in after.items())

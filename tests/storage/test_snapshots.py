@@ -237,3 +237,20 @@ def test_a_failed_append_makes_the_next_snapshot_a_new_base(tmp_path, monkeypatc
     index.save(path, seq=3)
     assert not log.exists()
     _same_results(index, _restored(path, HNSW), data[::30])
+
+
+def test_a_clean_shutdown_merges_the_log_and_the_next_start_queues_nothing(tmp_path):
+    store = _open(f"sqlite:///{tmp_path / 'db.sqlite3'}", tmp_path)
+    vectors = _clustered(300)
+    store.put(_records(vectors[:200]))
+    store.indexes.indexer.drain(60)
+    store.snapshot()
+    store.put(_records(vectors[200:], offset=200))
+    store.indexes.indexer.drain(60)
+    store.snapshot()
+    assert (tmp_path / "indexes" / "C._.faiss.delta").exists()
+    store.close()  # nothing changed since the last snapshot, but its rows are in a log: merged
+    assert not (tmp_path / "indexes" / "C._.faiss.delta").exists()
+    again = _open(f"sqlite:///{tmp_path / 'db.sqlite3'}", tmp_path)
+    assert again.indexes.pending_count() == 0 and len(again.indexes.indexes[("C", "")].index) == 300
+    again.close()

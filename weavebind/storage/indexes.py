@@ -243,19 +243,20 @@ class IndexManager:
         index = self.indexes.get((class_name, target))
         return index.dim if index is not None else None
 
-    def snapshot(self, seq: int) -> None:
-        """Persist every index changed since its last snapshot. Saving runs outside the manager lock (the index's
-        own read lock suffices), so writers are not held up by a large file."""
+    def snapshot(self, seq: int, merge: bool = False) -> None:
+        """Persist every index changed since its last snapshot (`merge`: with no delta log left, see snapshots.py).
+        Saving runs outside the manager lock (the index's own read lock suffices), so writers are not held up by a
+        large file."""
         if self.role == "map":  # worker 0 owns the files
             return
         with self.lock:
             self.directory.mkdir(parents=True, exist_ok=True)
-            changed = [(key, t) for key, t in self.indexes.items() if t.dirty]
+            changed = [(key, t) for key, t in self.indexes.items() if t.dirty or (merge and t.index.has_log)]
             for _key, target_index in changed:
                 target_index.dirty = False
         for key, target_index in changed:
             if self.indexes.get(key) is target_index:
-                target_index.index.save(self.path(*key), seq)
+                target_index.index.save(self.path(*key), seq, merge)
 
     def load(self, engine: Engine, class_keys: Iterable[str] | None = None) -> None:
         """Load each configured index (of `class_keys` only, if given) from its snapshot and catch up from SQL."""
@@ -275,7 +276,7 @@ class IndexManager:
             for target in self.targets_of.get(class_key, ()):
                 target_index = self.indexes.get((class_key, target))
                 if target_index is not None and target_index.dirty:
-                    target_index.index.save(self.path(class_key, target), seq)
+                    target_index.index.save(self.path(class_key, target), seq, merge=True)
                     target_index.dirty = False
 
     def _load_one(self, conn, key: tuple[str, str], config: IndexConfig) -> TargetIndex:

@@ -3,13 +3,15 @@
 A snapshot costs what changed since the last one. The first one, and any after a compaction (which moves rows),
 streams the whole index into a new base file; later ones append to the base's delta log only the rows the index
 gained since (internal rows are append-only between compactions) and the new tombstones. An index with no change
-writes nothing. When the log holds more than ``max(DELTA_MIN_ROWS, DELTA_FRACTION * base rows)`` rows, the next
-snapshot (on the background snapshot thread) merges: it writes a new base and removes the log, so the total bytes
-written during an import stay proportional to the vectors imported (each base at least 1.5x the previous one).
+writes nothing. When the log would hold more than ``min(DELTA_MAX_ROWS, max(DELTA_MIN_ROWS, DELTA_FRACTION * base
+rows))`` rows, the snapshot (on the background snapshot thread) merges instead: it writes a new base and removes the
+log. While an index is small, each base is at least 1.25x the previous one, so the bytes written during an import
+stay proportional to the vectors imported; past 400,000 rows a base is rewritten every 100,000 new rows, which bounds
+what a crash leaves to re-index. A shutdown (``merge``) also writes a new base when the log holds rows.
 
 Loading reads the base straight into FAISS and hands the log's live rows back (``take_replay``) for the caller to
 queue for the background indexer: they are searchable at once by exact scan, and the restart does not wait for HNSW
-inserts. File formats: snapshot_files.py.
+inserts (after a crash; a clean shutdown left no rows in a log). File formats: snapshot_files.py.
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ from weavebind.storage import snapshot_files as sf
 
 log = logging.getLogger("weavebind.vector_index")
 DELTA_MIN_ROWS = 10000
-DELTA_FRACTION = 0.5
+DELTA_FRACTION = 0.25
+DELTA_MAX_ROWS = 100000  # bounds what a restart after a crash queues for the indexer again
 _APPEND_ROWS = 16384  # rows per slice copied into a delta record
 
 
@@ -56,9 +59,10 @@ class Saved:
 class Snapshots:
     """Mixed into VectorIndex, whose state (`_index`, `_tombstones`, `_generation`, its locks and caches) it uses."""
 
-    def save(self, path: pathlib.Path, seq: int) -> None:
+    def save(self, path: pathlib.Path, seq: int, merge: bool = False) -> None:
         """Persist what changed since the last save to ``path`` (module docstring); atomic and fsynced. Files are
-        written under the index's read lock (adds wait, searches go on) and fsynced after it."""
+        written under the index's read lock (adds wait, searches go on) and fsynced after it. ``merge``: leave no
+        rows in a delta log (at shutdown, so that the next start queues nothing for the indexer)."""
         path = pathlib.Path(path)
         with self._saving:
             saved, self._saved = self._saved, None  # until this save succeeds: a failed append means a new base
@@ -66,7 +70,7 @@ class Snapshots:
                 if saved is not None and (saved.path != path or saved.generation != self._generation
                                           or saved.has_index != (self._index is not None)):
                     saved = None
-                change = self._changes_since(saved) if saved is not None else None
+                change = self._changes_since(saved, merge) if saved is not None else None
                 if change == "unchanged":
                     self._saved = saved
                     return
@@ -79,15 +83,18 @@ class Snapshots:
                 sf.delta_path(path).unlink(missing_ok=True)  # after the new base is durable
             self._saved = state
 
-    def _changes_since(self, saved: Saved):
+    def _changes_since(self, saved: Saved, merge: bool):
         """(labels, which of them to log, tombstones, rows) to append; "unchanged"; or None when a new base is due
         (under the read lock)."""
         rows = self._index.ntotal if self._index is not None else 0
         tombs = self._tombs()
         new_tombs = tombs[~_isin_sorted(tombs, saved.tombs)]
+        logged = saved.delta_rows + rows - saved.rows
+        if merge and logged:
+            return None
         if rows == saved.rows and not new_tombs.size:
             return "unchanged"
-        if saved.delta_rows + rows - saved.rows > max(DELTA_MIN_ROWS, DELTA_FRACTION * saved.base_rows):
+        if logged > min(DELTA_MAX_ROWS, max(DELTA_MIN_ROWS, DELTA_FRACTION * saved.base_rows)):
             return None
         labels = ff.stored_ids(self._index)[saved.rows:rows] if rows else np.empty(0, dtype=np.int64)
         return labels, ~_isin_sorted(labels, saved.logged), new_tombs, rows
@@ -116,6 +123,12 @@ class Snapshots:
         rows = self._index.ntotal if self._index is not None else 0
         return pending, Saved(path, base_id, self._generation, self._index is not None, rows, rows, 0, tombs,
                               np.empty(0, dtype=np.int64))
+
+    @property
+    def has_log(self) -> bool:
+        """Whether rows of this index sit in a delta log (a shutdown merges them into a new base)."""
+        saved = self._saved
+        return saved is not None and saved.delta_rows > 0
 
     def write_faiss(self, path: pathlib.Path) -> bool:
         """Write the FAISS index alone in FAISS's own format (published.py); False while empty."""
