@@ -244,21 +244,16 @@ class Delta:
 def read_delta(path: pathlib.Path, base_id: str | None, dim: int | None) -> Delta:
     """The records of base ``path``'s delta log that belong to ``base_id`` (none when there is no log)."""
     labels, vectors, tombs, seq, intact = [], [], [], None, True
-    try:
-        f = open(delta_path(path), "rb")  # noqa: SIM115 - closed below
-    except FileNotFoundError:
-        f = None
-    if f is not None:
-        with f:
-            while intact and (record := _next_record(f.read, dim)) is not None:
-                if record is False or record[0].get("base_id") != base_id or base_id is None:
-                    intact = False
-                    break
-                header, rows, matrix, dead = record
-                labels.append(rows)
-                vectors.append(matrix)
-                tombs.append(dead)
-                seq = int(header["seq"])
+    with contextlib.suppress(FileNotFoundError), open(delta_path(path), "rb") as f:
+        while (record := _next_record(f.read, dim)) is not None:
+            if record is False or base_id is None or record[0].get("base_id") != base_id:
+                intact = False  # damaged from here on, or left from an older base: the next snapshot rewrites
+                break
+            header, rows, matrix, dead = record
+            labels.append(rows)
+            vectors.append(matrix)
+            tombs.append(dead)
+            seq = int(header["seq"])
     empty = np.empty(0, dtype=np.int64)
     return Delta(np.concatenate(labels) if labels else empty,
                  np.concatenate(vectors) if vectors else None,
