@@ -36,6 +36,7 @@ class Compaction:
             if self._index is None or not self._tombstones:
                 return
             self._index.remove_ids(ff.selector(self._tombs()))
+            self._generation += 1  # rows moved: the next snapshot writes a new base (snapshots.py)
             self._tombstones.clear()
             self._tombs_cache = self._ids_cache = self._rows_cache = None
             if self._gpu is not None:
@@ -58,5 +59,6 @@ class Compaction:
             if late.size:
                 fresh.add_with_ids(ff.stored_rows(old, mark, old.ntotal), late)
             self._index = fresh
+            self._generation += 1
             self._tombstones.difference_update(dropped.tolist())
             self._tombs_cache = self._ids_cache = self._rows_cache = None

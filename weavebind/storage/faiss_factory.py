@@ -1,5 +1,5 @@
 """FAISS specifics for :mod:`weavebind.storage.vector_index`: the index configuration, metric mapping, index
-construction, selectors, the snapshot file format and the optional GPU mirror.
+construction, selectors and the optional GPU mirror (the snapshot files: snapshot_files.py).
 
 Metric mapping (Weaviate → FAISS):
 
@@ -17,15 +17,8 @@ reconstructed by label.
 
 from __future__ import annotations
 
-import contextlib
-import json
 import logging
-import os
-import pathlib
-import struct
-import tempfile
 import threading
-import zlib
 from dataclasses import dataclass
 
 import faiss
@@ -43,7 +36,6 @@ FAISS_METRIC = {
 }
 
 INDEX_TYPES = ("hnsw", "flat")
-_MAGIC = b"WBVIDX01"
 _FORMAT_VERSION = 1  # part of the fingerprint: bump when what is stored changes meaning
 _WEAVIATE_INT_KEYS = {
     "maxConnections": "max_connections", "efConstruction": "ef_construction", "ef": "ef",
@@ -190,64 +182,6 @@ def search_params(storage: str, sel: faiss.IDSelector | None, ef: int) -> faiss.
     if sel is not None:
         params.sel = sel  # faiss's wrapper keeps a Python reference to sel for the lifetime of params
     return params
-
-
-def serialize(index: faiss.Index | None) -> np.ndarray:
-    """Index bytes for :func:`write_snapshot` (taken under the caller's lock; the file is written outside it)."""
-    return faiss.serialize_index(index) if index is not None else np.empty(0, dtype=np.uint8)
-
-
-def write_snapshot(path: pathlib.Path, header: dict, tombstones: np.ndarray, blob: np.ndarray) -> None:
-    """Write ``MAGIC | u32 header length | JSON header | int64 tombstones | index bytes | u32 crc32 of all before``
-    to a temporary file, fsync it, rename it over ``path`` and fsync the directory, so a crash leaves either the old
-    file or the new one."""
-    tombs = np.ascontiguousarray(tombstones, dtype="<i8")
-    meta = json.dumps({**header, "tombstones": int(tombs.size), "index_bytes": int(blob.size)}).encode()
-    parts = [_MAGIC, struct.pack("<I", len(meta)), meta, tombs, blob]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            crc = 0
-            for part in parts:
-                f.write(part)
-                crc = zlib.crc32(part, crc)
-            f.write(struct.pack("<I", crc))
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)  # makes the rename itself durable
-    finally:
-        os.close(dir_fd)
-
-
-def read_snapshot(path: pathlib.Path) -> tuple[dict, np.ndarray, faiss.Index | None]:
-    """Inverse of :func:`write_snapshot`. Raises FileNotFoundError, or ValueError/RuntimeError when corrupt."""
-    raw = memoryview(path.read_bytes())
-    if len(raw) < len(_MAGIC) + 8 or bytes(raw[:len(_MAGIC)]) != _MAGIC:
-        raise ValueError("not a weavebind vector index file")
-    body = raw[:-4]
-    if zlib.crc32(body) != struct.unpack("<I", raw[-4:])[0]:
-        raise ValueError("checksum mismatch")
-    start = len(_MAGIC) + 4
-    end = start + struct.unpack_from("<I", body, len(_MAGIC))[0]
-    header = json.loads(bytes(body[start:end]))
-    n_tombs, n_bytes = int(header["tombstones"]), int(header["index_bytes"])
-    if end + 8 * n_tombs + n_bytes != len(body):
-        raise ValueError("length mismatch")
-    tombs = np.frombuffer(body, dtype="<i8", count=n_tombs, offset=end).astype(np.int64)
-    if not n_bytes:
-        return header, tombs, None
-    index = faiss.deserialize_index(np.frombuffer(body, dtype=np.uint8, count=n_bytes, offset=end + 8 * n_tombs))
-    if not isinstance(index, faiss.IndexIDMap2):
-        raise ValueError(f"expected an IndexIDMap2, found {type(index).__name__}")
-    return header, tombs, index
 
 
 def gpu_count() -> int:

@@ -42,18 +42,23 @@ def identity(path: pathlib.Path) -> tuple[int, int, int] | None:
     return stat.st_ino, stat.st_mtime_ns, stat.st_size
 
 
-def write(path: pathlib.Path, blob: np.ndarray) -> None:
-    """Replace `path` atomically (no fsync: the file is derived state, rebuilt by worker 0 after a crash)."""
+def write(path: pathlib.Path, index: VectorIndex) -> bool:
+    """Replace `path` atomically with `index` in FAISS's format, streamed by FAISS's own writer (no copy of the
+    index in memory); False while the index is empty. No fsync: the file is derived state, rebuilt by worker 0
+    after a crash."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
+    os.close(fd)
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(memoryview(blob))
+        if not index.write_faiss(pathlib.Path(tmp)):
+            os.unlink(tmp)
+            return False
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+    return True
 
 
 def map_file(path: pathlib.Path, config: IndexConfig) -> VectorIndex | None:
@@ -84,11 +89,8 @@ class Publisher:
             path = published_path(self.manager.path(*key))
             if self.marks.get(key) == mark and path.exists():
                 continue
-            blob = target_index.index.serialized()
-            if blob is None:
-                continue
-            write(path, blob)
-            self.marks[key] = mark
+            if write(path, target_index.index):
+                self.marks[key] = mark
 
 
 class Follower:

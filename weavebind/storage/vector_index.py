@@ -31,13 +31,13 @@ GPU
     (``faiss.index_cpu_to_gpu``); the CPU index stays the updated and persisted source of truth and the copy is
     re-made after writes. Filtered searches, k + tombstones > 2048, and HNSW stay on the CPU.
 
-Persistence: one file per index, written atomically with a checksum (format in ``faiss_factory.write_snapshot``).
+Persistence (snapshots.py, snapshot_files.py): a base file streamed from FAISS plus an append-only delta log of the
+rows added and labels tombstoned since, written atomically with checksums; merged into a new base when it grows.
 """
 
 from __future__ import annotations
 
 import logging
-import pathlib
 import threading
 import time
 
@@ -52,6 +52,7 @@ from weavebind.storage.faiss_factory import IndexConfig
 from weavebind.storage.hugepages import back_with_huge_pages
 from weavebind.storage.row_lookup import RowLookup
 from weavebind.storage.rwlock import RWLock
+from weavebind.storage.snapshots import Snapshots
 
 __all__ = ["DimensionMismatchError", "IndexConfig", "VectorIndex"]
 
@@ -85,7 +86,7 @@ def _empty() -> tuple[np.ndarray, np.ndarray]:
     return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
 
 
-class VectorIndex(Compaction):
+class VectorIndex(Compaction, Snapshots):
     """See the module docstring for the contract, thresholds, locking and file format."""
 
     def __init__(self, config: IndexConfig, dim: int | None = None) -> None:
@@ -93,6 +94,10 @@ class VectorIndex(Compaction):
         self._rw = RWLock(on_write_release=self._apply_deferred_removals)
         self._deferred_removals: list[np.ndarray] = []  # removals made while a writer held the index
         self._compacting = threading.Lock()
+        self._saving = threading.Lock()  # one snapshot of this index at a time (snapshots.py)
+        self._saved = None  # what the snapshot files hold of this index (snapshots.Saved)
+        self._replay = None  # rows of the delta log found by load, for the pending buffer (snapshots.py)
+        self._generation = 0  # bumped whenever rows move (compaction): the files must be rewritten whole
         use_gpu = config.use_gpu and config.storage == "flat" and config.distance in ff.FAISS_METRIC
         self._gpu = ff.GpuMirror() if use_gpu and ff.gpu_count() > 0 else None
         self._index = None
@@ -363,41 +368,6 @@ class VectorIndex(Compaction):
         wrapped._index, wrapped._dim = index, index.d
         return wrapped
 
-    def serialized(self) -> np.ndarray | None:
-        """The FAISS index's bytes (faiss's own file format), or None while empty."""
-        with self._rw.read():
-            return ff.serialize(self._index) if self._index is not None else None
-
     def content_mark(self) -> tuple[int, int]:
         """Changes when vectors were added or physically dropped (not for tombstones)."""
         return (id(self._index), self._index.ntotal if self._index is not None else 0)
-
-    def save(self, path: pathlib.Path, seq: int) -> None:
-        """Persist the index, tombstones, dim, config fingerprint and ``seq`` atomically (tmp file, fsync, replace)."""
-        with self._rw.read():
-            blob, tombs, dim = ff.serialize(self._index), self._tombs(), self._dim
-        header = {"fingerprint": self.config.fingerprint(), "dim": dim, "seq": int(seq)}
-        ff.write_snapshot(pathlib.Path(path), header, tombs, blob)
-
-    @classmethod
-    def load(cls, path: pathlib.Path, config: IndexConfig) -> tuple[VectorIndex, int] | None:
-        """``(index, seq)``, or None when the file is missing, corrupt, or was saved with another config."""
-        try:
-            header, tombs, index = ff.read_snapshot(pathlib.Path(path))
-            if header["fingerprint"] != config.fingerprint():
-                log.info("vector index %s was saved for %s, not %s: rebuilding", path, header["fingerprint"],
-                         config.fingerprint())
-                return None
-            vi = cls(config)
-            if index is not None:
-                vi._index, vi._dim = index, index.d
-                if index.d != header["dim"] or not _isin_sorted(tombs, vi._ids()).all():
-                    raise ValueError("index does not match its header")
-                vi._tombstones = set(tombs.tolist())
-            return vi, int(header["seq"])
-        except FileNotFoundError:
-            return None
-        except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
-            # Derived state: an unreadable file only means "rebuild from SQL".
-            log.warning("cannot load vector index %s (%s): rebuilding", path, exc)
-            return None
