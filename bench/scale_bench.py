@@ -46,6 +46,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--mixed-objects", type=int, default=20000)
     parser.add_argument("--mixed-dim", type=int, default=128)
     parser.add_argument("--mixed-seconds", type=float, default=30.0)
+    parser.add_argument("--mixed-workers", default="1,2", help="worker counts of the mixed part")
     parser.add_argument("--profile-seconds", type=float, default=0.0,
                         help="extra py-spy'd runs of the mixed load on 1 and 2 workers (0: none)")
     parser.add_argument("--out", type=Path, default=RESULTS / "scale.json")
@@ -179,9 +180,10 @@ def nodes_part(args, work: Workload, tmp: Path) -> dict:
 def mixed_part(args, tmp: Path) -> dict:
     work = Workload(args.mixed_objects, args.mixed_dim, 1000, args.batch, truth=False)
     runs = {}
-    for count in (1, 2):
+    counts = [int(x) for x in args.mixed_workers.split(",")]
+    for count in counts:
         runs[f"{count} worker(s)"] = mixed_run(args, work, tmp / f"mixed{count}", count, args.mixed_seconds)
-    for count in (1, 2) if args.profile_seconds > 0 else ():
+    for count in counts if args.profile_seconds > 0 else ():
         runs[f"profiled, {count} worker(s)"] = mixed_run(args, work, tmp / f"mixed-profiled{count}", count,
                                                          args.profile_seconds, profile=True)
     return {"objects": args.mixed_objects, "dim": args.mixed_dim, "clients": args.clients, "runs": runs}
