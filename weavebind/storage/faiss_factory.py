@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import mmap
 import os
 import pathlib
 import struct
@@ -31,6 +32,7 @@ from dataclasses import dataclass
 import faiss
 import numpy as np
 
+from weavebind.storage.compression import Compression
 from weavebind.storage.distances import check_metric
 
 log = logging.getLogger(__name__)
@@ -44,6 +46,7 @@ FAISS_METRIC = {
 
 INDEX_TYPES = ("hnsw", "flat")
 _MAGIC = b"WBVIDX01"
+_FLOAT_CHUNK = 16384  # rows of float32 vectors written at a time
 _FORMAT_VERSION = 1  # part of the fingerprint: bump when what is stored changes meaning
 _WEAVIATE_INT_KEYS = {
     "maxConnections": "max_connections", "efConstruction": "ef_construction", "ef": "ef",
@@ -77,6 +80,8 @@ class IndexConfig:
     dynamic_ef_factor: int = 8
     flat_search_cutoff: int = 40000
     use_gpu: bool = False
+    compression: Compression | None = None  # storage/compression.py; applied to hnsw with a FAISS metric only
+    float_dir: str | None = None  # where a compressed index keeps its float32 vectors (float_file.py)
 
     def __post_init__(self) -> None:
         if self.index_type not in INDEX_TYPES:
@@ -88,17 +93,25 @@ class IndexConfig:
 
     @classmethod
     def from_weaviate(cls, vector_index_type: str, vector_index_config: dict | None,
-                      use_gpu: bool = False) -> IndexConfig:
+                      use_gpu: bool = False, float_dir: str | None = None) -> IndexConfig:
         """Build from a class's ``vectorIndexType`` and ``vectorIndexConfig`` (camelCase); absent keys default."""
         cfg = vector_index_config or {}
         ints = {field: int(cfg[key]) for key, field in _WEAVIATE_INT_KEYS.items() if cfg.get(key) is not None}
         return cls(index_type=vector_index_type or "hnsw", distance=cfg.get("distance") or "cosine",
-                   use_gpu=use_gpu, **ints)
+                   use_gpu=use_gpu, compression=Compression.from_weaviate(cfg), float_dir=float_dir, **ints)
 
     @property
     def storage(self) -> str:
         """The structure actually built: ``index_type``, except that hamming is always flat (module docstring)."""
         return self.index_type if self.distance in FAISS_METRIC else "flat"
+
+    @property
+    def compressed(self) -> Compression | None:
+        """The compression actually applied: Weaviate compresses HNSW; flat indexes and metrics FAISS's quantizers
+        lack (manhattan, hamming) stay float32."""
+        c = self.compression
+        return c if c is not None and self.storage == "hnsw" and self.distance in ("cosine", "dot", "l2-squared") \
+            else None
 
     def search_ef(self, k: int) -> int:
         """efSearch for a top-k query: Weaviate's ``clamp(k * dynamicEfFactor, dynamicEfMin, dynamicEfMax)`` when
@@ -114,6 +127,8 @@ class IndexConfig:
         parts = [f"v{_FORMAT_VERSION}", self.storage, self.distance]
         if self.storage == "hnsw":
             parts += [str(self.max_connections), str(self.ef_construction)]
+        if self.compressed is not None:
+            parts.append(self.compressed.fingerprint())
         return "|".join(parts)
 
 
@@ -133,6 +148,8 @@ def memory_buffers(index: faiss.Index) -> list[tuple[int, int]]:
     """(address, bytes) of the big buffers a search reads: the stored vectors, and HNSW's neighbour lists
     (`index` is an IndexIDMap2 around them, or the inner index itself)."""
     inner = faiss.downcast_index(index.index if isinstance(index, faiss.IndexIDMap2) else index)
+    if isinstance(inner, faiss.IndexPreTransform):  # rq: the rotation before HNSW over codes
+        inner = faiss.downcast_index(inner.index)
     flat = faiss.downcast_index(inner.storage) if isinstance(inner, faiss.IndexHNSW) else inner
     vectors = [flat.codes, inner.hnsw.neighbors] if isinstance(inner, faiss.IndexHNSW) else [flat.codes]
     return [(int(v.data()), int(v.byte_size())) for v in vectors if v.size()]
@@ -197,21 +214,27 @@ def serialize(index: faiss.Index | None) -> np.ndarray:
     return faiss.serialize_index(index) if index is not None else np.empty(0, dtype=np.uint8)
 
 
-def write_snapshot(path: pathlib.Path, header: dict, tombstones: np.ndarray, blob: np.ndarray) -> None:
-    """Write ``MAGIC | u32 header length | JSON header | int64 tombstones | index bytes | u32 crc32 of all before``
-    to a temporary file, fsync it, rename it over ``path`` and fsync the directory, so a crash leaves either the old
-    file or the new one."""
+def write_snapshot(path: pathlib.Path, header: dict, tombstones: np.ndarray, blob: np.ndarray,
+                   floats: np.ndarray | None = None) -> None:
+    """Write ``MAGIC | u32 header length | JSON header | int64 tombstones | index bytes | float32 vectors | u32
+    crc32 of all before`` to a temporary file, fsync it, rename it over ``path`` and fsync the directory, so a crash
+    leaves either the old file or the new one. The float32 vectors (a compressed index's, by internal row; none
+    otherwise) are written from their memory map chunk by chunk, never copied whole into memory."""
     tombs = np.ascontiguousarray(tombstones, dtype="<i8")
-    meta = json.dumps({**header, "tombstones": int(tombs.size), "index_bytes": int(blob.size)}).encode()
+    rows = 0 if floats is None else int(floats.shape[0])
+    meta = json.dumps({**header, "tombstones": int(tombs.size), "index_bytes": int(blob.size),
+                       "float_rows": rows}).encode()
     parts = [_MAGIC, struct.pack("<I", len(meta)), meta, tombs, blob]
+    parts += [] if floats is None else (floats[i:i + _FLOAT_CHUNK] for i in range(0, rows, _FLOAT_CHUNK))
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
             crc = 0
             for part in parts:
-                f.write(part)
-                crc = zlib.crc32(part, crc)
+                data = memoryview(np.ascontiguousarray(part) if isinstance(part, np.ndarray) else part).cast("B")
+                f.write(data)
+                crc = zlib.crc32(data, crc)
             f.write(struct.pack("<I", crc))
             f.flush()
             os.fsync(f.fileno())
@@ -228,8 +251,17 @@ def write_snapshot(path: pathlib.Path, header: dict, tombstones: np.ndarray, blo
 
 
 def read_snapshot(path: pathlib.Path) -> tuple[dict, np.ndarray, faiss.Index | None]:
-    """Inverse of :func:`write_snapshot`. Raises FileNotFoundError, or ValueError/RuntimeError when corrupt."""
-    raw = memoryview(path.read_bytes())
+    """Inverse of :func:`write_snapshot`, without the float32 vectors."""
+    return read_snapshot_parts(path)[:3]
+
+
+def read_snapshot_parts(path: pathlib.Path) -> tuple[dict, np.ndarray, faiss.Index | None, np.ndarray | None]:
+    """Inverse of :func:`write_snapshot`: header, tombstones, index, and the float32 vectors as a (rows, d) view of
+    the memory-mapped file (None when there are none). Raises FileNotFoundError, or ValueError/RuntimeError when
+    corrupt."""
+    with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        raw = memoryview(mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)) if size else memoryview(b"")
     if len(raw) < len(_MAGIC) + 8 or bytes(raw[:len(_MAGIC)]) != _MAGIC:
         raise ValueError("not a weavebind vector index file")
     body = raw[:-4]
@@ -239,15 +271,20 @@ def read_snapshot(path: pathlib.Path) -> tuple[dict, np.ndarray, faiss.Index | N
     end = start + struct.unpack_from("<I", body, len(_MAGIC))[0]
     header = json.loads(bytes(body[start:end]))
     n_tombs, n_bytes = int(header["tombstones"]), int(header["index_bytes"])
-    if end + 8 * n_tombs + n_bytes != len(body):
+    n_floats = int(header.get("float_rows", 0)) * int(header.get("dim") or 0)
+    if end + 8 * n_tombs + n_bytes + 4 * n_floats != len(body):
         raise ValueError("length mismatch")
     tombs = np.frombuffer(body, dtype="<i8", count=n_tombs, offset=end).astype(np.int64)
     if not n_bytes:
-        return header, tombs, None
+        return header, tombs, None, None
     index = faiss.deserialize_index(np.frombuffer(body, dtype=np.uint8, count=n_bytes, offset=end + 8 * n_tombs))
     if not isinstance(index, faiss.IndexIDMap2):
         raise ValueError(f"expected an IndexIDMap2, found {type(index).__name__}")
-    return header, tombs, index
+    floats = None
+    if n_floats:
+        floats = np.frombuffer(body, dtype="<f4", count=n_floats, offset=end + 8 * n_tombs + n_bytes)
+        floats = floats.reshape(-1, int(header["dim"]))
+    return header, tombs, index, floats
 
 
 def gpu_count() -> int:

@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import Engine
 
+from weavebind.storage import float_file, published
 from weavebind.storage import objects as sql
-from weavebind.storage import published
 from weavebind.storage.indexer import Indexer
 from weavebind.storage.pending import PendingVectors
 from weavebind.storage.records import ObjectRecord, split_key, vector_from_bytes
@@ -89,6 +89,8 @@ class IndexManager:
         self.written = RateMeter()  # objects committed per second (with or without vectors)
         self.indexed = RateMeter()  # vectors the background indexer moved into FAISS per second
         self.indexer = Indexer(self)
+        if role != "map":  # float files of compressed indexes left by an earlier run (float_file.py)
+            float_file.sweep(directory, keep=set())
 
     def path(self, class_name: str, target: str) -> Path:
         return self.directory / f"{class_name}.{target or '_'}.faiss"
@@ -99,7 +101,8 @@ class IndexManager:
             for target, (index_type, config) in targets.items():
                 key = (class_name, target)
                 self.targets_of.setdefault(class_name, set()).add(target)
-                new = IndexConfig.from_weaviate(index_type, config, use_gpu=self.use_gpu)
+                new = IndexConfig.from_weaviate(index_type, config, use_gpu=self.use_gpu,
+                                                float_dir=str(self.directory))
                 old = self.configs.get(key)
                 self.configs[key] = new
                 if key not in self.indexes or old is None or old == new:
@@ -208,7 +211,9 @@ class IndexManager:
                 self.indexes.pop((class_key, target), None)
                 if not keep_snapshots:
                     self.path(class_key, target).unlink(missing_ok=True)
-                    published.published_path(self.path(class_key, target)).unlink(missing_ok=True)
+                    shared = published.published_path(self.path(class_key, target))
+                    shared.unlink(missing_ok=True)
+                    published.floats_note_path(shared).unlink(missing_ok=True)
 
     def label_of(self, class_key: str, uuid: str) -> int | None:
         """The label the object's vectors are stored under (one change number for all its targets), or None."""

@@ -43,11 +43,12 @@ import threading
 import faiss
 import numpy as np
 
-from weavebind.storage import exact_subset
+from weavebind.storage import compression, exact_subset
 from weavebind.storage import faiss_factory as ff
 from weavebind.storage.compaction import Compaction
 from weavebind.storage.distances import distances, normalize
 from weavebind.storage.faiss_factory import IndexConfig
+from weavebind.storage.float_file import FloatFile
 from weavebind.storage.hugepages import back_with_huge_pages
 from weavebind.storage.row_lookup import RowLookup
 from weavebind.storage.rwlock import RWLock
@@ -84,6 +85,18 @@ def _empty() -> tuple[np.ndarray, np.ndarray]:
     return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
 
 
+def _float_file(config: IndexConfig, index: faiss.Index, floats: np.ndarray | None) -> FloatFile | None:
+    """A compressed index's float vectors, read from its snapshot (mapped) into a float file of its own."""
+    if not compression.is_compressed(index):
+        return None
+    if floats is None or floats.shape[0] != index.ntotal:
+        raise ValueError("the snapshot lacks the float32 vectors of its compressed index")
+    out = FloatFile(index.d, config.float_dir)
+    for start in range(0, floats.shape[0], _SCAN_ROWS):
+        out.append(floats[start:start + _SCAN_ROWS])
+    return out
+
+
 class VectorIndex(Compaction):
     """See the module docstring for the contract, thresholds, locking and file format."""
 
@@ -102,14 +115,38 @@ class VectorIndex(Compaction):
         # (sorted stored labels, their internal rows, labels in row order)
         self._rows_cache: RowLookup | None = None  # labels → internal rows (row_lookup.py)
         self._huge: list[tuple[int, int]] = []  # buffers last backed with huge pages (hugepages.py)
+        self._floats: FloatFile | None = None  # a compressed index's float32 vectors, by internal row
+        self._compress_failed = False  # compression was refused for these vectors (compaction.py): stay float32
         if dim is not None:
             self._create(dim)
 
     def _create(self, dim: int) -> None:
         if dim <= 0:
             raise ValueError(f"vector length must be positive, got {dim}")
-        self._index = ff.new_index(self.config, dim)
+        c = self.config
+        if c.compressed is not None and not c.compressed.trains:  # bq: codes from the first vector
+            self._index = compression.new_index(c.compressed, c.distance, dim, c.max_connections, c.ef_construction)
+            self._floats = FloatFile(dim, c.float_dir)
+        else:
+            self._index = ff.new_index(c, dim)
         self._dim = dim
+
+    def _matrix(self) -> np.ndarray | None:
+        """The stored float vectors by internal row, without a copy (the float file of a compressed index, else
+        FAISS's own buffer), or None where FAISS holds them otherwise."""
+        return self._floats.matrix() if self._floats is not None else ff.stored_matrix(self._index)
+
+    def _row_vectors(self, rows: np.ndarray) -> np.ndarray:
+        """Stored float vectors of internal rows (a copy)."""
+        matrix = self._matrix()
+        if matrix is not None:
+            return np.ascontiguousarray(matrix[rows], dtype=np.float32)
+        return self._index.reconstruct_batch(self._rows().row_ids[rows])
+
+    @property
+    def compressed(self) -> bool:
+        """Whether the index holds compressed codes now (a compressed config starts float32: compaction.py)."""
+        return self._floats is not None
 
     def use_huge_pages(self) -> int:
         """Back the index's memory with huge pages where it moved or grew since the last call (the indexer calls
@@ -186,6 +223,8 @@ class VectorIndex(Compaction):
             ids = self._ids()
             if np.any(new[1:] == new[:-1]) or _isin_sorted(new, ids).any():
                 raise ValueError("labels must be unique and never reused")
+            if self._floats is not None:
+                self._floats.append(vectors)  # first, so row i of the file is FAISS's internal row i
             self._index.add_with_ids(vectors, labels)
             self._ids_cache = np.sort(np.concatenate([ids, new]), kind="stable")  # merges two sorted runs
             self._rows_cache = None
@@ -263,13 +302,13 @@ class VectorIndex(Compaction):
               rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Exact top-k among ``labels`` (live; ``rows``: their internal rows, when known), re-scored with Weaviate's
         definitions. Where the vectors are plain floats they are read from FAISS's own buffer (reconstruct_batch
-        copies them one by one: ~2 µs each)."""
+        copies them one by one: ~2 µs each); a compressed index's come from its float file."""
         rows = self._rows().rows_of(labels) if rows is None else rows
         short = exact_subset.shortlist(self._index, self.config.distance, q, rows, k)
         if short is not None:
             labels, rows = self._rows().row_ids[short], short
         best = _empty()
-        matrix = ff.stored_matrix(self._index)
+        matrix = self._matrix()
         for start in range(0, labels.size, _SCAN_ROWS):
             chunk = labels[start:start + _SCAN_ROWS]
             vectors = matrix[rows[start:start + _SCAN_ROWS]] if matrix is not None \
@@ -286,7 +325,13 @@ class VectorIndex(Compaction):
             if found is not None:
                 return found
         ef = self.config.search_ef(k) if cand is None else self._filtered_ef(k, cand.size)
+        if self._floats is not None:
+            # compressed: FAISS ranks candidates by their codes; _rank rescores them with the float32 vectors
+            comp = self.config.compressed
+            k = comp.rescore_count(k, ef) if comp is not None else max(k, ef)
+            ef = max(ef, k)
         ef = min(ef, max(k, self._index.ntotal))  # a larger efSearch visits nothing more, it only costs memory
+        k = min(k, self._index.ntotal)
         # OpenMP team size is per calling thread. One query on HNSW gains nothing from a team, and IndexIDMap's
         # label-mapping loop would start one per query (about 1 ms on 2 cores); flat scans do use every core.
         faiss.omp_set_num_threads(1 if self.config.storage == "hnsw" else _CORES)
@@ -309,7 +354,7 @@ class VectorIndex(Compaction):
             chunk = ids[start:start + _SCAN_ROWS]
             keep = ~_isin_sorted(chunk, tombs)
             if keep.any():
-                rows = ff.stored_rows(self._index, start, start + chunk.size)[keep]
+                rows = self._row_vectors(np.arange(start, start + chunk.size)[keep])
                 d = distances(self.config.distance, q, rows)
                 best = _top_k(np.concatenate([best[0], chunk[keep]]), np.concatenate([best[1], d]), k)
         return best
@@ -333,15 +378,27 @@ class VectorIndex(Compaction):
                 raise KeyError(f"no live vector for labels {missing[:5].tolist()}")
             if labels.size == 0:
                 return np.empty((0, self._dim or 0), dtype=np.float32)
-            return self._index.reconstruct_batch(labels)
+            return self._row_vectors(self._rows().rows_of(labels))
 
     # -- persistence ----------------------------------------------------------------------------------------------
     @classmethod
-    def wrap(cls, config: IndexConfig, index: faiss.Index) -> VectorIndex:
-        """A VectorIndex over a FAISS index read elsewhere (a published, memory-mapped one: storage/published.py)."""
+    def wrap(cls, config: IndexConfig, index: faiss.Index, floats: FloatFile | None = None) -> VectorIndex:
+        """A VectorIndex over a FAISS index read elsewhere (a published, memory-mapped one: storage/published.py),
+        with the float file of its vectors when it is compressed."""
+        if compression.is_compressed(index) and (floats is None or floats.rows != index.ntotal):
+            raise ValueError("a compressed index needs the float32 vectors of all its rows")
         wrapped = cls(config)
-        wrapped._index, wrapped._dim = index, index.d
+        wrapped._index, wrapped._dim, wrapped._floats = index, index.d, floats
         return wrapped
+
+    def publishable(self) -> tuple[np.ndarray, str | None, int] | None:
+        """The FAISS index's bytes, and for a compressed index the path and row count of its float file (rows the
+        bytes hold, taken together under the lock), or None while empty."""
+        with self._rw.read():
+            if self._index is None:
+                return None
+            floats = self._floats
+            return ff.serialize(self._index), floats.path if floats else None, self._index.ntotal
 
     def serialized(self) -> np.ndarray | None:
         """The FAISS index's bytes (faiss's own file format), or None while empty."""
@@ -356,14 +413,16 @@ class VectorIndex(Compaction):
         """Persist the index, tombstones, dim, config fingerprint and ``seq`` atomically (tmp file, fsync, replace)."""
         with self._rw.read():
             blob, tombs, dim = ff.serialize(self._index), self._tombs(), self._dim
+            # the float file only grows or is replaced whole: its first ntotal rows stay valid outside the lock
+            floats = self._floats.matrix()[:self._index.ntotal] if self._floats is not None else None
         header = {"fingerprint": self.config.fingerprint(), "dim": dim, "seq": int(seq)}
-        ff.write_snapshot(pathlib.Path(path), header, tombs, blob)
+        ff.write_snapshot(pathlib.Path(path), header, tombs, blob, floats)
 
     @classmethod
     def load(cls, path: pathlib.Path, config: IndexConfig) -> tuple[VectorIndex, int] | None:
         """``(index, seq)``, or None when the file is missing, corrupt, or was saved with another config."""
         try:
-            header, tombs, index = ff.read_snapshot(pathlib.Path(path))
+            header, tombs, index, floats = ff.read_snapshot_parts(pathlib.Path(path))
             if header["fingerprint"] != config.fingerprint():
                 log.info("vector index %s was saved for %s, not %s: rebuilding", path, header["fingerprint"],
                          config.fingerprint())
@@ -374,6 +433,7 @@ class VectorIndex(Compaction):
                 if index.d != header["dim"] or not _isin_sorted(tombs, vi._ids()).all():
                     raise ValueError("index does not match its header")
                 vi._tombstones = set(tombs.tolist())
+                vi._floats = _float_file(config, index, floats)
             return vi, int(header["seq"])
         except FileNotFoundError:
             return None
