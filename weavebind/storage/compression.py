@@ -6,15 +6,17 @@ What each setting builds (always HNSW over compressed codes, inside the usual In
 * ``pq``: product quantisation (``IndexHNSWPQ``) with ``segments`` sub-vectors of ``log2(centroids)`` bits each
   (FAISS needs whole bytes: centroids must be 256, 8 bits per segment). ``segments: 0`` takes Weaviate's rule
   (`default_segments`).
-* ``bq``: one bit per dimension, the sign (``IndexLSH`` without rotation or trained thresholds, under HNSW):
-  d / 8 bytes per vector. Needs no training, so it applies from the first vector.
-* ``rq``: a random orthogonal rotation then 8-bit scalar quantisation (``IndexPreTransform`` with a
-  ``RandomRotationMatrix`` before ``IndexHNSWSQ``): the rotation spreads every vector's energy over all dimensions,
-  so one 8-bit range per dimension fits them better. ``bits: 1`` maps to ``bq``'s sign bits after the rotation.
+* ``bq``: one bit per dimension, the sign of each component (around the data's mean) plus two floats of
+  correction per vector (FAISS's 1-bit RaBitQ, ``IndexHNSWRaBitQ``): d / 8 + 8 bytes per vector. For ``dot``,
+  which FAISS's RaBitQ HNSW does not take, plain sign bits (``IndexLSH`` under HNSW, slower to build).
+* ``rq``: Weaviate's rotational quantisation: a random orthogonal rotation (``RandomRotationMatrix`` in an
+  ``IndexPreTransform``) then ``bits`` (8 or 1) per dimension with RaBitQ's per-vector corrections. For ``dot``:
+  the rotation then 8-bit scalar quantisation (or sign bits for ``bits: 1``).
 
-pq, sq and rq (8 bits) learn their ranges or codebooks from data: as in Weaviate, the index stays uncompressed
-float32 HNSW until ``trainingLimit`` vectors exist (rq, which has no such setting in Weaviate, uses
-RQ_TRAINING_LIMIT), then the background indexer trains on them and rebuilds it compressed.
+pq and sq learn codebooks or ranges from data: as in Weaviate, the index stays uncompressed float32 HNSW until
+``trainingLimit`` vectors exist, then the background indexer trains on them and rebuilds it compressed. bq and rq
+need no such training in Weaviate; here they only learn a mean (RaBitQ) or, for rq with dot, ranges, from the
+vectors of the first indexed chunk, and compress from then on.
 
 Every compressed search is rescored: FAISS returns `rescore_count` candidates ranked by the codes, and the vector
 index re-ranks them exactly with the float32 vectors it keeps on disk (float_file.py), so reported distances are
@@ -29,7 +31,6 @@ import faiss
 import numpy as np
 
 METHODS = ("pq", "sq", "bq", "rq")
-RQ_TRAINING_LIMIT = 10000
 TRAINING_SAMPLE = 100000  # at most this many vectors train a quantizer (k-means cost grows with it)
 _METRICS = {"cosine": faiss.METRIC_INNER_PRODUCT, "dot": faiss.METRIC_INNER_PRODUCT,
             "l2-squared": faiss.METRIC_L2}
@@ -55,7 +56,7 @@ class Compression:
         for method in METHODS:
             sub = config.get(method)
             if isinstance(sub, dict) and sub.get("enabled") is True:
-                limit = RQ_TRAINING_LIMIT if method == "rq" else int(sub.get("trainingLimit") or 100000)
+                limit = int(sub.get("trainingLimit") or 100000)
                 return cls(method, segments=int(sub.get("segments") or 0), centroids=int(sub.get("centroids") or 256),
                            training_limit=limit, rescore_limit=int(sub.get("rescoreLimit") or -1),
                            bits=int(sub.get("bits") or 8))
@@ -66,10 +67,6 @@ class Compression:
         """The structure built: rq with 1 bit is sign bits after a rotation."""
         return "rq1" if self.method == "rq" and self.bits == 1 else self.method
 
-    @property
-    def trains(self) -> bool:
-        return self.kind in ("pq", "sq", "rq")
-
     def fingerprint(self) -> str:
         """What compressed codes depend on (not trainingLimit or rescoreLimit, which only steer search and timing)."""
         return f"{self.kind}:{self.segments}:{self.centroids}" if self.kind == "pq" else self.kind
@@ -79,8 +76,8 @@ class Compression:
         return max(self.rescore_limit, k) if self.rescore_limit > 0 else max(ef, k)
 
     def threshold(self) -> int:
-        """Live vectors needed before the index is compressed."""
-        return self.training_limit if self.trains else 1
+        """Live vectors needed before the index is compressed: trainingLimit for pq and sq, the first for bq, rq."""
+        return self.training_limit if self.method in ("pq", "sq") else 1
 
 
 def supported(distance: str) -> bool:
@@ -138,12 +135,13 @@ def new_index(comp: Compression, distance: str, dim: int, max_connections: int,
         # FAISS's HNSW over PQ builds a poor graph for inner product (it links codes by a symmetric L2 table:
         # recall@100 candidates ~0.65 measured with faiss 1.15), so it is built and searched with L2: the same
         # ranking for unit (cosine) vectors; for dot, candidates by L2, then rescored by the dot product.
-        metric = faiss.METRIC_L2
-        inner = faiss.IndexHNSWPQ(dim, comp.segments or default_segments(dim), max_connections, 8, metric)
-    elif kind in ("bq", "rq1"):
-        inner = faiss.IndexHNSW(faiss.IndexLSH(dim, dim, False, False), max_connections)
-    else:
+        inner = faiss.IndexHNSWPQ(dim, comp.segments or default_segments(dim), max_connections, 8, faiss.METRIC_L2)
+    elif kind == "sq" or (kind == "rq" and distance == "dot"):
         inner = faiss.IndexHNSWSQ(dim, faiss.ScalarQuantizer.QT_8bit, max_connections, metric)
+    elif distance == "dot":  # bq, rq1: RaBitQ's HNSW takes L2 only
+        inner = faiss.IndexHNSW(faiss.IndexLSH(dim, dim, False, False), max_connections)
+    else:  # bq, rq, rq1 over unit (cosine) or L2 vectors: L2 ranks unit vectors as cosine does
+        inner = faiss.IndexHNSWRaBitQ(dim, max_connections, 8 if kind == "rq" else 1, faiss.METRIC_L2)
     inner.hnsw.efConstruction = ef_construction
     if kind in ("rq", "rq1"):
         rotation = faiss.RandomRotationMatrix(dim, dim)
@@ -153,7 +151,7 @@ def new_index(comp: Compression, distance: str, dim: int, max_connections: int,
 
 
 def train(index: faiss.Index, sample: np.ndarray) -> None:
-    """Train `index` (new_index's) on stored vectors; a no-op for bq."""
+    """Train `index` (new_index's) on stored vectors; a no-op for sign bits."""
     if not index.is_trained:
         index.train(np.ascontiguousarray(sample[:TRAINING_SAMPLE], dtype=np.float32))
 

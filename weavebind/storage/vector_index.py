@@ -123,12 +123,7 @@ class VectorIndex(Compaction):
     def _create(self, dim: int) -> None:
         if dim <= 0:
             raise ValueError(f"vector length must be positive, got {dim}")
-        c = self.config
-        if c.compressed is not None and not c.compressed.trains:  # bq: codes from the first vector
-            self._index = compression.new_index(c.compressed, c.distance, dim, c.max_connections, c.ef_construction)
-            self._floats = FloatFile(dim, c.float_dir)
-        else:
-            self._index = ff.new_index(c, dim)
+        self._index = ff.new_index(self.config, dim)  # compressed later, by the indexer (compaction.py)
         self._dim = dim
 
     def _matrix(self) -> np.ndarray | None:
