@@ -50,7 +50,7 @@ def _recall(index: VectorIndex, exact: VectorIndex, queries: np.ndarray, allowed
 
 
 @pytest.mark.parametrize("method,distance", [("sq", "cosine"), ("pq", "cosine"), ("rq", "cosine"),
-                                             ("sq", "l2-squared"), ("pq", "dot")])
+                                             ("sq", "l2-squared"), ("pq", "dot"), ("rq", "dot")])
 def test_recall_after_rescoring_is_at_least_095_with_exact_distances(tmp_path, method, distance):
     vectors = _clustered()
     index = _filled(_config(method, tmp_path, distance), vectors)
@@ -60,15 +60,17 @@ def test_recall_after_rescoring_is_at_least_095_with_exact_distances(tmp_path, m
     assert _recall(index, exact, vectors[:100] + 0.05) >= 0.95
 
 
-def test_bq_recall_on_clustered_data(tmp_path):
+@pytest.mark.parametrize("method,distance,settings", [("bq", "cosine", {}), ("bq", "dot", {}),
+                                                      ("rq", "l2-squared", {"bits": 1})])
+def test_one_bit_recall_on_clustered_data(tmp_path, method, distance, settings):
     """One bit per dimension keeps only each component's sign, so bq ranks well only where the sign pattern tells
     neighbours apart: here, distinct clusters. Rescoring the whole ef list then finds most true neighbours; on
     unstructured data bq is far worse (as in Weaviate, which pairs it with rescoring too)."""
     vectors = _clustered()
-    index = _filled(_config("bq", tmp_path), vectors)
-    exact = VectorIndex(IndexConfig(index_type="flat"))
+    index = _filled(_config(method, tmp_path, distance, **settings), vectors)
+    exact = VectorIndex(IndexConfig(index_type="flat", distance=distance))
     exact.add(np.arange(N) + 100, vectors)
-    assert index.compressed  # bq needs no training: compressed from the first vector
+    assert index.compressed  # no trainingLimit: compressed from the first indexed chunk
     assert _recall(index, exact, vectors[:100] + 0.05) >= 0.8
 
 

@@ -10,13 +10,14 @@ What each setting builds (always HNSW over compressed codes, inside the usual In
   correction per vector (FAISS's 1-bit RaBitQ, ``IndexHNSWRaBitQ``): d / 8 + 8 bytes per vector. For ``dot``,
   which FAISS's RaBitQ HNSW does not take, plain sign bits (``IndexLSH`` under HNSW, slower to build).
 * ``rq``: Weaviate's rotational quantisation: a random orthogonal rotation (``RandomRotationMatrix`` in an
-  ``IndexPreTransform``) then ``bits`` (8 or 1) per dimension with RaBitQ's per-vector corrections. For ``dot``:
-  the rotation then 8-bit scalar quantisation (or sign bits for ``bits: 1``).
+  ``IndexPreTransform``, d x d floats once per index) then 8 bits per dimension with one range for all dimensions
+  (``IndexHNSWSQ``, QT_8bit_uniform: the rotation spreads every vector's energy evenly, so one range fits all);
+  ``bits: 1`` keeps the 1-bit RaBitQ codes of ``bq`` after the rotation (sign bits for ``dot``).
 
 pq and sq learn codebooks or ranges from data: as in Weaviate, the index stays uncompressed float32 HNSW until
 ``trainingLimit`` vectors exist, then the background indexer trains on them and rebuilds it compressed. bq and rq
-need no such training in Weaviate; here they only learn a mean (RaBitQ) or, for rq with dot, ranges, from the
-vectors of the first indexed chunk, and compress from then on.
+need no such training in Weaviate; here they only learn a mean (RaBitQ) or one value range (rq), from the vectors
+of the first indexed chunk, and compress from then on (rescoring absorbs values outside that range).
 
 Every compressed search is rescored: FAISS returns `rescore_count` candidates ranked by the codes, and the vector
 index re-ranks them exactly with the float32 vectors it keeps on disk (float_file.py), so reported distances are
@@ -136,12 +137,14 @@ def new_index(comp: Compression, distance: str, dim: int, max_connections: int,
         # recall@100 candidates ~0.65 measured with faiss 1.15), so it is built and searched with L2: the same
         # ranking for unit (cosine) vectors; for dot, candidates by L2, then rescored by the dot product.
         inner = faiss.IndexHNSWPQ(dim, comp.segments or default_segments(dim), max_connections, 8, faiss.METRIC_L2)
-    elif kind == "sq" or (kind == "rq" and distance == "dot"):
+    elif kind == "sq":
         inner = faiss.IndexHNSWSQ(dim, faiss.ScalarQuantizer.QT_8bit, max_connections, metric)
+    elif kind == "rq":  # after the rotation every dimension looks alike: one range for all, learnt from few vectors
+        inner = faiss.IndexHNSWSQ(dim, faiss.ScalarQuantizer.QT_8bit_uniform, max_connections, metric)
     elif distance == "dot":  # bq, rq1: RaBitQ's HNSW takes L2 only
         inner = faiss.IndexHNSW(faiss.IndexLSH(dim, dim, False, False), max_connections)
-    else:  # bq, rq, rq1 over unit (cosine) or L2 vectors: L2 ranks unit vectors as cosine does
-        inner = faiss.IndexHNSWRaBitQ(dim, max_connections, 8 if kind == "rq" else 1, faiss.METRIC_L2)
+    else:  # bq, rq1 over unit (cosine) or L2 vectors: L2 ranks unit vectors as cosine does
+        inner = faiss.IndexHNSWRaBitQ(dim, max_connections, 1, faiss.METRIC_L2)
     inner.hnsw.efConstruction = ef_construction
     if kind in ("rq", "rq1"):
         rotation = faiss.RandomRotationMatrix(dim, dim)
