@@ -307,6 +307,11 @@ class IndexManager:
                  key[0], key[1] or "-", len(kept), len(missing), len(stale))
         return target_index
 
+    def compressed(self, class_key: str) -> bool:
+        """Whether an index of the storage key holds compressed codes (a shard's `compressed` in /v1/nodes)."""
+        with self.lock:
+            return any(t.index.compressed for t in self._indexes_of(class_key))
+
     def pending_count(self, class_key: str | None = None) -> int:
         """Vectors committed but not yet in FAISS: of every index, or of one storage key (a class without tenants,
         or one tenant). Cheap: the query path asks it before every search it might run inline."""
