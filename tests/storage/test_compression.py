@@ -3,6 +3,8 @@ deletes, filters, compaction and snapshots. Small data: seconds per test."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -58,6 +60,7 @@ def test_recall_after_rescoring_is_at_least_095_with_exact_distances(tmp_path, m
     exact.add(np.arange(N) + 100, vectors)
     assert index.compressed
     assert _recall(index, exact, vectors[:100] + 0.05) >= 0.95
+    index.use_huge_pages()  # finds the codes and the graph of every compressed layout (faiss_factory.memory_buffers)
 
 
 @pytest.mark.parametrize("method,distance,settings", [("bq", "cosine", {}), ("bq", "dot", {}),
@@ -97,7 +100,7 @@ def test_deletes_filters_and_compaction_on_a_compressed_index(tmp_path):
         assert not np.isin(index.search(q, 10)[0], gone).any()
     allowed = np.arange(101, 100 + N, 3)  # above and below flatSearchCutoff
     for cutoff in (10, 40000):
-        index.config = IndexConfig(**{**index.config.__dict__, "flat_search_cutoff": cutoff})
+        index.config = dataclasses.replace(index.config, flat_search_cutoff=cutoff)
         labels, _ = index.search(vectors[1], 10, allowed)
         assert labels.size == 10 and np.isin(labels, allowed).all() and labels[0] == 101
     assert index.needs_compaction
