@@ -45,10 +45,12 @@ def exact_top10(vectors: np.ndarray, queries: np.ndarray) -> np.ndarray:
     return flat.search(normalize(queries), 10)[1]
 
 
-def build(method: str | None, vectors: np.ndarray, float_dir: str, training: int) -> tuple[VectorIndex, float]:
+def build(method: str | None, vectors: np.ndarray, float_dir: str, training: int,
+          segments: int) -> tuple[VectorIndex, float]:
     comp = None
     if method is not None:
-        comp = Compression(method, training_limit=training, rescore_limit=20 if method in ("sq", "rq") else -1)
+        comp = Compression(method, training_limit=training, rescore_limit=20 if method in ("sq", "rq") else -1,
+                           segments=segments if method == "pq" else 0)
     index = VectorIndex(IndexConfig(compression=comp, float_dir=float_dir))  # Weaviate's defaults: M 32, efC 128
     started = time.perf_counter()
     for start in range(0, len(vectors), CHUNK):
@@ -81,6 +83,7 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--training", type=int, default=5000, help="trainingLimit of pq, sq and rq")
     parser.add_argument("--methods", default="float32,sq,pq,bq,rq")
+    parser.add_argument("--pq-segments", type=int, default=0, help="pq.segments (0: Weaviate's default)")
     parser.add_argument("--out", type=Path, default=Path("bench/results/compression.json"))
     args = parser.parse_args()
     vectors, queries = make_data(args.n, args.dim, args.queries)
@@ -88,11 +91,13 @@ def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory(prefix="wb-compress-") as float_dir:
         for name in args.methods.split(","):
-            index, seconds = build(None if name == "float32" else name, vectors, float_dir, args.training)
+            index, seconds = build(None if name == "float32" else name, vectors, float_dir, args.training,
+                                   args.pq_segments)
             rows.append(measure(name, index, queries, truth, seconds))
             del index
     base = next((r["bytes_per_vector"] for r in rows if r["index"] == "float32"), None)
-    print(f"{args.n} x {args.dim}, {args.queries} queries, trainingLimit {args.training}")
+    print(f"{args.n} x {args.dim}, {args.queries} queries, trainingLimit {args.training}, "
+          f"pq segments {args.pq_segments or 'default'}")
     print(f"{'index':8} {'B/vector':>9} {'x float32':>9} {'recall@10':>9} {'p50 ms':>7} {'build s':>7} "
           f"{'disk B/vector':>13}")
     for r in rows:
