@@ -91,9 +91,10 @@ def test_index_stays_float32_until_training_limit(tmp_path):
     assert list(tmp_path.glob("wbfloats-*.f32"))  # the float32 vectors live on disk
 
 
-def test_deletes_filters_and_compaction_on_a_compressed_index(tmp_path):
+@pytest.mark.parametrize("method", ["sq", "pq", "bq"])  # pq, bq: graph relinked over 8-bit codes on compaction
+def test_deletes_filters_and_compaction_on_a_compressed_index(tmp_path, method):
     vectors = _clustered()
-    index = _filled(_config("sq", tmp_path), vectors)
+    index = _filled(_config(method, tmp_path), vectors)
     gone = np.arange(100, 100 + N, 3)
     index.remove(gone)
     for q in vectors[:30]:
@@ -105,8 +106,12 @@ def test_deletes_filters_and_compaction_on_a_compressed_index(tmp_path):
         assert labels.size == 10 and np.isin(labels, allowed).all() and labels[0] == 101
     assert index.needs_compaction
     index.compact()
-    assert index.compressed and len(index) == N - gone.size
+    assert index.compressed and len(index) == N - gone.size and not index.needs_compaction
     assert index.search(vectors[1], 1)[0][0] == 101
+    exact = VectorIndex(IndexConfig(index_type="flat"))
+    keep = ~np.isin(np.arange(N) + 100, gone)
+    exact.add((np.arange(N) + 100)[keep], vectors[keep])
+    assert _recall(index, exact, vectors[:60] + 0.05) >= (0.8 if method == "bq" else 0.95)
     np.testing.assert_allclose(index.vectors_for([101]),
                                vectors[1:2] / np.linalg.norm(vectors[1]), rtol=1e-6)
 

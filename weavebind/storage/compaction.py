@@ -70,25 +70,78 @@ class Compaction:
         with self._rw.read():
             if self._index is None:
                 return
-            old, dropped, mark = self._index, self._tombs(), self._index.ntotal
+            old = self._index
+            compress = self._floats is not None or self.needs_compression
+        if compress and not compression.is_compressed(old):
+            try:
+                self._compress_in_place_of(old)
+                return
+            except (ValueError, RuntimeError) as exc:  # e.g. pq segments that do not divide the dimensions
+                log.warning("cannot compress the vector index (%s): it stays uncompressed", exc)
+                self._compress_failed = True
+                if not self._tombstones:
+                    return
+                compress = False
+        with self._rw.read():
+            dropped, mark = self._tombs(), old.ntotal
             live = self._live_subset(self._ids())
             rows = self._rows().rows_of(live)
-            compress = self._floats is not None or self.needs_compression
-        try:
-            fresh, floats = self._new_like(old, rows, compress)
-        except (ValueError, RuntimeError) as exc:  # e.g. pq segments that do not divide the dimensions
-            log.warning("cannot compress the vector index (%s): it stays uncompressed", exc)
-            self._compress_failed = True
-            if not dropped.size:
-                return
-            fresh, floats = self._new_like(old, rows, False)
+        if compress and compression.links_by_codes(old):
+            fresh, floats = self._relinked(old, live, rows)
+        else:
+            fresh, floats = self._new_like(old, rows, compress), (FloatFile(self._dim, self.config.float_dir)
+                                                                  if compress else None)
+            self._copy_rows(rows, live, lambda vectors, labels: _add(fresh, floats, vectors, labels))
+        self._swap(old, mark, fresh, floats, dropped)
+
+    def _compress_in_place_of(self, old: faiss.Index) -> None:
+        """First compression: the codes of every stored row (tombstones stay tombstones) under the float32 index's
+        own graph, which was linked with exact distances; no graph is built again."""
+        with self._rw.read():
+            mark = old.ntotal
+            labels = ff.stored_ids(old)[:mark]
+            live_rows = self._rows().rows_of(self._live_subset(self._ids()))
+        fresh = self._new_like(old, live_rows, True)
+        floats = FloatFile(self._dim, self.config.float_dir)
+        rows = np.arange(mark)
+
+        def store(vectors: np.ndarray, _labels: np.ndarray) -> None:
+            floats.append(vectors)
+            compression.encode(fresh, vectors)
+        self._copy_rows(rows, labels, store)
+        with self._rw.read():  # only this thread adds, but the graph is read under the lock all the same
+            fresh = compression.with_graph(fresh, old, labels)
+        self._swap(old, mark, fresh, floats, np.empty(0, dtype=np.int64))
+
+    def _relinked(self, old: faiss.Index, live: np.ndarray, rows: np.ndarray) -> tuple[faiss.Index, FloatFile]:
+        """A compressed rebuild for codes that link a poor graph: the graph is linked over 8-bit codes, then the
+        target codes are moved under it."""
+        fresh = self._new_like(old, rows, True)
+        floats = FloatFile(self._dim, self.config.float_dir)
+        c = self.config
+        with self._rw.read():
+            sample = self._row_vectors(rows[:compression.TRAINING_SAMPLE])
+        builder = compression.graph_builder(self._dim, c.distance, c.max_connections, c.ef_construction, sample)
+
+        def store(vectors: np.ndarray, labels: np.ndarray) -> None:
+            floats.append(vectors)
+            compression.encode(fresh, vectors)
+            builder.add_with_ids(vectors, labels)
+        self._copy_rows(rows, live, store)
+        return compression.with_graph(fresh, builder, live), floats
+
+    def _copy_rows(self, rows: np.ndarray, labels: np.ndarray, sink) -> None:
+        """Hand the stored vectors of `rows` (and their labels) to `sink` chunk by chunk, each read under the read
+        lock so searches go on between chunks."""
         for start in range(0, rows.size, REBUILD_ROWS):
-            chunk = rows[start:start + REBUILD_ROWS]
             with self._rw.read():
-                vectors = self._row_vectors(chunk)
-            _add(fresh, floats, vectors, live[start:start + REBUILD_ROWS])
+                vectors = self._row_vectors(rows[start:start + REBUILD_ROWS])
+            sink(vectors, labels[start:start + REBUILD_ROWS])
+
+    def _swap(self, old: faiss.Index, mark: int, fresh: faiss.Index, floats: FloatFile | None,
+              dropped: np.ndarray) -> None:
         with self._rw.write():
-            # Only this method replaces the index (under _compacting), so `old` is still current; adds made
+            # Only the rebuild replaces the index (under _compacting), so `old` is still current; adds made
             # during the rebuild are exactly its rows appended after `mark`.
             late = ff.stored_ids(old)[mark:]
             if late.size:
@@ -97,22 +150,20 @@ class Compaction:
             self._tombstones.difference_update(dropped.tolist())
             self._tombs_cache = self._ids_cache = self._rows_cache = None
 
-    def _new_like(self, old: faiss.Index, rows: np.ndarray,
-                  compress: bool) -> tuple[faiss.Index, FloatFile | None]:
-        """An empty index to rebuild into: float32, or compressed (trained: codebooks kept from `old` when it is
-        compressed already, else learnt from the first live vectors) with a new float file."""
+    def _new_like(self, old: faiss.Index, rows: np.ndarray, compress: bool) -> faiss.Index:
+        """An empty index to rebuild into: float32, or compressed and trained (codebooks kept from `old` when it
+        is compressed already, else learnt from the first live vectors)."""
         if not compress:
-            return ff.new_index(self.config, self._dim), None
+            return ff.new_index(self.config, self._dim)
         if compression.is_compressed(old):
-            fresh = compression.empty_like(old)
-        else:
-            c = self.config
-            fresh = compression.new_index(c.compressed, c.distance, self._dim, c.max_connections, c.ef_construction)
+            return compression.empty_like(old)
+        c = self.config
+        fresh = compression.new_index(c.compressed, c.distance, self._dim, c.max_connections, c.ef_construction)
+        if not fresh.is_trained:
             with self._rw.read():
-                sample = self._row_vectors(rows[:compression.TRAINING_SAMPLE]) if not fresh.is_trained else None
-            if sample is not None:
-                compression.train(fresh, sample)
-        return fresh, FloatFile(self._dim, self.config.float_dir)
+                sample = self._row_vectors(rows[:compression.TRAINING_SAMPLE])
+            compression.train(fresh, sample)
+        return fresh
 
 
 def _add(index: faiss.Index, floats: FloatFile | None, vectors: np.ndarray, labels: np.ndarray) -> None:

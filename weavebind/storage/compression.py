@@ -175,3 +175,56 @@ def is_compressed(index: faiss.Index | None) -> bool:
         return True
     storage = faiss.downcast_index(inner.storage) if isinstance(inner, faiss.IndexHNSW) else inner
     return not isinstance(storage, faiss.IndexFlat)
+
+
+def links_by_codes(index: faiss.Index) -> bool:
+    """Whether HNSW built over these codes links a poor graph (pq: symmetric code distances; 1-bit codes), so a
+    rebuild links the graph from finer vectors and then moves the codes under it (`with_graph`)."""
+    inner = faiss.downcast_index(index.index)
+    if isinstance(inner, faiss.IndexPreTransform):
+        inner = faiss.downcast_index(inner.index)
+    return not isinstance(inner, faiss.IndexHNSWSQ)
+
+
+def _parts(index: faiss.Index) -> tuple[faiss.IndexPreTransform | None, faiss.IndexHNSW]:
+    inner = faiss.downcast_index(index.index)
+    if isinstance(inner, faiss.IndexPreTransform):
+        return inner, faiss.downcast_index(inner.index)
+    return None, inner
+
+
+def encode(index: faiss.Index, vectors: np.ndarray) -> None:
+    """Append the codes of `vectors` to a compressed index's storage without linking them into its graph."""
+    pre, hnsw = _parts(index)
+    if pre is not None:
+        vectors = faiss.downcast_VectorTransform(pre.chain.at(0)).apply(vectors)
+    faiss.downcast_index(hnsw.storage).add(np.ascontiguousarray(vectors, dtype=np.float32))
+
+
+def graph_builder(dim: int, distance: str, max_connections: int, ef_construction: int,
+                  sample: np.ndarray) -> faiss.Index:
+    """HNSW over 8-bit codes (graph nearly as good as float32's, a quarter of its memory) to link a rebuild's graph
+    for codes that link poorly (`links_by_codes`)."""
+    inner = faiss.IndexHNSWSQ(dim, faiss.ScalarQuantizer.QT_8bit, max_connections, _METRICS[distance])
+    inner.hnsw.efConstruction = ef_construction
+    builder = faiss.IndexIDMap2(inner)
+    builder.train(np.ascontiguousarray(sample[:TRAINING_SAMPLE], dtype=np.float32))
+    return builder
+
+
+def with_graph(index: faiss.Index, source: faiss.Index, labels: np.ndarray) -> faiss.Index:
+    """`index`, whose storage holds the codes of every row (`encode`), with the HNSW graph of `source` (an
+    IndexIDMap2 around HNSW over the same rows, in the same order) and `labels` as its ids. Rotations (rq) keep
+    distances, so a graph linked before the rotation serves after it."""
+    pre, hnsw = _parts(index)
+    hnsw.hnsw = faiss.downcast_index(source.index).hnsw  # a copy
+    n = faiss.downcast_index(hnsw.storage).ntotal
+    if n != labels.size or n != source.ntotal:
+        raise ValueError(f"graph of {source.ntotal} rows, {n} codes, {labels.size} labels")
+    hnsw.ntotal = index.ntotal = n
+    if pre is not None:
+        pre.ntotal = n
+    faiss.copy_array_to_vector(np.ascontiguousarray(labels, dtype=np.int64), index.id_map)
+    # FAISS derives its search state (id map lookup, storage views) when it reads an index: a round trip through
+    # its own format gives an index as consistent as one loaded from a snapshot.
+    return faiss.deserialize_index(faiss.serialize_index(index))
