@@ -19,6 +19,10 @@ pq and sq learn codebooks or ranges from data: as in Weaviate, the index stays u
 need no such training in Weaviate; here they only learn a mean (RaBitQ) or one value range (rq), from the vectors
 of the first indexed chunk, and compress from then on (rescoring absorbs values outside that range).
 
+Compressing keeps the float32 index's HNSW graph (linked with exact distances) and moves the codes under it
+(`encode`, `with_graph`); a later rebuild of pq or 1-bit codes links its graph over 8-bit codes first
+(`graph_builder`), since FAISS linking by those codes' own distances gives a poor graph at high dimensions.
+
 Every compressed search is rescored: FAISS returns `rescore_count` candidates ranked by the codes, and the vector
 index re-ranks them exactly with the float32 vectors it keeps on disk (float_file.py), so reported distances are
 the exact ones. Compression needs a FAISS metric: ``manhattan`` and ``hamming`` classes are stored uncompressed.
