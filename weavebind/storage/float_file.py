@@ -29,6 +29,12 @@ def _unlink(path: str) -> None:
         os.unlink(path)
 
 
+def _release(file, path: str | None) -> None:
+    file.close()
+    if path is not None:
+        _unlink(path)
+
+
 class FloatFile:
     """Append-only (rows, dim) float32 matrix in a file; `matrix()` is a zero-copy read-only view."""
 
@@ -44,9 +50,11 @@ class FloatFile:
         self.rows = rows
         self._lock = threading.Lock()
         self._view: np.ndarray | None = None
-        # The owner (the index that appends) deletes the file when it is garbage; a reader (a worker that maps
-        # another process's file) never does. A reader's open map keeps the data alive after the unlink.
-        self._finalizer = weakref.finalize(self, _unlink, path) if owner else None
+        # Writes and maps go through this handle, not the name: the data stays reachable whatever happens to the
+        # name. The owner (the index that appends) deletes the file when it is garbage; a reader (a worker that
+        # maps another process's file) never does. A reader's open map keeps the data alive after the unlink.
+        self._file = open(path, "r+b" if owner else "rb")  # noqa: SIM115 - lives as long as this object
+        self._finalizer = weakref.finalize(self, _release, self._file, path if owner else None)
 
     @classmethod
     def open_readonly(cls, path: str, dim: int, rows: int) -> FloatFile:
@@ -64,9 +72,10 @@ class FloatFile:
             raise ValueError(f"expected (n, {self.dim}) vectors, got {data.shape}")
         if not data.shape[0]:
             return
-        with self._lock, open(self.path, "r+b") as f:
-            f.seek(self.rows * self.dim * 4)
-            f.write(memoryview(data).cast("B"))
+        with self._lock:
+            self._file.seek(self.rows * self.dim * 4)
+            self._file.write(memoryview(data).cast("B"))
+            self._file.flush()  # the map reads the file, not this buffer
             self.rows += data.shape[0]
             self._view = None
 
@@ -78,14 +87,13 @@ class FloatFile:
                 if self.rows == 0:
                     view = np.empty((0, self.dim), dtype=np.float32)
                 else:
-                    view = np.memmap(self.path, dtype=np.float32, mode="r", shape=(self.rows, self.dim))
+                    view = np.memmap(self._file, dtype=np.float32, mode="r", shape=(self.rows, self.dim))
                 self._view = view
         return view
 
     def delete(self) -> None:
-        """Delete the file now (the index was dropped); open maps stay readable."""
-        if self._finalizer is not None:
-            self._finalizer()
+        """Close and (owner) delete the file now; open maps stay readable."""
+        self._finalizer()
 
 
 def sweep(directory: pathlib.Path, keep: set[str]) -> None:
