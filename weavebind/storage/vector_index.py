@@ -14,6 +14,9 @@ Contract
     * Stored vectors: cosine vectors are stored unit-normalised, so ``vectors_for`` returns them normalised; the
       other metrics store and return the raw vectors. The raw cosine vector lives in SQL.
     * ``hamming`` (and ``hnsw`` with hamming) is stored flat and always scored exactly in numpy; see faiss_factory.
+    * Compression (``config.compressed``: pq, sq, bq, rq; compression.py): the index starts float32 and is rebuilt
+      over codes by ``compact`` once ``needs_compression``; from then on its float32 vectors are in a float file
+      (float_file.py, row i = internal row i) that every exact path and the rescoring of FAISS's candidates read.
 
 Thresholds
     * Dynamic ef (``ef == -1``): ``clamp(k * dynamicEfFactor, dynamicEfMin, dynamicEfMax)``; any ef is raised to k.
