@@ -73,7 +73,7 @@ def test_compressed_class_serves_writes_and_survives_a_restart(database_url, tmp
         store.close()
 
 
-def test_switching_compression_on_rebuilds_in_the_background(database_url, tmp_path):
+def test_switching_compression_on_compresses_in_the_background_and_off_rebuilds(database_url, tmp_path):
     vectors = _clustered(600)
     store = _open(database_url, tmp_path, PLAIN)
     try:
@@ -81,8 +81,13 @@ def test_switching_compression_on_rebuilds_in_the_background(database_url, tmp_p
         assert store.indexes.indexer.drain(60)
         assert not store.indexes.indexes[("C", "")].index.compressed
         store.save_class("C", {"class": "C"}, SQ)  # what PUT /v1/schema/C does
+        assert store.indexes.pending_count() == 0  # the float32 index is kept, to be compressed in place
         assert store.search("C", "", vectors[9], 1)[0][0] == _ids(600)[9]  # served meanwhile
         _wait_compressed(store)
+        assert store.search("C", "", vectors[9], 1)[0][0] == _ids(600)[9]
+        store.save_class("C", {"class": "C"}, PLAIN)  # switched off: re-indexed as float32 in the background
+        assert store.indexes.indexer.drain(60)
+        assert not store.indexes.indexes[("C", "")].index.compressed
         assert store.search("C", "", vectors[9], 1)[0][0] == _ids(600)[9]
     finally:
         store.close()

@@ -14,7 +14,7 @@ import logging
 import threading
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -107,8 +107,9 @@ class IndexManager:
                 self.configs[key] = new
                 if key not in self.indexes or old is None or old == new:
                     continue
-                if old.fingerprint() == new.fingerprint():  # search-time settings such as ef: no rebuild
-                    self.indexes[key].index.config = new
+                if old.fingerprint() == new.fingerprint() or _compresses_later(old, new, self.indexes[key].index):
+                    self.indexes[key].index.config = new  # search-time settings such as ef: no rebuild
+                    self.indexer.wake()
                 else:
                     self._rebuild(key, new)
 
@@ -332,6 +333,13 @@ class IndexManager:
 
     def close(self) -> None:
         self.indexer.stop()
+
+
+def _compresses_later(old: IndexConfig, new: IndexConfig, index: VectorIndex) -> bool:
+    """Compression switched on (or changed) for an index that holds float32 vectors and is otherwise the same:
+    it is kept, and the indexer compresses it in place (compaction.py) instead of re-indexing every vector."""
+    return not index.compressed and new.compressed is not None and \
+        replace(old, compression=None).fingerprint() == replace(new, compression=None).fingerprint()
 
 
 def _merge(uuid_by_label: dict[int, str], results: list[tuple[np.ndarray, np.ndarray]],
