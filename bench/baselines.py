@@ -75,7 +75,7 @@ def raw_floor(faiss_result: dict, sql_result: dict, n: int) -> dict:
 # -- restart baselines -------------------------------------------------------------------------------------------
 def export_plain_indexes(index_dir: Path, out_dir: Path) -> list[Path]:
     """Write the FAISS part of each weavebind snapshot as a plain `faiss.write_index` file (untimed)."""
-    from weavebind.storage.faiss_factory import read_snapshot
+    from weavebind.storage.snapshot_files import read_base as read_snapshot
 
     out_dir.mkdir(parents=True, exist_ok=True)
     plain = []

@@ -106,9 +106,12 @@ def timed_start(server: Server, probe_uuid: str) -> dict:
 
 def snapshot_lag(data_dir: Path) -> dict:
     """Sequence number in the index snapshot on disk vs the database's: how stale the snapshot is."""
-    from weavebind.storage.faiss_factory import read_snapshot
+    from weavebind.storage.snapshot_files import read_base, read_delta
 
-    seqs = [read_snapshot(path)[0]["seq"] for path in sorted((data_dir / "indexes").glob("*.faiss"))]
+    seqs = []
+    for path in sorted((data_dir / "indexes").glob("*.faiss")):
+        header = read_base(path)[0]  # the delta log's last record is newer than its base
+        seqs.append(read_delta(path, header.get("base_id"), header["dim"]).seq or header["seq"])
     conn = sqlite3.connect(data_dir / "weavebind.sqlite3")
     sql_seq = conn.execute("SELECT value FROM wb_kv WHERE key = 'seq'").fetchone()[0]
     conn.close()

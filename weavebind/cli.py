@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import gc
 import logging
+import os
 import socket
 import sys
 
@@ -14,6 +15,10 @@ from weavebind.vectorizers import inference_server
 
 
 def _serve(args: argparse.Namespace) -> int:
+    # Before FAISS (and its OpenMP runtime, which reads it once) loads: OpenMP threads that spin between parallel
+    # regions take the cores the request threads need, and a team waiting for a descheduled thread stalls; on 2
+    # busy cores FAISS HNSW adds with 2 threads ran 2-5x faster with passive waiting (docs/architecture.md).
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     import uvicorn
 
     from weavebind.server.app import create_app

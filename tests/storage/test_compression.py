@@ -149,3 +149,19 @@ def test_weaviate_default_segments_and_refused_settings():
         check_settings("rq", {"bits": 4})
     with pytest.raises(ValueError, match="trainingLimit must be a positive integer"):
         check_settings("sq", {"trainingLimit": 0})
+
+
+def test_the_delta_log_of_a_compressed_index_holds_its_exact_float_vectors(tmp_path):
+    vectors = _clustered()
+    config = _config("sq", tmp_path)
+    index = _filled(config, vectors[:1000])
+    index.save(tmp_path / "d.faiss", 1)  # a base: codes, graph and the float32 vectors
+    index.add(np.arange(1000, 1010) + 100, vectors[1000:1010])
+    index.save(tmp_path / "d.faiss", 2)  # a delta record: the new rows' vectors, from the float file
+    assert (tmp_path / "d.faiss.delta").exists()
+    loaded, seq = VectorIndex.load(tmp_path / "d.faiss", config)
+    assert seq == 2 and loaded.compressed and len(loaded) == 1000
+    labels, replay = loaded.take_replay()  # queued again for the indexer, as exact as they were written
+    assert labels.tolist() == list(range(1100, 1110))
+    unit = vectors[1000:1010] / np.linalg.norm(vectors[1000:1010], axis=1, keepdims=True)
+    np.testing.assert_allclose(replay, unit, rtol=1e-6, atol=1e-7)

@@ -171,6 +171,10 @@ SETTINGS: tuple[Setting, ...] = (
             "started. auto = true for PostgreSQL and for more than one worker; false for one SQLite process."),
     Setting("WEAVEBIND_INDEX_SNAPSHOT_SECONDS", "30", parse_positive_int,
             "How often changed FAISS indexes are written to disk; a restart replays only later changes from SQL."),
+    Setting("OMP_WAIT_POLICY", "PASSIVE", str,
+            "OpenMP's wait policy for FAISS, which `weavebind serve` sets (unless given) before FAISS loads: "
+            "PASSIVE = threads between parallel regions sleep rather than spin on cores the request threads need. "
+            "ACTIVE (OpenMP's spinning) may suit a machine given to weavebind alone."),
     # In-process models and `weavebind inference` (weavebind/vectorizers/models, docs/models.md).
     Setting("CLIP_MODEL_NAME", "sentence-transformers/clip-ViT-B-32", str,
             "Local multi2vec-clip model (the container's build argument): a Hugging Face hub name, fetched once into "

@@ -61,6 +61,7 @@ class Compaction:
             if self._index is None or not self._tombstones:
                 return
             self._index.remove_ids(ff.selector(self._tombs()))
+            self._generation += 1  # rows moved: the next snapshot writes a new base (snapshots.py)
             self._tombstones.clear()
             self._tombs_cache = self._ids_cache = self._rows_cache = None
             if self._gpu is not None:
@@ -147,6 +148,7 @@ class Compaction:
             if late.size:
                 _add(fresh, floats, self._row_vectors(np.arange(mark, old.ntotal)), late)
             self._index, self._floats = fresh, floats
+            self._generation += 1  # rows moved or became codes: the next snapshot is a new base (snapshots.py)
             self._tombstones.difference_update(dropped.tolist())
             self._tombs_cache = self._ids_cache = self._rows_cache = None
 

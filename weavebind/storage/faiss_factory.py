@@ -1,5 +1,5 @@
 """FAISS specifics for :mod:`weavebind.storage.vector_index`: the index configuration, metric mapping, index
-construction, selectors, the optional GPU mirror (the snapshot file format: snapshot_file.py).
+construction, selectors and the optional GPU mirror (the snapshot files: snapshot_files.py).
 
 Metric mapping (Weaviate → FAISS):
 
@@ -26,11 +26,6 @@ import numpy as np
 
 from weavebind.storage.compression import Compression
 from weavebind.storage.distances import check_metric
-
-# The snapshot file format lives in snapshot_file.py; re-exported here, where callers have always found it.
-from weavebind.storage.snapshot_file import read_snapshot, read_snapshot_parts, write_snapshot
-
-__all__ = ["IndexConfig", "read_snapshot", "read_snapshot_parts", "write_snapshot"]
 
 log = logging.getLogger(__name__)
 
@@ -204,11 +199,6 @@ def search_params(storage: str, sel: faiss.IDSelector | None, ef: int) -> faiss.
     return params
 
 
-def serialize(index: faiss.Index | None) -> np.ndarray:
-    """Index bytes for :func:`write_snapshot` (taken under the caller's lock; the file is written outside it)."""
-    return faiss.serialize_index(index) if index is not None else np.empty(0, dtype=np.uint8)
-
-
 def gpu_count() -> int:
     """GPUs FAISS can use; 0 on faiss-cpu builds, which lack ``get_num_gpus`` or report 0."""
     try:
@@ -254,3 +244,14 @@ class GpuMirror:
             return None
         ids = ids[0][ids[0] >= 0]
         return ids[~np.isin(ids, tombstones)][:k]
+
+
+_team = threading.local()
+
+
+def use_threads(count: int) -> None:
+    """Set the calling thread's OpenMP team size for FAISS, only when it changes: every FAISS call hands the GIL
+    back and must take it again, which costs up to a switch interval (5 ms) while other threads run Python."""
+    if getattr(_team, "size", None) != count:
+        faiss.omp_set_num_threads(count)
+        _team.size = count

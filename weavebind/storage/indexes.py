@@ -25,6 +25,7 @@ from weavebind.storage import objects as sql
 from weavebind.storage.indexer import Indexer
 from weavebind.storage.pending import PendingVectors
 from weavebind.storage.records import ObjectRecord, split_key, vector_from_bytes
+from weavebind.storage.snapshot_files import delta_path
 from weavebind.storage.throughput import RateMeter
 from weavebind.storage.vector_index import DimensionMismatchError, IndexConfig, VectorIndex
 
@@ -212,6 +213,7 @@ class IndexManager:
                 self.indexes.pop((class_key, target), None)
                 if not keep_snapshots:
                     self.path(class_key, target).unlink(missing_ok=True)
+                    delta_path(self.path(class_key, target)).unlink(missing_ok=True)
                     shared = published.published_path(self.path(class_key, target))
                     shared.unlink(missing_ok=True)
                     published.floats_note_path(shared).unlink(missing_ok=True)
@@ -241,25 +243,29 @@ class IndexManager:
                                                      if u in target_index.label_by_uuid], dtype=np.int64))
             pending = target_index.pending.search(query, k, allowed_labels)
         indexed = target_index.index.search(query, k, allowed_labels)
+        # Again at the end: a search that waited longer than the indexer's window for an add would otherwise look
+        # old by the time the indexer sizes its next chunk, which would then be a full one (storage/indexer.py).
+        self.last_search = time.monotonic()
         return _merge(target_index.uuid_by_label, [pending, indexed], k)
 
     def dimension(self, class_name: str, target: str) -> int | None:
         index = self.indexes.get((class_name, target))
         return index.dim if index is not None else None
 
-    def snapshot(self, seq: int) -> None:
-        """Persist every index changed since its last snapshot. Saving runs outside the manager lock (the index's
-        own read lock suffices), so writers are not held up by a large file."""
+    def snapshot(self, seq: int, merge: bool = False) -> None:
+        """Persist every index changed since its last snapshot (`merge`: with no delta log left, see snapshots.py).
+        Saving runs outside the manager lock (the index's own read lock suffices), so writers are not held up by a
+        large file."""
         if self.role == "map":  # worker 0 owns the files
             return
         with self.lock:
             self.directory.mkdir(parents=True, exist_ok=True)
-            changed = [(key, t) for key, t in self.indexes.items() if t.dirty]
+            changed = [(key, t) for key, t in self.indexes.items() if t.dirty or (merge and t.index.has_log)]
             for _key, target_index in changed:
                 target_index.dirty = False
         for key, target_index in changed:
             if self.indexes.get(key) is target_index:
-                target_index.index.save(self.path(*key), seq)
+                target_index.index.save(self.path(*key), seq, merge)
 
     def load(self, engine: Engine, class_keys: Iterable[str] | None = None) -> None:
         """Load each configured index (of `class_keys` only, if given) from its snapshot and catch up from SQL."""
@@ -279,7 +285,7 @@ class IndexManager:
             for target in self.targets_of.get(class_key, ()):
                 target_index = self.indexes.get((class_key, target))
                 if target_index is not None and target_index.dirty:
-                    target_index.index.save(self.path(class_key, target), seq)
+                    target_index.index.save(self.path(class_key, target), seq, merge=True)
                     target_index.dirty = False
 
     def _load_one(self, conn, key: tuple[str, str], config: IndexConfig) -> TargetIndex:
@@ -298,14 +304,15 @@ class IndexManager:
         kept = in_index & live.keys()
         target_index.uuid_by_label = {label: live[label] for label in kept}
         target_index.label_by_uuid = {uuid: label for label, uuid in target_index.uuid_by_label.items()}
-        missing = sorted(live.keys() - in_index)
+        replayed = _replay(target_index, live)
+        missing = sorted(live.keys() - in_index - replayed)
         for start in range(0, len(missing), CATCH_UP_ROWS):
             rows = sql.vectors_by_labels(conn, *key, missing[start:start + CATCH_UP_ROWS])
             matrix = np.stack([vector_from_bytes(data) for _, data in rows])
             target_index.add([seq for seq, _ in rows], [live[seq] for seq, _ in rows], matrix)
         target_index.dirty = bool(len(stale) or missing)
-        log.info("index %s/%s: %d vectors from the snapshot, %d to catch up from SQL, %d stale",
-                 key[0], key[1] or "-", len(kept), len(missing), len(stale))
+        log.info("index %s/%s: %d vectors from the snapshot, %d from its delta log, %d to catch up from SQL, "
+                 "%d stale", key[0], key[1] or "-", len(kept), len(replayed), len(missing), len(stale))
         return target_index
 
     def compressed(self, class_key: str) -> bool:
@@ -340,6 +347,20 @@ def _compresses_later(old: IndexConfig, new: IndexConfig, index: VectorIndex) ->
     it is kept, and the indexer compresses it in place (compaction.py) instead of re-indexing every vector."""
     return not index.compressed and new.compressed is not None and \
         replace(old, compression=None).fingerprint() == replace(new, compression=None).fingerprint()
+
+
+def _replay(target_index: TargetIndex, live: dict[int, str]) -> set[int]:
+    """Queue the live rows of the snapshot's delta log (snapshots.py) for the indexer, read from the file rather than
+    SQL; returns their labels."""
+    replay = target_index.index.take_replay()
+    if replay is None:
+        return set()
+    labels, vectors = replay
+    keep = [i for i, label in enumerate(labels.tolist()) if label in live]
+    if keep:
+        picked = labels[keep].tolist()
+        target_index.add(picked, [live[x] for x in picked], vectors[keep])
+    return {int(labels[i]) for i in keep}
 
 
 def _merge(uuid_by_label: dict[int, str], results: list[tuple[np.ndarray, np.ndarray]],

@@ -55,18 +55,31 @@ def identity(path: pathlib.Path) -> tuple[int, int, int] | None:
     return stat.st_ino, stat.st_mtime_ns, stat.st_size
 
 
-def write(path: pathlib.Path, blob: np.ndarray) -> None:
-    """Replace `path` atomically (no fsync: the file is derived state, rebuilt by worker 0 after a crash)."""
+def write(path: pathlib.Path, index: VectorIndex) -> tuple | None:
+    """Replace `path` atomically with `index` in FAISS's format, streamed by FAISS's own writer (no copy of the
+    index in memory); None while the index is empty, else the (path, rows) of a compressed index's float file
+    written with it, or (). No fsync: the file is derived state, rebuilt by worker 0 after a crash."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
+    os.close(fd)
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(memoryview(blob))
+        written = index.write_faiss(pathlib.Path(tmp))
+        if written is None:
+            os.unlink(tmp)
+            return None
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+    return written
+
+
+def _write_note(path: pathlib.Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    os.replace(tmp, path)
 
 
 def map_file(path: pathlib.Path, config: IndexConfig) -> VectorIndex | None:
@@ -115,14 +128,12 @@ class Publisher:
             path = published_path(self.manager.path(*key))
             if self.marks.get(key) == mark and path.exists():
                 continue
-            found = target_index.index.publishable()
-            if found is None:
+            written = write(path, target_index.index)
+            if written is None:
                 continue
-            blob, floats, rows = found
-            write(path, blob)
-            if floats is not None:
-                note = {"published": identity(path), "floats": floats, "rows": rows}
-                write(floats_note_path(path), np.frombuffer(json.dumps(note).encode(), dtype=np.uint8))
+            if written:  # a compressed index: name its float file, tied to this very publication
+                note = {"published": identity(path), "floats": written[0], "rows": written[1]}
+                _write_note(floats_note_path(path), json.dumps(note).encode())
             self.marks[key] = mark
 
 

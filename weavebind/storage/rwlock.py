@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 
 class RWLock:
@@ -13,11 +13,13 @@ class RWLock:
     Not reentrant: taking ``read`` twice in one thread deadlocks once a writer is waiting.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, on_write_release: Callable[[], None] | None = None) -> None:
         self._cond = threading.Condition(threading.Lock())
         self._readers = 0
         self._writing = False
         self._writers_waiting = 0
+        # Runs as each writer lets go, still exclusive: applies what `write_or_defer` put aside meanwhile.
+        self._on_write_release = on_write_release
 
     @contextlib.contextmanager
     def read(self) -> Iterator[None]:
@@ -44,6 +46,40 @@ class RWLock:
         try:
             yield
         finally:
-            with self._cond:
+            self._release_write()
+
+    @contextlib.contextmanager
+    def write_or_defer(self, defer: Callable[[], None]) -> Iterator[bool]:
+        """Write access (yields True) unless another writer holds or takes the lock first: then `defer` is called
+        at once (under the lock's mutex, so that writer's release hook sees what it put aside) and this yields
+        False without waiting. For short changes that must not wait behind a long one (a tombstone behind an
+        HNSW add of a whole chunk)."""
+        with self._cond:
+            self._writers_waiting += 1
+            try:
+                while self._writing or self._readers:
+                    if self._writing:
+                        defer()
+                        break
+                    self._cond.wait()
+                acquired = not self._writing
+            finally:
+                self._writers_waiting -= 1
+            if acquired:
+                self._writing = True
+        if not acquired:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            self._release_write()
+
+    def _release_write(self) -> None:
+        with self._cond:
+            try:
+                if self._on_write_release is not None:
+                    self._on_write_release()
+            finally:
                 self._writing = False
                 self._cond.notify_all()

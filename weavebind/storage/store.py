@@ -85,16 +85,17 @@ class Store:
         if self._snapshotter is not None:
             self._snapshotter.join(timeout=60)
         self.indexes.close()
-        self.snapshot()
+        self.snapshot(merge=True)  # a clean restart then loads every vector into FAISS, none into the pending buffer
         if self.local_reads:
             self.read_engine.dispose()
         self.engine.dispose()
 
-    def snapshot(self) -> None:
-        """Write changed indexes to disk; writers are not blocked (catch-up never trusts the recorded seq)."""
+    def snapshot(self, merge: bool = False) -> None:
+        """Write changed indexes to disk; writers are not blocked (catch-up never trusts the recorded seq).
+        `merge`: fold delta logs into new base files (storage/snapshots.py)."""
         with self.engine.connect() as conn:
             seq = sql.current_sequence(conn)
-        self.indexes.snapshot(seq)
+        self.indexes.snapshot(seq, merge)
 
     # -- other servers' changes -------------------------------------------------------------------------------
     def sync(self) -> None:

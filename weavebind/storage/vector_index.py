@@ -34,13 +34,17 @@ GPU
     (``faiss.index_cpu_to_gpu``); the CPU index stays the updated and persisted source of truth and the copy is
     re-made after writes. Filtered searches, k + tombstones > 2048, and HNSW stay on the CPU.
 
-Persistence: one file per index, written atomically with a checksum (``index_files.py``, ``snapshot_file.py``).
+Persistence (snapshots.py, snapshot_files.py): a base file streamed from FAISS plus an append-only delta log of the
+rows added and labels tombstoned since, written atomically with checksums; merged into a new base when it grows. A
+compressed index's float32 vectors follow its codes in the base, and the delta logs them (index_files.py: wrapping
+an index read elsewhere).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 
 import faiss
 import numpy as np
@@ -55,6 +59,7 @@ from weavebind.storage.hugepages import back_with_huge_pages
 from weavebind.storage.index_files import Persistence
 from weavebind.storage.row_lookup import RowLookup
 from weavebind.storage.rwlock import RWLock
+from weavebind.storage.snapshots import Snapshots
 
 __all__ = ["DimensionMismatchError", "IndexConfig", "VectorIndex"]
 
@@ -88,13 +93,18 @@ def _empty() -> tuple[np.ndarray, np.ndarray]:
     return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
 
 
-class VectorIndex(Compaction, Persistence):
+class VectorIndex(Compaction, Snapshots, Persistence):
     """See the module docstring for the contract, thresholds, locking and file format."""
 
     def __init__(self, config: IndexConfig, dim: int | None = None) -> None:
         self.config = config
-        self._rw = RWLock()
+        self._rw = RWLock(on_write_release=self._apply_deferred_removals)
+        self._deferred_removals: list[np.ndarray] = []  # removals made while a writer held the index
         self._compacting = threading.Lock()
+        self._saving = threading.Lock()  # one snapshot of this index at a time (snapshots.py)
+        self._saved = None  # what the snapshot files hold of this index (snapshots.Saved)
+        self._replay = None  # rows of the delta log found by load, for the pending buffer (snapshots.py)
+        self._generation = 0  # bumped whenever rows move (compaction): the files must be rewritten whole
         use_gpu = config.use_gpu and config.storage == "flat" and config.distance in ff.FAISS_METRIC
         self._gpu = ff.GpuMirror() if use_gpu and ff.gpu_count() > 0 else None
         self._index = None
@@ -189,19 +199,22 @@ class VectorIndex(Compaction, Persistence):
         return a[~_isin_sorted(a, self._tombs())]
 
     # -- writes ---------------------------------------------------------------------------------------------------
-    def add(self, labels: np.ndarray, vectors: np.ndarray) -> None:
+    def add(self, labels: np.ndarray, vectors: np.ndarray) -> float:
+        """Add vectors under new labels; returns the seconds searches were held off (the write lock's hold, not
+        the wait for it: the indexer sizes its chunks by it)."""
         labels = np.ascontiguousarray(labels, dtype=np.int64).reshape(-1)
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         if vectors.ndim != 2 or vectors.shape[0] != labels.size:
             raise ValueError(f"expected {labels.size} vectors of shape (n, d), got shape {vectors.shape}")
         if labels.size == 0:
-            return
+            return 0.0
         self.check_dim(vectors.shape[1])
         if not np.isfinite(vectors).all():
             raise ValueError("vectors must not contain NaN or infinite values")
         if self.config.distance == "cosine":
             vectors = normalize(vectors)
         with self._rw.write():
+            held_from = time.perf_counter()
             if self._index is None:
                 self._create(vectors.shape[1])
             self.check_dim(vectors.shape[1])  # another thread may have created the index meanwhile
@@ -213,17 +226,32 @@ class VectorIndex(Compaction, Persistence):
                 self._floats.append(vectors)  # first, so row i of the file is FAISS's internal row i
             self._index.add_with_ids(vectors, labels)
             self._ids_cache = np.sort(np.concatenate([ids, new]), kind="stable")  # merges two sorted runs
-            self._rows_cache = None
+            if self._rows_cache is not None:
+                self._rows_cache = self._rows_cache.appended(labels)
             if self._gpu is not None:
                 self._gpu.invalidate()
+            return time.perf_counter() - held_from
 
     def remove(self, labels) -> None:
-        with self._rw.write():
-            known = np.unique(np.asarray(labels, dtype=np.int64).reshape(-1))
-            known = known[_isin_sorted(known, self._ids())]
-            if known.size:
-                self._tombstones.update(known.tolist())
-                self._tombs_cache = None
+        """Tombstone stored labels (others are ignored). Never waits for an add or a compaction in progress: the
+        labels are then put aside and tombstoned as that writer lets go, before any search can run (a delete
+        would otherwise wait, holding the index manager's lock, for the indexer's whole chunk)."""
+        labels = np.asarray(labels, dtype=np.int64).reshape(-1)
+        with self._rw.write_or_defer(lambda: self._deferred_removals.append(labels)) as exclusive:
+            if exclusive:
+                self._tombstone(labels)
+
+    def _tombstone(self, labels: np.ndarray) -> None:
+        known = np.unique(labels)
+        known = known[_isin_sorted(known, self._ids())]
+        if known.size:
+            self._tombstones.update(known.tolist())
+            self._tombs_cache = None
+
+    def _apply_deferred_removals(self) -> None:
+        if self._deferred_removals:
+            deferred, self._deferred_removals = self._deferred_removals, []
+            self._tombstone(np.concatenate(deferred))
 
     # -- reads ----------------------------------------------------------------------------------------------------
     def search(self, query: np.ndarray, k: int,
@@ -320,7 +348,7 @@ class VectorIndex(Compaction, Persistence):
         k = min(k, self._index.ntotal)
         # OpenMP team size is per calling thread. One query on HNSW gains nothing from a team, and IndexIDMap's
         # label-mapping loop would start one per query (about 1 ms on 2 cores); flat scans do use every core.
-        faiss.omp_set_num_threads(1 if self.config.storage == "hnsw" else _CORES)
+        ff.use_threads(1 if self.config.storage == "hnsw" else _CORES)
         if cand is not None:
             # The allowed labels as a bitmap of internal rows, searched on the inner index: cheaper to build than a
             # hash set of labels, and no label translation per visited node.
