@@ -6,6 +6,7 @@ import threading
 import time
 
 import numpy as np
+import pytest
 
 from weavebind.storage.rwlock import RWLock
 from weavebind.storage.vector_index import IndexConfig, VectorIndex
@@ -59,3 +60,25 @@ def test_a_removal_during_an_add_is_tombstoned_before_any_search_sees_the_index(
     adder.join(5)
     found, _ = index.search(first[5], 3)
     assert 5 not in found.tolist() and len(index) == 198
+
+
+@pytest.mark.timeout(30)
+def test_the_indexer_leaves_an_index_alone_while_a_snapshot_streams_it_out(tmp_path):
+    from weavebind.storage.indexes import IndexManager
+    from weavebind.storage.records import ObjectRecord
+
+    manager = IndexManager(tmp_path)
+    manager.configure("C", {"": ("hnsw", {"distance": "l2-squared"})})
+    rng = np.random.default_rng(1)
+    records = [ObjectRecord("C", f"00000000-0000-0000-0000-{i:012d}", {}, 0, 0,
+                            {"": rng.standard_normal(4).astype(np.float32)}) for i in range(50)]
+    manager.indexer.stopping = True  # no background thread: the steps are driven by hand below
+    manager.apply_records(records, list(range(1, 51)))
+    target = manager.indexes[("C", "")]
+    with target.index._rw.long_read():  # what a snapshot holds while it writes the file
+        assert target.index.being_saved
+        assert manager.indexer.step() is True and len(target.pending) == 50  # nothing taken, nothing added
+        started = time.monotonic()
+        assert len(manager.search("C", "", records[0].vectors[""], 3)) == 3
+        assert time.monotonic() - started < 1.0
+    assert manager.indexer.step() is True and len(target.pending) < 50

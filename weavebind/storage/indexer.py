@@ -32,6 +32,7 @@ BACKLOG_ROWS = 10_000
 MAX_BUDGET_SECONDS = 0.05
 MIN_ROWS = 4
 YIELD_SECONDS = 0.001
+SAVED_WAIT_SECONDS = 0.01
 
 
 def _lower_priority() -> None:
@@ -86,10 +87,16 @@ class Indexer:
         """Index one chunk of one index; False when nothing is queued."""
         manager = self.manager
         with manager.lock:
-            work = next((t for t in manager.indexes.values() if t.pending.queued), None)
+            queued = [t for t in manager.indexes.values() if t.pending.queued]
+            # An index a snapshot is streaming out waits: the add would hold off every search until the file is
+            # written (a waiting writer blocks new readers). Its rows stay pending, searched exactly meanwhile.
+            work = next((t for t in queued if not t.index.being_saved), None)
             batch = work.pending.take(self.chunk_rows(len(work.pending))) if work is not None else None
-        if work is None:
+        if not queued:
             return False
+        if work is None:
+            time.sleep(SAVED_WAIT_SECONDS)
+            return True
         if batch is None:
             return True
         labels, matrix = batch

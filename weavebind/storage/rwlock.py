@@ -18,6 +18,7 @@ class RWLock:
         self._readers = 0
         self._writing = False
         self._writers_waiting = 0
+        self._long_readers = 0  # readers that hold the lock for long (a snapshot written): see long_read
         # Runs as each writer lets go, still exclusive: applies what `write_or_defer` put aside meanwhile.
         self._on_write_release = on_write_release
 
@@ -33,6 +34,23 @@ class RWLock:
                 self._readers -= 1
                 if not self._readers:
                     self._cond.notify_all()
+
+    @contextlib.contextmanager
+    def long_read(self) -> Iterator[None]:
+        """A read that may last (seconds: an index streamed to a file). A writer that waited for it would hold off
+        every new reader meanwhile, so writers that can wait check `long_read_held` and come back later."""
+        with self._cond:
+            self._long_readers += 1
+        try:
+            with self.read():
+                yield
+        finally:
+            with self._cond:
+                self._long_readers -= 1
+
+    @property
+    def long_read_held(self) -> bool:
+        return self._long_readers > 0
 
     @contextlib.contextmanager
     def write(self) -> Iterator[None]:

@@ -63,12 +63,13 @@ class Snapshots:
 
     def save(self, path: pathlib.Path, seq: int, merge: bool = False) -> None:
         """Persist what changed since the last save to ``path`` (module docstring); atomic and fsynced. Files are
-        written under the index's read lock (adds wait, searches go on) and fsynced after it. ``merge``: leave no
-        rows in a delta log (at shutdown, so that the next start queues nothing for the indexer)."""
+        written under the index's read lock (searches go on; the indexer leaves this index alone meanwhile) and
+        fsynced after it. ``merge``: leave no rows in a delta log (at shutdown, so that the next start queues
+        nothing for the indexer)."""
         path = pathlib.Path(path)
         with self._saving:
             saved, self._saved = self._saved, None  # until this save succeeds: a failed append means a new base
-            with self._rw.read():
+            with self._rw.long_read():
                 if saved is not None and (saved.path != path or saved.generation != self._generation
                                           or saved.has_index != (self._index is not None)):
                     saved = None
@@ -118,7 +119,7 @@ class Snapshots:
         return written, state
 
     def _write_base(self, path: pathlib.Path, seq: int) -> tuple[sf.PendingBase, Saved]:
-        """Stream the whole index into a temporary base file (under the read lock: adds wait, searches go on)."""
+        """Stream the whole index into a temporary base file (under the read lock: searches go on, adds wait)."""
         base_id, tombs = uuid.uuid4().hex, self._tombs()
         header = {"fingerprint": self.config.fingerprint(), "dim": self._dim, "seq": int(seq), "base_id": base_id}
         rows = self._index.ntotal if self._index is not None else 0
@@ -136,7 +137,7 @@ class Snapshots:
     def write_faiss(self, path: pathlib.Path) -> tuple | None:
         """Write the FAISS index alone in FAISS's own format (published.py); None while empty, else the path and
         rows of a compressed index's float file as they are now (with the index, under the lock), or ()."""
-        with self._rw.read():
+        with self._rw.long_read():
             if self._index is None:
                 return None
             faiss.write_index(self._index, str(path))

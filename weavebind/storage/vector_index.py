@@ -232,6 +232,11 @@ class VectorIndex(Compaction, Snapshots, Persistence):
                 self._gpu.invalidate()
             return time.perf_counter() - held_from
 
+    @property
+    def being_saved(self) -> bool:
+        """Whether a snapshot is streaming this index to a file: an add would wait for it, holding off searches."""
+        return self._rw.long_read_held
+
     def remove(self, labels) -> None:
         """Tombstone stored labels (others are ignored). Never waits for an add or a compaction in progress: the
         labels are then put aside and tombstoned as that writer lets go, before any search can run (a delete
