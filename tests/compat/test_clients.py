@@ -51,6 +51,11 @@ def test_v4_dynamic_batch_then_wait_for_vector_indexing(server):
     run_scenario("v4", "dynamic_batch", server)
 
 
+def test_v4_sq_quantizer_compresses_and_rescores(sqlite_server):
+    # compression lives in the FAISS index, not in SQL: one backend (test_compression_store.py covers both)
+    run_scenario("v4", "compression", sqlite_server)
+
+
 def test_v4_query_shapes_nested_multi_vector_joins_hybrid_threshold_errors(server):
     run_scenario("v4", "query_shapes", server)
 

@@ -1,8 +1,9 @@
 """Which vector index settings a class update may change, as Weaviate decides (hnsw: `ValidateUserConfigUpdate`
 in adapters/repos/db/vector/hnsw/config_update.go; flat: the flat index's), and the one-compression rule.
 
-Compression (pq / bq / sq / rq) can be switched on for an existing hnsw index, as in Weaviate; weavebind stores
-and echoes the setting but does not compress yet (docs/compatibility.md).
+Compression (pq / bq / sq / rq) can be switched on for an existing hnsw index, as in Weaviate; the index is then
+rebuilt compressed in the background (storage/compression.py). Settings the quantizers cannot take are refused
+here, with Weaviate's texts where it has them.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from weavebind.errors import RestrictionViolation
+from weavebind.storage import compression
 
 COMPRESSIONS = ("pq", "bq", "sq", "rq")
 # (path inside vectorIndexConfig) that may not change once the index exists
@@ -36,6 +38,23 @@ def check_single_compression(where: str, index_type: str | None, config: dict[st
     enabled = [name for name in COMPRESSIONS if _get(config, f"{name}.enabled") is True]
     if (index_type or "hnsw") == "hnsw" and len(enabled) > 1:
         raise RestrictionViolation(f"{where}: invalid hnsw config: more than a single compression methods enabled")
+    for name in enabled:
+        try:
+            compression.check_settings(name, config[name])
+        except ValueError as exc:
+            raise RestrictionViolation(f"{where}: invalid {name} config: {exc}") from None
+
+
+def check_compression_dims(prefix: str, config: dict[str, Any] | None, dim: int | None) -> None:
+    """Refuse pq settings that cannot split the vectors a class already holds (`dim`; None while it holds none)."""
+    comp = compression.Compression.from_weaviate(config)
+    if comp is None or dim is None:
+        return
+    try:
+        compression.check_dim(comp, dim)
+    except ValueError as exc:
+        raise RestrictionViolation(f"{prefix}vectorIndexConfig: invalid {comp.method} config: {exc} ({dim})") \
+            from None
 
 
 def check_index_update(prefix: str, index_type: str | None, old: dict[str, Any] | None,

@@ -11,7 +11,7 @@ from weavebind.errors import RestrictionViolation
 from weavebind.schema import validation as v
 from weavebind.schema.aliases import AliasRegistry
 from weavebind.schema.defaults import MULTI_TENANCY_DEFAULTS, class_with_defaults, property_with_defaults
-from weavebind.schema.index_update import check_index_update
+from weavebind.schema.index_update import check_compression_dims, check_index_update
 from weavebind.schema.models import ClassInfo
 from weavebind.schema.tenants import TenantRegistry
 from weavebind.storage.store import Store
@@ -223,7 +223,15 @@ class SchemaService:
             merged["properties"] = info.config.get("properties")
             new = self.normalize_class(merged)
             self._check_immutables(info.config, new)
+            self._check_dims(info, new)
             return self._save(new)
+
+    def _check_dims(self, info: ClassInfo, new: dict[str, Any]) -> None:
+        """Compression switched on for vectors already stored must fit their length (pq segments)."""
+        dims = self.store.indexes.dimension
+        check_compression_dims("", new.get("vectorIndexConfig"), dims(info.key, ""))
+        for name, vc in (new.get("vectorConfig") or {}).items():
+            check_compression_dims(f"vectorConfig.{name}.", vc.get("vectorIndexConfig"), dims(info.key, name))
 
     def _check_same_properties(self, info: ClassInfo, props: Any) -> None:
         # repr() keys: a body may hold any JSON here, and only equality with the stored properties matters.

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import faiss
 import numpy as np
 
+from weavebind.storage.compression import Compression
 from weavebind.storage.distances import check_metric
 
 log = logging.getLogger(__name__)
@@ -69,6 +70,8 @@ class IndexConfig:
     dynamic_ef_factor: int = 8
     flat_search_cutoff: int = 40000
     use_gpu: bool = False
+    compression: Compression | None = None  # storage/compression.py; applied to hnsw with a FAISS metric only
+    float_dir: str | None = None  # where a compressed index keeps its float32 vectors (float_file.py)
 
     def __post_init__(self) -> None:
         if self.index_type not in INDEX_TYPES:
@@ -80,17 +83,25 @@ class IndexConfig:
 
     @classmethod
     def from_weaviate(cls, vector_index_type: str, vector_index_config: dict | None,
-                      use_gpu: bool = False) -> IndexConfig:
+                      use_gpu: bool = False, float_dir: str | None = None) -> IndexConfig:
         """Build from a class's ``vectorIndexType`` and ``vectorIndexConfig`` (camelCase); absent keys default."""
         cfg = vector_index_config or {}
         ints = {field: int(cfg[key]) for key, field in _WEAVIATE_INT_KEYS.items() if cfg.get(key) is not None}
         return cls(index_type=vector_index_type or "hnsw", distance=cfg.get("distance") or "cosine",
-                   use_gpu=use_gpu, **ints)
+                   use_gpu=use_gpu, compression=Compression.from_weaviate(cfg), float_dir=float_dir, **ints)
 
     @property
     def storage(self) -> str:
         """The structure actually built: ``index_type``, except that hamming is always flat (module docstring)."""
         return self.index_type if self.distance in FAISS_METRIC else "flat"
+
+    @property
+    def compressed(self) -> Compression | None:
+        """The compression actually applied: Weaviate compresses HNSW; flat indexes and metrics FAISS's quantizers
+        lack (manhattan, hamming) stay float32."""
+        c = self.compression
+        return c if c is not None and self.storage == "hnsw" and self.distance in ("cosine", "dot", "l2-squared") \
+            else None
 
     def search_ef(self, k: int) -> int:
         """efSearch for a top-k query: Weaviate's ``clamp(k * dynamicEfFactor, dynamicEfMin, dynamicEfMax)`` when
@@ -106,6 +117,8 @@ class IndexConfig:
         parts = [f"v{_FORMAT_VERSION}", self.storage, self.distance]
         if self.storage == "hnsw":
             parts += [str(self.max_connections), str(self.ef_construction)]
+        if self.compressed is not None:
+            parts.append(self.compressed.fingerprint())
         return "|".join(parts)
 
 
@@ -125,6 +138,8 @@ def memory_buffers(index: faiss.Index) -> list[tuple[int, int]]:
     """(address, bytes) of the big buffers a search reads: the stored vectors, and HNSW's neighbour lists
     (`index` is an IndexIDMap2 around them, or the inner index itself)."""
     inner = faiss.downcast_index(index.index if isinstance(index, faiss.IndexIDMap2) else index)
+    if isinstance(inner, faiss.IndexPreTransform):  # rq: the rotation before HNSW over codes
+        inner = faiss.downcast_index(inner.index)
     flat = faiss.downcast_index(inner.storage) if isinstance(inner, faiss.IndexHNSW) else inner
     vectors = [flat.codes, inner.hnsw.neighbors] if isinstance(inner, faiss.IndexHNSW) else [flat.codes]
     return [(int(v.data()), int(v.byte_size())) for v in vectors if v.size()]

@@ -105,6 +105,8 @@ class Indexer:
         ff.use_threads(1 if busy else self.cores)
         per_row = work.index.add(labels, matrix) / len(labels)
         self.seconds_per_row = per_row if not self.seconds_per_row else 0.8 * self.seconds_per_row + 0.2 * per_row
+        if work.index.needs_compression:  # trainingLimit reached: train and rebuild compressed, here, not on a request
+            work.index.compact()
         with manager.lock:
             discarded = [int(x) for x in labels if int(x) not in work.pending]
             if discarded:  # updated or deleted while being indexed
@@ -126,7 +128,8 @@ class Indexer:
 
     def compact_idle(self) -> None:
         with self.manager.lock:
-            candidates = [t for t in self.manager.indexes.values() if t.index.needs_compaction]
+            candidates = [t for t in self.manager.indexes.values()
+                          if t.index.needs_compaction or t.index.needs_compression]
         for target_index in candidates:
             target_index.index.compact()
             target_index.dirty = True

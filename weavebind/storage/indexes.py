@@ -14,14 +14,14 @@ import logging
 import threading
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 from sqlalchemy import Engine
 
+from weavebind.storage import float_file, published
 from weavebind.storage import objects as sql
-from weavebind.storage import published
 from weavebind.storage.indexer import Indexer
 from weavebind.storage.pending import PendingVectors
 from weavebind.storage.records import ObjectRecord, split_key, vector_from_bytes
@@ -90,6 +90,8 @@ class IndexManager:
         self.written = RateMeter()  # objects committed per second (with or without vectors)
         self.indexed = RateMeter()  # vectors the background indexer moved into FAISS per second
         self.indexer = Indexer(self)
+        if role != "map":  # float files of compressed indexes left by an earlier run (float_file.py)
+            float_file.sweep(directory, keep=set())
 
     def path(self, class_name: str, target: str) -> Path:
         return self.directory / f"{class_name}.{target or '_'}.faiss"
@@ -100,13 +102,15 @@ class IndexManager:
             for target, (index_type, config) in targets.items():
                 key = (class_name, target)
                 self.targets_of.setdefault(class_name, set()).add(target)
-                new = IndexConfig.from_weaviate(index_type, config, use_gpu=self.use_gpu)
+                new = IndexConfig.from_weaviate(index_type, config, use_gpu=self.use_gpu,
+                                                float_dir=str(self.directory))
                 old = self.configs.get(key)
                 self.configs[key] = new
                 if key not in self.indexes or old is None or old == new:
                     continue
-                if old.fingerprint() == new.fingerprint():  # search-time settings such as ef: no rebuild
-                    self.indexes[key].index.config = new
+                if old.fingerprint() == new.fingerprint() or _compresses_later(old, new, self.indexes[key].index):
+                    self.indexes[key].index.config = new  # search-time settings such as ef: no rebuild
+                    self.indexer.wake()
                 else:
                     self._rebuild(key, new)
 
@@ -210,7 +214,9 @@ class IndexManager:
                 if not keep_snapshots:
                     self.path(class_key, target).unlink(missing_ok=True)
                     delta_path(self.path(class_key, target)).unlink(missing_ok=True)
-                    published.published_path(self.path(class_key, target)).unlink(missing_ok=True)
+                    shared = published.published_path(self.path(class_key, target))
+                    shared.unlink(missing_ok=True)
+                    published.floats_note_path(shared).unlink(missing_ok=True)
 
     def label_of(self, class_key: str, uuid: str) -> int | None:
         """The label the object's vectors are stored under (one change number for all its targets), or None."""
@@ -309,6 +315,11 @@ class IndexManager:
                  "%d stale", key[0], key[1] or "-", len(kept), len(replayed), len(missing), len(stale))
         return target_index
 
+    def compressed(self, class_key: str) -> bool:
+        """Whether an index of the storage key holds compressed codes (a shard's `compressed` in /v1/nodes)."""
+        with self.lock:
+            return any(t.index.compressed for t in self._indexes_of(class_key))
+
     def pending_count(self, class_key: str | None = None) -> int:
         """Vectors committed but not yet in FAISS: of every index, or of one storage key (a class without tenants,
         or one tenant). Cheap: the query path asks it before every search it might run inline."""
@@ -329,6 +340,13 @@ class IndexManager:
 
     def close(self) -> None:
         self.indexer.stop()
+
+
+def _compresses_later(old: IndexConfig, new: IndexConfig, index: VectorIndex) -> bool:
+    """Compression switched on (or changed) for an index that holds float32 vectors and is otherwise the same:
+    it is kept, and the indexer compresses it in place (compaction.py) instead of re-indexing every vector."""
+    return not index.compressed and new.compressed is not None and \
+        replace(old, compression=None).fingerprint() == replace(new, compression=None).fingerprint()
 
 
 def _replay(target_index: TargetIndex, live: dict[int, str]) -> set[int]:

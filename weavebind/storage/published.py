@@ -6,11 +6,18 @@ it in FAISS's own file format beside its snapshot (`<name>.shared.faiss`, replac
 once in the page cache whatever the number of workers, and keep every vector the file does not hold yet in their
 pending buffer, which searches scan exactly, as they do for any vector not indexed yet. Which labels of the file
 are live is each worker's own knowledge (from the change feed), so a stale label in the file is tombstoned there.
+
+A compressed index (storage/compression.py) maps the same way (its codes and graph); its float32 vectors, which
+searches rescore with, stay in worker 0's float file, which the other workers map read-only too. Which file and how
+many rows go with a published index is written beside it (`<name>.shared.json`, with the identity of the published
+file it belongs to); a worker adopts a compressed index only when that note matches the file it mapped, else it
+keeps its current index and retries at the next round.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import pathlib
@@ -20,6 +27,8 @@ from typing import TYPE_CHECKING
 import faiss
 import numpy as np
 
+from weavebind.storage import compression
+from weavebind.storage.float_file import FloatFile
 from weavebind.storage.vector_index import IndexConfig, VectorIndex
 
 if TYPE_CHECKING:
@@ -34,6 +43,10 @@ def published_path(snapshot_path: pathlib.Path) -> pathlib.Path:
     return snapshot_path.with_name(snapshot_path.name.removesuffix(".faiss") + ".shared.faiss")
 
 
+def floats_note_path(published: pathlib.Path) -> pathlib.Path:
+    return published.with_suffix(".json")
+
+
 def identity(path: pathlib.Path) -> tuple[int, int, int] | None:
     try:
         stat = path.stat()
@@ -42,27 +55,36 @@ def identity(path: pathlib.Path) -> tuple[int, int, int] | None:
     return stat.st_ino, stat.st_mtime_ns, stat.st_size
 
 
-def write(path: pathlib.Path, index: VectorIndex) -> bool:
+def write(path: pathlib.Path, index: VectorIndex) -> tuple | None:
     """Replace `path` atomically with `index` in FAISS's format, streamed by FAISS's own writer (no copy of the
-    index in memory); False while the index is empty. No fsync: the file is derived state, rebuilt by worker 0
-    after a crash."""
+    index in memory); None while the index is empty, else the (path, rows) of a compressed index's float file
+    written with it, or (). No fsync: the file is derived state, rebuilt by worker 0 after a crash."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
     os.close(fd)
     try:
-        if not index.write_faiss(pathlib.Path(tmp)):
+        written = index.write_faiss(pathlib.Path(tmp))
+        if written is None:
             os.unlink(tmp)
-            return False
+            return None
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
-    return True
+    return written
+
+
+def _write_note(path: pathlib.Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    os.replace(tmp, path)
 
 
 def map_file(path: pathlib.Path, config: IndexConfig) -> VectorIndex | None:
     """The published index at `path`, memory-mapped; None when missing or unreadable (worker 0 replaces it)."""
+    found = identity(path)
     try:
         index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP_IFC)
     except RuntimeError as exc:
@@ -71,7 +93,24 @@ def map_file(path: pathlib.Path, config: IndexConfig) -> VectorIndex | None:
         return None
     if not isinstance(index, faiss.IndexIDMap2):
         return None
-    return VectorIndex.wrap(config, index)
+    floats = None
+    if compression.is_compressed(index):
+        floats = _mapped_floats(path, found, index)
+        if floats is None:
+            return None
+    return VectorIndex.wrap(config, index, floats)
+
+
+def _mapped_floats(path: pathlib.Path, found: tuple[int, int, int] | None, index: faiss.Index) -> FloatFile | None:
+    """Worker 0's float file for the published compressed index just mapped, when its note belongs to that file."""
+    try:
+        note = json.loads(floats_note_path(path).read_text())
+        if tuple(note["published"]) != found or int(note["rows"]) != index.ntotal:
+            return None  # the note is for an older or newer publication: retry at the next round
+        return FloatFile.open_readonly(note["floats"], index.d, index.ntotal)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        log.info("float vectors of %s not readable yet (%s)", path, exc)
+        return None
 
 
 class Publisher:
@@ -89,8 +128,13 @@ class Publisher:
             path = published_path(self.manager.path(*key))
             if self.marks.get(key) == mark and path.exists():
                 continue
-            if write(path, target_index.index):
-                self.marks[key] = mark
+            written = write(path, target_index.index)
+            if written is None:
+                continue
+            if written:  # a compressed index: name its float file, tied to this very publication
+                note = {"published": identity(path), "floats": written[0], "rows": written[1]}
+                _write_note(floats_note_path(path), json.dumps(note).encode())
+            self.marks[key] = mark
 
 
 class Follower:

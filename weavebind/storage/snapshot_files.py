@@ -3,7 +3,10 @@
 Base file (``<Class>.<target>.faiss``, format 2), written to a temporary file and renamed over the old one::
 
     b"WBVIDX02" | u32 n | n bytes of JSON header | int64 tombstones | FAISS index (write_index) | u64 index bytes
-    | u32 crc32 of everything before
+    | float32 vectors[float_rows, dim] | u32 crc32 of everything before
+
+The float32 vectors are a compressed index's (compression.py), by internal row: its codes cannot give them back
+(``float_rows`` is 0, or absent in older files, otherwise).
 
 The FAISS part goes straight from FAISS's writer into the file through a small buffer (``PyCallbackIOWriter``), and
 is read back the same way (after a first pass that checks the CRC in pieces), so neither writing nor loading holds a
@@ -42,6 +45,7 @@ MAGIC_V1 = b"WBVIDX01"
 MAGIC = b"WBVIDX02"
 DELTA_MAGIC = b"WBVDLT01"
 _BUFFER = 1 << 20  # bytes per FAISS writer/reader callback
+_FLOAT_ROWS = 4096  # float32 vectors written or read at a time
 
 
 def delta_path(path: pathlib.Path) -> pathlib.Path:
@@ -100,10 +104,14 @@ class PendingBase:
             os.unlink(self.tmp)
 
 
-def write_base(path: pathlib.Path, header: dict, tombstones: np.ndarray, index: faiss.Index | None) -> PendingBase:
-    """Stream a base file into a temporary file beside ``path`` (format in the module docstring)."""
+def write_base(path: pathlib.Path, header: dict, tombstones: np.ndarray, index: faiss.Index | None,
+               floats: np.ndarray | None = None) -> PendingBase:
+    """Stream a base file into a temporary file beside ``path`` (format in the module docstring); ``floats``: a
+    compressed index's float32 vectors by internal row (a memory map, written a slice at a time)."""
     tombs = np.ascontiguousarray(tombstones, dtype="<i8")
-    meta = json.dumps({**header, "tombstones": int(tombs.size), "has_index": index is not None}).encode()
+    rows = 0 if floats is None else int(floats.shape[0])
+    meta = json.dumps({**header, "tombstones": int(tombs.size), "has_index": index is not None,
+                       "float_rows": rows}).encode()
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
     try:
@@ -115,6 +123,8 @@ def write_base(path: pathlib.Path, header: dict, tombstones: np.ndarray, index: 
             if index is not None:
                 faiss.write_index(index, faiss.PyCallbackIOWriter(f.write, _BUFFER))
             f.write(struct.pack("<Q", f.count - start))
+            for first in range(0, rows, _FLOAT_ROWS):
+                f.write(np.ascontiguousarray(floats[first:first + _FLOAT_ROWS], dtype="<f4").tobytes())
             raw.write(struct.pack("<I", f.crc))
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -123,9 +133,11 @@ def write_base(path: pathlib.Path, header: dict, tombstones: np.ndarray, index: 
     return PendingBase(path, tmp)
 
 
-def read_base(path: pathlib.Path) -> tuple[dict, np.ndarray, faiss.Index | None]:
-    """Header, tombstones and index of a base file (format 2 or 1). Raises FileNotFoundError, or
-    ValueError/RuntimeError when the file is damaged."""
+def read_base(path: pathlib.Path, float_sink: Callable[[np.ndarray], None] | None = None
+              ) -> tuple[dict, np.ndarray, faiss.Index | None]:
+    """Header, tombstones and index of a base file (format 2 or 1); a compressed index's float32 vectors go to
+    ``float_sink`` a slice at a time. Raises FileNotFoundError, or ValueError/RuntimeError when the file is
+    damaged."""
     with open(path, "rb", buffering=_BUFFER) as raw:
         f = _CrcFile(raw)
         magic = raw.read(len(MAGIC))
@@ -141,12 +153,25 @@ def read_base(path: pathlib.Path) -> tuple[dict, np.ndarray, faiss.Index | None]
         if header["has_index"]:
             index = faiss.read_index(faiss.PyCallbackIOReader(f.read, _BUFFER))
         length = struct.unpack("<Q", f.read(8))[0]
+        if f.count - 8 - start != length:
+            raise ValueError("length mismatch")
+        _read_floats(f, int(header.get("float_rows", 0)), int(header.get("dim") or 0), float_sink)
         crc = f.crc
-        if f.count - 8 - start != length or struct.unpack("<I", f.read(4))[0] != crc or raw.read(1):
+        if struct.unpack("<I", f.read(4))[0] != crc or raw.read(1):
             raise ValueError("checksum or length mismatch")
     if index is not None and not isinstance(index, faiss.IndexIDMap2):
         raise ValueError(f"expected an IndexIDMap2, found {type(index).__name__}")
     return header, tombs, index
+
+
+def _read_floats(f: _CrcFile, rows: int, dim: int, sink: Callable[[np.ndarray], None] | None) -> None:
+    for first in range(0, rows, _FLOAT_ROWS):
+        count = min(_FLOAT_ROWS, rows - first)
+        block = np.frombuffer(f.read(4 * dim * count), dtype="<f4")
+        if block.size != dim * count:
+            raise ValueError("file ends early")
+        if sink is not None:
+            sink(block.reshape(count, dim))
 
 
 def _verify(path: pathlib.Path) -> None:

@@ -24,8 +24,10 @@ from dataclasses import dataclass
 import faiss
 import numpy as np
 
+from weavebind.storage import compression
 from weavebind.storage import faiss_factory as ff
 from weavebind.storage import snapshot_files as sf
+from weavebind.storage.float_file import FloatFile
 
 log = logging.getLogger("weavebind.vector_index")
 DELTA_MIN_ROWS = 10000
@@ -102,7 +104,7 @@ class Snapshots:
 
     def _append(self, saved: Saved, seq: int, labels, keep, new_tombs, rows: int) -> tuple[sf.PendingAppend, Saved]:
         """Append the rows [saved.rows, rows) not logged yet, read from FAISS's own buffer a slice at a time."""
-        matrix = ff.stored_matrix(self._index) if rows else None
+        matrix = self._matrix() if rows else None  # a compressed index's: its float file (codes cannot give them)
 
         def blocks():
             for start in range(saved.rows, rows, _APPEND_ROWS):
@@ -120,8 +122,9 @@ class Snapshots:
         """Stream the whole index into a temporary base file (under the read lock: searches go on, adds wait)."""
         base_id, tombs = uuid.uuid4().hex, self._tombs()
         header = {"fingerprint": self.config.fingerprint(), "dim": self._dim, "seq": int(seq), "base_id": base_id}
-        pending = sf.write_base(path, header, tombs, self._index)
         rows = self._index.ntotal if self._index is not None else 0
+        floats = self._floats.matrix()[:rows] if self._floats is not None else None
+        pending = sf.write_base(path, header, tombs, self._index, floats)
         return pending, Saved(path, base_id, self._generation, self._index is not None, rows, rows, 0, tombs,
                               np.empty(0, dtype=np.int64))
 
@@ -131,13 +134,14 @@ class Snapshots:
         saved = self._saved
         return saved is not None and saved.delta_rows > 0
 
-    def write_faiss(self, path: pathlib.Path) -> bool:
-        """Write the FAISS index alone in FAISS's own format (published.py); False while empty."""
+    def write_faiss(self, path: pathlib.Path) -> tuple | None:
+        """Write the FAISS index alone in FAISS's own format (published.py); None while empty, else the path and
+        rows of a compressed index's float file as they are now (with the index, under the lock), or ()."""
         with self._rw.long_read():
             if self._index is None:
-                return False
+                return None
             faiss.write_index(self._index, str(path))
-            return True
+            return (self._floats.path, self._index.ntotal) if self._floats is not None else ()
 
     def take_replay(self) -> tuple[np.ndarray, np.ndarray] | None:
         """The delta log's live rows (labels, stored vectors) found by ``load``, once: the caller queues them."""
@@ -149,7 +153,13 @@ class Snapshots:
         """``(index, seq)``, or None when the base is missing, corrupt, or was saved with another config."""
         path = pathlib.Path(path)
         try:
-            header, tombs, index = sf.read_base(path)
+            found: list[FloatFile] = []
+
+            def float_sink(block: np.ndarray) -> None:  # a compressed index's vectors, into a float file of its own
+                if not found:
+                    found.append(FloatFile(block.shape[1], config.float_dir))
+                found[0].append(block)
+            header, tombs, index = sf.read_base(path, float_sink)
             if header["fingerprint"] != config.fingerprint():
                 log.info("vector index %s was saved for %s, not %s: rebuilding", path, header["fingerprint"],
                          config.fingerprint())
@@ -160,6 +170,9 @@ class Snapshots:
                 if index.d != header["dim"] or not _isin_sorted(tombs, vi._ids()).all():
                     raise ValueError("index does not match its header")
                 vi._tombstones = set(tombs.tolist())
+                vi._floats = found[0] if found else None
+                if compression.is_compressed(index) and (vi._floats is None or vi._floats.rows != index.ntotal):
+                    raise ValueError("the snapshot lacks the float32 vectors of its compressed index")
             delta = sf.read_delta(path, header.get("base_id"), vi._dim)
             vi._adopt_delta(path, header.get("base_id"), delta)
             return vi, max(int(header["seq"]), delta.seq or 0)

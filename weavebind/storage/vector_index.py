@@ -14,6 +14,9 @@ Contract
     * Stored vectors: cosine vectors are stored unit-normalised, so ``vectors_for`` returns them normalised; the
       other metrics store and return the raw vectors. The raw cosine vector lives in SQL.
     * ``hamming`` (and ``hnsw`` with hamming) is stored flat and always scored exactly in numpy; see faiss_factory.
+    * Compression (``config.compressed``: pq, sq, bq, rq; compression.py): the index starts float32 and is rebuilt
+      over codes by ``compact`` once ``needs_compression``; from then on its float32 vectors are in a float file
+      (float_file.py, row i = internal row i) that every exact path and the rescoring of FAISS's candidates read.
 
 Thresholds
     * Dynamic ef (``ef == -1``): ``clamp(k * dynamicEfFactor, dynamicEfMin, dynamicEfMax)``; any ef is raised to k.
@@ -32,7 +35,9 @@ GPU
     re-made after writes. Filtered searches, k + tombstones > 2048, and HNSW stay on the CPU.
 
 Persistence (snapshots.py, snapshot_files.py): a base file streamed from FAISS plus an append-only delta log of the
-rows added and labels tombstoned since, written atomically with checksums; merged into a new base when it grows.
+rows added and labels tombstoned since, written atomically with checksums; merged into a new base when it grows. A
+compressed index's float32 vectors follow its codes in the base, and the delta logs them (index_files.py: wrapping
+an index read elsewhere).
 """
 
 from __future__ import annotations
@@ -49,7 +54,9 @@ from weavebind.storage import faiss_factory as ff
 from weavebind.storage.compaction import Compaction
 from weavebind.storage.distances import distances, normalize
 from weavebind.storage.faiss_factory import IndexConfig
+from weavebind.storage.float_file import FloatFile
 from weavebind.storage.hugepages import back_with_huge_pages
+from weavebind.storage.index_files import Persistence
 from weavebind.storage.row_lookup import RowLookup
 from weavebind.storage.rwlock import RWLock
 from weavebind.storage.snapshots import Snapshots
@@ -86,7 +93,7 @@ def _empty() -> tuple[np.ndarray, np.ndarray]:
     return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
 
 
-class VectorIndex(Compaction, Snapshots):
+class VectorIndex(Compaction, Snapshots, Persistence):
     """See the module docstring for the contract, thresholds, locking and file format."""
 
     def __init__(self, config: IndexConfig, dim: int | None = None) -> None:
@@ -109,14 +116,33 @@ class VectorIndex(Compaction, Snapshots):
         # (sorted stored labels, their internal rows, labels in row order)
         self._rows_cache: RowLookup | None = None  # labels → internal rows (row_lookup.py)
         self._huge: list[tuple[int, int]] = []  # buffers last backed with huge pages (hugepages.py)
+        self._floats: FloatFile | None = None  # a compressed index's float32 vectors, by internal row
+        self._compress_failed = False  # compression was refused for these vectors (compaction.py): stay float32
         if dim is not None:
             self._create(dim)
 
     def _create(self, dim: int) -> None:
         if dim <= 0:
             raise ValueError(f"vector length must be positive, got {dim}")
-        self._index = ff.new_index(self.config, dim)
+        self._index = ff.new_index(self.config, dim)  # compressed later, by the indexer (compaction.py)
         self._dim = dim
+
+    def _matrix(self) -> np.ndarray | None:
+        """The stored float vectors by internal row, without a copy (the float file of a compressed index, else
+        FAISS's own buffer), or None where FAISS holds them otherwise."""
+        return self._floats.matrix() if self._floats is not None else ff.stored_matrix(self._index)
+
+    def _row_vectors(self, rows: np.ndarray) -> np.ndarray:
+        """Stored float vectors of internal rows (a copy)."""
+        matrix = self._matrix()
+        if matrix is not None:
+            return np.ascontiguousarray(matrix[rows], dtype=np.float32)
+        return self._index.reconstruct_batch(self._rows().row_ids[rows])
+
+    @property
+    def compressed(self) -> bool:
+        """Whether the index holds compressed codes now (a compressed config starts float32: compaction.py)."""
+        return self._floats is not None
 
     def use_huge_pages(self) -> int:
         """Back the index's memory with huge pages where it moved or grew since the last call (the indexer calls
@@ -196,6 +222,8 @@ class VectorIndex(Compaction, Snapshots):
             ids = self._ids()
             if np.any(new[1:] == new[:-1]) or _isin_sorted(new, ids).any():
                 raise ValueError("labels must be unique and never reused")
+            if self._floats is not None:
+                self._floats.append(vectors)  # first, so row i of the file is FAISS's internal row i
             self._index.add_with_ids(vectors, labels)
             self._ids_cache = np.sort(np.concatenate([ids, new]), kind="stable")  # merges two sorted runs
             if self._rows_cache is not None:
@@ -293,13 +321,13 @@ class VectorIndex(Compaction, Snapshots):
               rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Exact top-k among ``labels`` (live; ``rows``: their internal rows, when known), re-scored with Weaviate's
         definitions. Where the vectors are plain floats they are read from FAISS's own buffer (reconstruct_batch
-        copies them one by one: ~2 µs each)."""
+        copies them one by one: ~2 µs each); a compressed index's come from its float file."""
         rows = self._rows().rows_of(labels) if rows is None else rows
         short = exact_subset.shortlist(self._index, self.config.distance, q, rows, k)
         if short is not None:
             labels, rows = self._rows().row_ids[short], short
         best = _empty()
-        matrix = ff.stored_matrix(self._index)
+        matrix = self._matrix()
         for start in range(0, labels.size, _SCAN_ROWS):
             chunk = labels[start:start + _SCAN_ROWS]
             vectors = matrix[rows[start:start + _SCAN_ROWS]] if matrix is not None \
@@ -316,7 +344,13 @@ class VectorIndex(Compaction, Snapshots):
             if found is not None:
                 return found
         ef = self.config.search_ef(k) if cand is None else self._filtered_ef(k, cand.size)
+        if self._floats is not None:
+            # compressed: FAISS ranks candidates by their codes; _rank rescores them with the float32 vectors
+            comp = self.config.compressed
+            k = comp.rescore_count(k, ef) if comp is not None else max(k, ef)
+            ef = max(ef, k)
         ef = min(ef, max(k, self._index.ntotal))  # a larger efSearch visits nothing more, it only costs memory
+        k = min(k, self._index.ntotal)
         # OpenMP team size is per calling thread. One query on HNSW gains nothing from a team, and IndexIDMap's
         # label-mapping loop would start one per query (about 1 ms on 2 cores); flat scans do use every core.
         ff.use_threads(1 if self.config.storage == "hnsw" else _CORES)
@@ -339,7 +373,7 @@ class VectorIndex(Compaction, Snapshots):
             chunk = ids[start:start + _SCAN_ROWS]
             keep = ~_isin_sorted(chunk, tombs)
             if keep.any():
-                rows = ff.stored_rows(self._index, start, start + chunk.size)[keep]
+                rows = self._row_vectors(np.arange(start, start + chunk.size)[keep])
                 d = distances(self.config.distance, q, rows)
                 best = _top_k(np.concatenate([best[0], chunk[keep]]), np.concatenate([best[1], d]), k)
         return best
@@ -363,16 +397,4 @@ class VectorIndex(Compaction, Snapshots):
                 raise KeyError(f"no live vector for labels {missing[:5].tolist()}")
             if labels.size == 0:
                 return np.empty((0, self._dim or 0), dtype=np.float32)
-            return self._index.reconstruct_batch(labels)
-
-    # -- persistence ----------------------------------------------------------------------------------------------
-    @classmethod
-    def wrap(cls, config: IndexConfig, index: faiss.Index) -> VectorIndex:
-        """A VectorIndex over a FAISS index read elsewhere (a published, memory-mapped one: storage/published.py)."""
-        wrapped = cls(config)
-        wrapped._index, wrapped._dim = index, index.d
-        return wrapped
-
-    def content_mark(self) -> tuple[int, int]:
-        """Changes when vectors were added or physically dropped (not for tombstones)."""
-        return (id(self._index), self._index.ntotal if self._index is not None else 0)
+            return self._row_vectors(self._rows().rows_of(labels))

@@ -11,6 +11,7 @@ import datetime
 import os
 import random
 import sys
+import time
 import uuid
 
 import weaviate
@@ -267,6 +268,34 @@ def dynamic_batch(client: weaviate.WeaviateClient) -> None:
     client.batch.wait_for_vector_indexing()
     [node] = client.cluster.nodes(collection="V4Dynamic", output="verbose")
     assert (node.shards[0].vector_queue_length, node.shards[0].object_count) == (0, count + 1000), node
+
+
+def compression(client: weaviate.WeaviateClient) -> None:
+    """A collection created with an SQ quantizer: compressed once trainingLimit vectors are indexed (the shard
+    reports `compressed`), and near_vector still finds each object at its exact distance (rescored)."""
+    client.collections.delete("V4Sq")
+    sq = Configure.VectorIndex.hnsw(quantizer=Configure.VectorIndex.Quantizer.sq(training_limit=300, rescore_limit=20))
+    col = client.collections.create("V4Sq", properties=PROPS, vector_config=Configure.Vectors.self_provided(
+        name="default", vector_index_config=sq))
+    assert type(col.config.get().vector_config["default"].vector_index_config.quantizer).__name__ == "_SQConfig"
+    rng = random.Random(3)
+    vectors = [[rng.gauss(0, 1) for _ in range(16)] for _ in range(600)]
+    with col.batch.fixed_size(200) as batch:
+        for i, vector in enumerate(vectors):
+            batch.add_object(properties={"n": i}, vector={"default": vector}, uuid=uuid.UUID(int=i + 1))
+    assert not col.batch.failed_objects, col.batch.failed_objects[:3]
+    col.batch.wait_for_vector_indexing()
+    for _ in range(200):  # the indexer compresses right after the chunk that reaches trainingLimit
+        [node] = client.cluster.nodes(collection="V4Sq", output="verbose")
+        if node.shards[0].compressed:
+            break
+        time.sleep(0.05)
+    assert node.shards[0].compressed, node
+    for i in (5, 250, 599):
+        found = col.query.near_vector(vectors[i], limit=3, target_vector="default",
+                                      return_metadata=MetadataQuery(distance=True))
+        assert found.objects[0].uuid == uuid.UUID(int=i + 1) and abs(found.objects[0].metadata.distance) < 1e-5
+    client.collections.delete("V4Sq")
 
 
 def query_shapes(client: weaviate.WeaviateClient) -> None:

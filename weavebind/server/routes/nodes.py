@@ -65,7 +65,7 @@ def _shards(state, infos: list[ClassInfo], counts: dict[str, int], wanted: str |
                 "objectCount": per_tenant.get(shard.name, 0) if info.multi_tenant else counts.get(info.name, 0),
                 "vectorIndexingStatus": store.shard_status(shard.key),
                 "vectorQueueLength": store.indexes.pending_count(shard.key),
-                "compressed": False, "loaded": shard.loaded,
+                "compressed": store.indexes.compressed(shard.key), "loaded": shard.loaded,
             })
     return out
 
