@@ -1,70 +1,39 @@
-"""An in-memory inverted index for unfiltered bm25: per (class, property, tokenization), each object's token counts
-and length, and term → objects. Scoring then visits only the objects holding a query term instead of reading and
-tokenizing the whole class (bm25.py does that, and still does for filtered searches, whose statistics are those of
-the filtered objects).
+"""The inverted index unfiltered bm25 is answered from: per storage key (a class, or "Class#tenant") and per
+(property, tokenization), posting lists sorted by object id (keyword_postings.py), searched for the top k with
+block-max pruning (keyword_topk.py) instead of scoring every object that holds a query term. Filtered searches
+still score their objects in bm25.py: their statistics are those of the filtered objects.
 
-Built on the first bm25 query of a property (one scan of the class, under the store's write lock, so no write
-slips in between) and kept current by the store's write listener; it lives in memory only, so a restart rebuilds
-it on first use. Scores, order and explanations equal bm25.py's to the bit: the same tokenizer, the same formula,
-the same order of floating-point operations (tests/search/test_keyword_index.py compares the two).
+- Built on the first bm25 query of a property (one scan of the class, under the store's write lock, so no write
+  slips in between), or loaded from the file keyword_files.py saved, then kept current by the store's write
+  listener, which also receives what other servers sharing the database wrote (storage/follower.py). A dropped
+  key is forgotten; a key whose dead ids outnumber its live ones is rebuilt on its next use, compactly.
+- Scores, order and explanations equal bm25.py's to the bit: the same tokenizer and formula, and every object
+  returned is scored by bm25.score_doc (tests/search/test_keyword_index.py and test_keyword_topk.py compare).
 """
 
 from __future__ import annotations
 
 import threading
-from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+
+import numpy as np
 
 from weavebind.schema.models import ClassInfo
 from weavebind.search.bm25 import (
     DEFAULT_AVG_LENGTH,
     bm25_parameters,
     query_groups,
-    score_doc,
     term_idfs,
     uses_block_max,
 )
+from weavebind.search.keyword_postings import KeyDocs, PropertyPostings
+from weavebind.search.keyword_topk import GroupPlan, Result, top_k
 from weavebind.search.per_store import PerStore
-from weavebind.search.tokenize import tokenize_value
 from weavebind.storage.records import ObjectRecord
 from weavebind.storage.store import Store
 
-
-@dataclass
-class PropertyTerms:
-    tokenization: str
-    docs: dict[str, tuple[Counter, int]] = field(default_factory=dict)   # uuid → (token counts, length)
-    postings: dict[str, set[str]] = field(default_factory=dict)        # term → uuids holding it
-    length_sum: int = 0
-    nonzero: int = 0                                                   # objects with a non-empty value
-
-    def add(self, uid: str, value: object) -> None:
-        tokens = tokenize_value(value, self.tokenization)
-        if not tokens:
-            return
-        counts = Counter(tokens)
-        self.docs[uid] = (counts, len(tokens))
-        self.length_sum += len(tokens)
-        self.nonzero += 1
-        for term in counts:
-            self.postings.setdefault(term, set()).add(uid)
-
-    def remove(self, uid: str) -> None:
-        found = self.docs.pop(uid, None)
-        if found is None:
-            return
-        counts, length = found
-        self.length_sum -= length
-        self.nonzero -= 1
-        for term in counts:
-            holders = self.postings[term]
-            holders.discard(uid)
-            if not holders:
-                del self.postings[term]
-
-    def mean_length(self) -> float | None:
-        return self.length_sum / self.nonzero if self.nonzero else None
+MIN_DEAD_TO_REBUILD = 4096
+PropKey = tuple[str, str]  # (property, tokenization)
 
 
 class KeywordIndex:
@@ -73,74 +42,96 @@ class KeywordIndex:
     def __init__(self, store: Store):
         self.store = store
         self._lock = threading.Lock()
-        self._terms: dict[tuple[str, str, str], PropertyTerms] = {}  # (class, property, tokenization)
+        self._keys: dict[str, KeyDocs] = {}
+        self.builds = 0   # properties built from a scan of SQL (tests assert a restart loads instead)
+        self.scored = 0   # objects scored by searches (tests assert pruning skips most)
         store.add_write_listener(self._changed)
 
-    def _changed(self, class_name: str, upserted: Sequence[ObjectRecord], deleted: Sequence[str],
-                 dropped: bool) -> None:
+    def _changed(self, key: str, upserted: Sequence[ObjectRecord], deleted: Sequence[str], dropped: bool) -> None:
         with self._lock:
-            for key in [k for k in self._terms if k[0] == class_name]:
-                terms = self._terms[key]
-                if dropped:
-                    del self._terms[key]
-                    continue
-                for uid in deleted:
-                    terms.remove(uid)
-                for record in upserted:
-                    terms.remove(record.uuid)
-                    terms.add(record.uuid, (record.properties or {}).get(key[1]))
+            docs = self._keys.get(key)
+            if docs is None:
+                return
+            if dropped:
+                del self._keys[key]
+                return
+            for uid in deleted:
+                docs.kill(uid)
+            for record in upserted:
+                doc = docs.new_id(record.uuid)
+                for (prop, _), postings in docs.props.items():
+                    postings.add(doc, (record.properties or {}).get(prop))
+            if docs.dead() > max(MIN_DEAD_TO_REBUILD, len(docs.ids)):
+                del self._keys[key]  # mostly dead postings: rebuild compactly on next use
 
-    def _property(self, class_name: str, prop: str, tokenization: str) -> PropertyTerms:
-        key = (class_name, prop, tokenization)
+    def _properties(self, key: str, wanted: list[PropKey]) -> list[PropertyPostings]:
         with self._lock:
-            found = self._terms.get(key)
-        if found is not None:
-            return found
-        with self.store.quiesced():  # no write between the scan and the listener seeing this property
+            docs = self._keys.get(key)
+            if docs is not None and all(w in docs.props for w in wanted):
+                return [docs.props[w] for w in wanted]
+        with self.store.quiesced():  # no write between the scan and the listener seeing these properties
             with self._lock:
-                if key in self._terms:
-                    return self._terms[key]
-            built = PropertyTerms(tokenization)
-            for record in self.store.iter_class(class_name):
-                built.add(record.uuid, (record.properties or {}).get(prop))
+                docs = self._keys.get(key)
+            if docs is None:
+                docs = KeyDocs()
+            missing = list(dict.fromkeys(w for w in wanted if w not in docs.props))
+            if missing:
+                self._scan(key, docs, missing)
             with self._lock:
-                self._terms[key] = built
-            return built
+                self._keys[key] = docs
+                return [docs.props[w] for w in wanted]
+
+    def _scan(self, key: str, docs: KeyDocs, missing: list[PropKey]) -> None:
+        """Index `missing` properties with one scan of the key (giving its objects ids if they have none yet)."""
+        items: list[tuple[int, dict]] = []
+        for record in self.store.iter_class(key):
+            doc = docs.ids.get(record.uuid)
+            items.append((docs.new_id(record.uuid) if doc is None else doc, record.properties or {}))
+        items.sort(key=lambda item: item[0])
+        for prop, tokenization in missing:
+            postings = PropertyPostings(tokenization)
+            postings.build([(doc, props.get(prop)) for doc, props in items])
+            docs.props[(prop, tokenization)] = postings
+            self.builds += 1
 
     def search(self, info: ClassInfo, total: int, query: str, properties: list[str] | None = None,
-               operator: str = "Or", minimum_match: int = 1) -> list[tuple[str, float, str]]:
-        """(uuid, score, explanation), best first, ties by uuid: bm25_search's answer over the whole class."""
-        combined: dict[str, tuple[float, list[str]]] = {}
-        for members, terms, need in query_groups(info, query, properties, operator, minimum_match):
-            indexed = [(self._property(info.key, name, members.tokenization), boost)
-                       for name, boost in members.props]
-            with self._lock:
-                scores = _group_scores(info, indexed, terms, total, need)
-            for uid, (score, explain) in scores.items():
-                before = combined.get(uid, (0.0, []))
-                combined[uid] = (before[0] + score, before[1] + explain)
-        ranked = sorted(combined.items(), key=lambda item: (-item[1][0], item[0]))
-        return [(uid, score, "".join(explain)) for uid, (score, explain) in ranked]
+               operator: str = "Or", minimum_match: int = 1, limit: int | None = None) -> list[Result]:
+        """(uuid, score, explanation), best first, ties by uuid: bm25_search's answer over the whole class, its
+        first `limit` (every match with None)."""
+        groups = query_groups(info, query, properties, operator, minimum_match)
+        props = [self._properties(info.key, [(name, g.tokenization) for name, _ in g.props])
+                 for g, _, _ in groups]
+        block = uses_block_max(info)
+        with self._lock:
+            docs = self._keys.get(info.key)
+            if docs is None or not groups:
+                return []
+            plans = [_plan(info, docs, postings, [boost for _, boost in g.props], terms, total, need, block)
+                     for (g, terms, need), postings in zip(groups, props, strict=True)]
+            found, scored = top_k(docs, plans, block, limit)
+            self.scored += scored
+            return found
 
 
-def _group_scores(info: ClassInfo, props: list[tuple[PropertyTerms, float]], terms: Counter, total: int,
-                  need: int) -> dict[str, tuple[float, list[str]]]:
-    """bm25._group_scores over the objects that hold a query term (the others match no term, and need >= 1)."""
+def _plan(info: ClassInfo, docs: KeyDocs, props: list[PropertyPostings], boosts: list[float], terms,
+          total: int, need: int, block: bool) -> GroupPlan:
+    """One group's statistics, as bm25._group_scores computes them over the whole class."""
     k1, b = bm25_parameters(info)
-    means = [m for m in (terms_.mean_length() for terms_, _ in props) if m is not None]
+    means = [m for m in (p.mean_length() for p in props) if m is not None]
     avg = sum(means) / len(means) if means else DEFAULT_AVG_LENGTH
-    holders = {t: set().union(*(p.postings.get(t, ()) for p, _ in props)) for t in terms}
-    df_props = [{t: len(p.postings.get(t, ())) for t in terms} for p, _ in props]
-    block = uses_block_max(info)
-    idf = term_idfs(terms, total, df_props, {t: len(h) for t, h in holders.items()}, block)
-    boosts = [boost for _, boost in props]
-    empty: tuple[Counter, int] = (Counter(), 0)
-    out: dict[str, tuple[float, list[str]]] = {}
-    for uid in sorted(set().union(*holders.values())):
-        found = score_doc([p.docs.get(uid, empty) for p, _ in props], boosts, terms, idf, need, (k1, b, avg), block)
-        if found is not None:
-            out[uid] = found
-    return out
+    df_props = [{t: p.df(t) for t in terms} for p in props]
+    df_any = {} if block else {t: _holders(docs, props, t) for t in terms}
+    return GroupPlan(props, boosts, terms, need, term_idfs(terms, total, df_props, df_any, block), (k1, b, avg))
+
+
+def _holders(docs: KeyDocs, props: list[PropertyPostings], term: str) -> int:
+    """Live objects holding `term` in any of `props` (BM25F's n): a union of posting lists when several."""
+    lists = [p.postings(term) for p in props]
+    lists = [tp for tp in lists if tp is not None and tp.df]
+    if len(lists) <= 1:
+        return lists[0].df if lists else 0
+    ids = np.unique(np.concatenate([tp.ids.view() for tp in lists]))
+    return int(docs.live.padded(len(docs.uuids))[ids].sum())
 
 
 keyword_index = PerStore(KeywordIndex)  # the store's keyword index, subscribed to its writes on first use
