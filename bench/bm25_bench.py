@@ -53,8 +53,8 @@ def body(rng: random.Random, i: int) -> str:
 def fill(store: Store, n: int) -> None:
     rng = random.Random(1)
     for first in range(0, n, 5000):
-        store.put([ObjectRecord("Doc", str(uuid.UUID(int=rng.getrandbits(128), version=4)), {"body": body(rng, i)}, 1, 1)
-                   for i in range(first, min(n, first + 5000))])
+        store.put([ObjectRecord("Doc", str(uuid.UUID(int=rng.getrandbits(128), version=4)), {"body": body(rng, i)},
+                                1, 1) for i in range(first, min(n, first + 5000))])
 
 
 def p50_ms(index: KeywordIndex, info: ClassInfo, n: int, query: str, runs: int, limit: int | None) -> float:

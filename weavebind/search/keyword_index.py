@@ -3,22 +3,29 @@
 block-max pruning (keyword_topk.py) instead of scoring every object that holds a query term. Filtered searches
 still score their objects in bm25.py: their statistics are those of the filtered objects.
 
-- Built on the first bm25 query of a property (one scan of the class, under the store's write lock, so no write
-  slips in between), or loaded from the file keyword_files.py saved, then kept current by the store's write
-  listener, which also receives what other servers sharing the database wrote (storage/follower.py). A dropped
-  key is forgotten; a key whose dead ids outnumber its live ones is rebuilt on its next use, compactly.
+- Built on the first bm25 query of a property, or loaded from the file keyword_files.py saved (the store's
+  snapshot thread saves changed keys), then caught up from SQL by change number (keyword_catchup.py). The scan
+  or load and most of the catch-up run beside the writes; only the last few changes are applied under the store's
+  write lock, after which the store's write listener keeps the key current, including what other servers sharing
+  the database wrote (storage/follower.py). A dropped key is forgotten and its file deleted; a key whose dead ids
+  outnumber its live ones too, to be rebuilt compactly on its next use.
+- Worker processes: each holds its own index in memory, kept current by its own listener; worker 0 (or a lone
+  server) saves the files, the others load them when they first need a key and catch up from SQL.
 - Scores, order and explanations equal bm25.py's to the bit: the same tokenizer and formula, and every object
   returned is scored by bm25.score_doc (tests/search/test_keyword_index.py and test_keyword_topk.py compare).
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
 from weavebind.schema.models import ClassInfo
+from weavebind.search import keyword_files as files
 from weavebind.search.bm25 import (
     DEFAULT_AVG_LENGTH,
     bm25_parameters,
@@ -26,11 +33,15 @@ from weavebind.search.bm25 import (
     term_idfs,
     uses_block_max,
 )
+from weavebind.search.keyword_catchup import catch_up, index_record
 from weavebind.search.keyword_postings import KeyDocs, PropertyPostings
 from weavebind.search.keyword_topk import GroupPlan, Result, top_k
 from weavebind.search.per_store import PerStore
+from weavebind.storage import changes
 from weavebind.storage.records import ObjectRecord
 from weavebind.storage.store import Store
+
+log = logging.getLogger("weavebind.keyword")
 
 MIN_DEAD_TO_REBUILD = 4096
 PropKey = tuple[str, str]  # (property, tokenization)
@@ -39,47 +50,75 @@ PropKey = tuple[str, str]  # (property, tokenization)
 class KeywordIndex:
     """The inverted index of one store; see the module docstring."""
 
-    def __init__(self, store: Store):
+    def __init__(self, store: Store, directory: Path | None = None):
         self.store = store
-        self._lock = threading.Lock()
+        self.directory = directory if directory is not None else store.indexes.directory.parent / "keyword"
+        self.saves = store.indexes.role != "map"  # worker 0 (or a lone server) writes the files; the others read
+        self._lock = threading.Lock()      # the in-memory state; held briefly (a write's update, a search)
+        self._build_lock = threading.Lock()  # one build or load at a time, outside the store's write lock
         self._keys: dict[str, KeyDocs] = {}
         self.builds = 0   # properties built from a scan of SQL (tests assert a restart loads instead)
+        self.loads = 0    # keys loaded from their files
         self.scored = 0   # objects scored by searches (tests assert pruning skips most)
         store.add_write_listener(self._changed)
+        store.snapshot_listeners.append(self.save)
 
     def _changed(self, key: str, upserted: Sequence[ObjectRecord], deleted: Sequence[str], dropped: bool) -> None:
         with self._lock:
             docs = self._keys.get(key)
-            if docs is None:
-                return
             if dropped:
-                del self._keys[key]
+                self._keys.pop(key, None)
+                self._forget_file(key)
+                return
+            if docs is None:
                 return
             for uid in deleted:
                 docs.kill(uid)
             for record in upserted:
-                doc = docs.new_id(record.uuid)
-                for (prop, _), postings in docs.props.items():
-                    postings.add(doc, (record.properties or {}).get(prop))
+                index_record(docs, record)
             if docs.dead() > max(MIN_DEAD_TO_REBUILD, len(docs.ids)):
                 del self._keys[key]  # mostly dead postings: rebuild compactly on next use
+                self._forget_file(key)
+
+    def _forget_file(self, key: str) -> None:
+        if self.saves:
+            files.path_for(self.directory, key).unlink(missing_ok=True)
 
     def _properties(self, key: str, wanted: list[PropKey]) -> list[PropertyPostings]:
         with self._lock:
             docs = self._keys.get(key)
             if docs is not None and all(w in docs.props for w in wanted):
                 return [docs.props[w] for w in wanted]
-        with self.store.quiesced():  # no write between the scan and the listener seeing these properties
+        with self._build_lock:
             with self._lock:
-                docs = self._keys.get(key)
-            if docs is None:
-                docs = KeyDocs()
-            missing = list(dict.fromkeys(w for w in wanted if w not in docs.props))
-            if missing:
-                self._scan(key, docs, missing)
-            with self._lock:
-                self._keys[key] = docs
-                return [docs.props[w] for w in wanted]
+                current = self._keys.get(key)
+            if current is not None and all(w in current.props for w in wanted):
+                return [current.props[w] for w in wanted]
+            docs, since = self._prepare(key, current, wanted)
+            since = catch_up(self.store, key, docs, since)  # writes go on meanwhile
+            with self.store.quiesced():  # the last few changes, and no write until the listener sees this key
+                catch_up(self.store, key, docs, since)
+                with self._lock:
+                    self._keys[key] = docs
+                    return [docs.props[w] for w in wanted]
+
+    def _prepare(self, key: str, current: KeyDocs | None, wanted: list[PropKey]) -> tuple[KeyDocs, int]:
+        """A new KeyDocs for `key` with the wanted properties and those it has now, from the file where it can,
+        and the change number it is current to."""
+        props = list(dict.fromkeys([*(current.props if current is not None else ()), *wanted]))
+        loaded = files.load(files.path_for(self.directory, key), key) if current is None else None
+        if loaded is not None:
+            self.loads += 1
+            docs, since = loaded
+            missing = [p for p in props if p not in docs.props]
+        else:
+            docs, since, missing = KeyDocs(), None, props
+        if missing:
+            with self.store.engine.connect() as conn:
+                scanned = changes.read_marks(conn).seq  # before the scan: what it misses has a later number
+            self._scan(key, docs, missing)
+            since = scanned if since is None else min(since, scanned)
+        return docs, since
 
     def _scan(self, key: str, docs: KeyDocs, missing: list[PropKey]) -> None:
         """Index `missing` properties with one scan of the key (giving its objects ids if they have none yet)."""
@@ -94,17 +133,39 @@ class KeywordIndex:
             docs.props[(prop, tokenization)] = postings
             self.builds += 1
 
+    def save(self) -> None:
+        """Write every key changed since its last save (the store's snapshot thread calls this)."""
+        if not self.saves:
+            return
+        with self._lock:
+            dirty = [(key, docs) for key, docs in self._keys.items() if docs.dirty]
+        for key, docs in dirty:
+            with self.store.apply_lock:  # every change up to it is in memory (applied before the horizon moves)
+                seq = self.store.applied.horizon
+            with self._lock:
+                if self._keys.get(key) is not docs:
+                    continue
+                captured = files.capture(key, docs, seq)
+                docs.dirty = False
+            try:
+                files.save(files.path_for(self.directory, key), captured)
+            except OSError:
+                log.exception("saving the keyword index of %s failed", key)
+                docs.dirty = True
+
     def search(self, info: ClassInfo, total: int, query: str, properties: list[str] | None = None,
                operator: str = "Or", minimum_match: int = 1, limit: int | None = None) -> list[Result]:
         """(uuid, score, explanation), best first, ties by uuid: bm25_search's answer over the whole class, its
         first `limit` (every match with None)."""
         groups = query_groups(info, query, properties, operator, minimum_match)
-        props = [self._properties(info.key, [(name, g.tokenization) for name, _ in g.props])
-                 for g, _, _ in groups]
+        if not groups:
+            return []
+        found = iter(self._properties(info.key, [(name, g.tokenization) for g, _, _ in groups for name, _ in g.props]))
+        props = [[next(found) for _ in g.props] for g, _, _ in groups]
         block = uses_block_max(info)
         with self._lock:
             docs = self._keys.get(info.key)
-            if docs is None or not groups:
+            if docs is None:
                 return []
             plans = [_plan(info, docs, postings, [boost for _, boost in g.props], terms, total, need, block)
                      for (g, terms, need), postings in zip(groups, props, strict=True)]

@@ -3,7 +3,7 @@ version; per (property, tokenization), for each term the ids holding it with the
 
 - Ids only grow: a write gives the object a new id, the old one dies (`KeyDocs.live`), so appending keeps every
   posting list sorted without moving anything. Dead postings stay until the key is rebuilt; searches mask them.
-- Ids fall in ranges of 2**RANGE_BITS. Each term keeps, per range and class of lengths (a quarter octave), the
+- Ids fall in ranges of 2**RANGE_BITS. Each term keeps, per range and class of lengths (an eighth of an octave), the
   largest frequency and the shortest length of the objects holding it there: an upper bound on any of their
   scores, whatever the idf and mean length at query time (keyword_topk.py prunes with it). Deletes never lower a
   maximum or raise a minimum, so the bounds stay valid, only looser.
@@ -18,8 +18,8 @@ import numpy as np
 
 from weavebind.search.tokenize import tokenize_value
 
-RANGE_BITS = 8          # 256 ids per range: small enough for tight bounds, few enough ranges to rank them all
-LENGTH_CLASSES_PER_OCTAVE = 4
+RANGE_BITS = 7          # 128 ids per range: small enough for tight bounds, few enough ranges to rank them all
+LENGTH_CLASSES_PER_OCTAVE = 8
 
 
 class Grow:
@@ -29,7 +29,7 @@ class Grow:
 
     def __init__(self, dtype, fill: int = 0, data: np.ndarray | None = None):
         self.fill = fill
-        self.a = np.full(16, fill, dtype=dtype) if data is None else np.array(data, dtype=dtype)
+        self.a = np.full(16, fill, dtype=dtype) if data is None else np.asarray(data, dtype=dtype)
         self.n = 0 if data is None else len(data)
 
     def _reserve(self, size: int) -> None:
@@ -110,14 +110,19 @@ def _no_entries() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def _entries(ids: np.ndarray, tfs: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if not len(ids):
         return _no_entries()
-    # length classes a quarter octave wide: a bound pairs the class's largest frequency with its shortest length
+    # length classes an eighth of an octave wide: a bound pairs the class's largest frequency with its shortest length
     classes = np.floor(np.log2(np.maximum(lengths, 1)) * LENGTH_CLASSES_PER_OCTAVE).astype(np.int64)
     key = (ids.astype(np.int64) >> RANGE_BITS) * 256 + classes
     order = np.argsort(key, kind="stable")
     key = key[order]
     starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-    return (key[starts] >> 8, np.maximum.reduceat(tfs[order], starts),
-            np.minimum.reduceat(lengths[order], starts))
+    r, most, least = key[starts] >> 8, np.maximum.reduceat(tfs[order], starts), np.minimum.reduceat(lengths[order],
+                                                                                                    starts)
+    # An entry no more frequent than a shorter class of its range bounds nothing that one does not: drop it. (The
+    # running maximum of range * 2**32 + frequency restarts at each range, larger ranges weighing more.)
+    ranked = r * 2**32 + most
+    kept = np.r_[True, ranked[1:] > np.maximum.accumulate(ranked)[:-1]]
+    return r[kept], most[kept], least[kept]
 
 
 class PropertyPostings:
@@ -227,15 +232,29 @@ class KeyDocs:
         self.live = Grow(np.bool_)
         self.props: dict[tuple[str, str], PropertyPostings] = {}
         self.range_min: list[str] = []    # range → the smallest uuid ever given an id there (ties are by uuid)
+        self.dirty = True                 # changed since its file was saved
 
-    def new_id(self, uuid: str) -> int:
-        self.kill(uuid)
+    def add_loaded(self, uuid: str, alive: bool) -> None:
+        """An id read back from a file: the next one, live or dead."""
         doc = len(self.uuids)
+        self._note_range(doc, uuid)
+        self.uuids.append(uuid)
+        self.live.put(doc, alive)
+        if alive:
+            self.ids[uuid] = doc
+
+    def _note_range(self, doc: int, uuid: str) -> None:
         r = doc >> RANGE_BITS
         if r == len(self.range_min):
             self.range_min.append(uuid)
         elif uuid < self.range_min[r]:
             self.range_min[r] = uuid
+
+    def new_id(self, uuid: str) -> int:
+        self.kill(uuid)
+        self.dirty = True
+        doc = len(self.uuids)
+        self._note_range(doc, uuid)
         self.uuids.append(uuid)
         self.ids[uuid] = doc
         self.live.put(doc, True)
@@ -244,6 +263,7 @@ class KeyDocs:
     def kill(self, uuid: str) -> None:
         old = self.ids.pop(uuid, None)
         if old is not None:
+            self.dirty = True
             self.live.a[old] = False
             for postings in self.props.values():
                 postings.remove(old)

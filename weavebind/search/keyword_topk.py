@@ -24,7 +24,7 @@ from weavebind.search.bm25 import score_doc
 from weavebind.search.keyword_postings import RANGE_BITS, KeyDocs, PropertyPostings, TermPostings
 
 SMALL = 4096        # fewer postings than this in all: score them at once, ranking ranges costs more
-FIRST_BATCH = 8     # ranges in the first batch; later batches double up to LAST_BATCH
+FIRST_BATCH = 4     # ranges in the first batch; later batches double up to LAST_BATCH
 LAST_BATCH = 32
 SLACK = 1e-9        # numpy's scores and bounds may round apart from score_doc's: prune only beyond this margin
 Result = tuple[str, float, str]
@@ -90,9 +90,14 @@ def _batch(key: KeyDocs, plans: list[GroupPlan], grids: list, ranges: np.ndarray
     gathered = [[[_gather(tp, ranges) for tp in row] for row in grid] for grid in grids]
     every = [ids for g, group in enumerate(gathered) for p, row in enumerate(group) for t, (ids, _) in enumerate(row)
              if len(ids) and (essential is None or (g, p, t) in essential)]
-    docs = every[0] if len(every) == 1 else np.unique(np.concatenate(every)) if every else np.empty(0, np.int32)
-    docs = docs[key.live.padded(len(key.uuids))[docs]]
-    tfs = [[[_aligned(ids, tf, docs) for ids, tf in row] for row in g] for g in gathered]
+    live = key.live.padded(len(key.uuids))
+    if len(gathered) == len(gathered[0]) == len(gathered[0][0]) == 1:  # one list: nothing to align
+        ids, tf = gathered[0][0][0]
+        docs, tfs = ids[live[ids]], [[[tf[live[ids]].astype(np.int64)]]]
+    else:
+        docs = every[0] if len(every) == 1 else np.unique(np.concatenate(every)) if every else np.empty(0, np.int32)
+        docs = docs[live[docs]]
+        tfs = [[[_aligned(ids, tf, docs) for ids, tf in row] for row in g] for g in gathered]
     lengths = [[p.lengths.padded(len(key.uuids))[docs].astype(np.float64) for p in plan.props] for plan in plans]
     return Batch(docs, tfs, lengths)
 
