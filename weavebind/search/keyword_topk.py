@@ -69,8 +69,9 @@ def _gather(tp: TermPostings | None, ranges: np.ndarray | None) -> tuple[np.ndar
     ids, tfs = tp.ids.view(), tp.tfs.view()
     if ranges is None:
         return ids, tfs
-    lo = np.searchsorted(ids, ranges << RANGE_BITS)
-    sizes = np.searchsorted(ids, (ranges + 1) << RANGE_BITS) - lo
+    # the bounds in the lists' own dtype: searchsorted would otherwise convert (copy) the whole list
+    lo = np.searchsorted(ids, (ranges << RANGE_BITS).astype(ids.dtype))
+    sizes = np.searchsorted(ids, ((ranges + 1) << RANGE_BITS).astype(ids.dtype)) - lo
     total = int(sizes.sum())
     starts = np.cumsum(sizes) - sizes
     where = np.repeat(lo - starts, sizes) + np.arange(total)
@@ -80,7 +81,7 @@ def _gather(tp: TermPostings | None, ranges: np.ndarray | None) -> tuple[np.ndar
 def _aligned(ids: np.ndarray, tfs: np.ndarray, docs: np.ndarray) -> np.ndarray:
     if not len(ids):
         return np.zeros(len(docs), np.int64)
-    pos = np.minimum(np.searchsorted(ids, docs), len(ids) - 1)
+    pos = np.minimum(np.searchsorted(ids, docs.astype(ids.dtype)), len(ids) - 1)
     return np.where(ids[pos] == docs, tfs[pos], 0).astype(np.int64)
 
 
