@@ -134,8 +134,7 @@ def _parse(data: np.ndarray, key: str) -> tuple[KeyDocs, int] | None:
         arrays[name] = data[pos:pos + width].view(dtype)
         pos += width
     docs = KeyDocs()
-    for uuid, alive in zip(orjson.loads(bytes(arrays["uuids"])), arrays["live"].tolist(), strict=True):
-        docs.add_loaded(uuid, alive)
+    docs.set_loaded(orjson.loads(bytes(arrays["uuids"])), arrays["live"])
     for i, (prop, tokenization, length_sum, nonzero) in enumerate(header["props"]):
         docs.props[(prop, tokenization)] = _prop(arrays, i, tokenization, length_sum, nonzero)
     docs.dirty = False

@@ -106,7 +106,12 @@ class KeywordIndex:
         """A new KeyDocs for `key` with the wanted properties and those it has now, from the file where it can,
         and the change number it is current to."""
         props = list(dict.fromkeys([*(current.props if current is not None else ()), *wanted]))
+        with self.store.engine.connect() as conn:
+            now = changes.read_marks(conn).seq  # before the scan: what it misses has a later number
         loaded = files.load(files.path_for(self.directory, key), key) if current is None else None
+        if loaded is not None and loaded[1] > now:  # saved beside a database that has since gone back (restored)
+            log.info("keyword index file of %s is ahead of the database: rebuilding from SQL", key)
+            loaded = None
         if loaded is not None:
             self.loads += 1
             docs, since = loaded
@@ -114,10 +119,8 @@ class KeywordIndex:
         else:
             docs, since, missing = KeyDocs(), None, props
         if missing:
-            with self.store.engine.connect() as conn:
-                scanned = changes.read_marks(conn).seq  # before the scan: what it misses has a later number
             self._scan(key, docs, missing)
-            since = scanned if since is None else min(since, scanned)
+            since = now if since is None else min(since, now)
         return docs, since
 
     def _scan(self, key: str, docs: KeyDocs, missing: list[PropKey]) -> None:

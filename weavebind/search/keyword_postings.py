@@ -234,14 +234,14 @@ class KeyDocs:
         self.range_min: list[str] = []    # range → the smallest uuid ever given an id there (ties are by uuid)
         self.dirty = True                 # changed since its file was saved
 
-    def add_loaded(self, uuid: str, alive: bool) -> None:
-        """An id read back from a file: the next one, live or dead."""
-        doc = len(self.uuids)
-        self._note_range(doc, uuid)
-        self.uuids.append(uuid)
-        self.live.put(doc, alive)
-        if alive:
-            self.ids[uuid] = doc
+    def set_loaded(self, uuids: list[str], live: np.ndarray) -> None:
+        """The ids read back from a file (of a new KeyDocs): uuid and liveness per id."""
+        self.uuids = uuids
+        self.live = Grow(np.bool_, data=live.astype(np.bool_))
+        alive = np.flatnonzero(live)
+        self.ids = dict(zip([uuids[i] for i in alive.tolist()], alive.tolist(), strict=True))
+        size = 1 << RANGE_BITS
+        self.range_min = [min(uuids[i:i + size]) for i in range(0, len(uuids), size)]
 
     def _note_range(self, doc: int, uuid: str) -> None:
         r = doc >> RANGE_BITS
