@@ -173,3 +173,25 @@ def test_writes_go_on_while_the_index_is_built(database_url, tmp_path, monkeypat
     assert finished  # the write did not wait for the build
     _same_as_scan(index, store)
     store.close()
+
+
+def test_only_the_owning_worker_writes_files_the_others_load_them(database_url, tmp_path):
+    """Worker processes (index role "map") read the files worker 0 saves and never write or delete one."""
+    rng = random.Random(7)
+    owner = _open(database_url, tmp_path)
+    owner.put([_record(rng, i) for i in range(90)])
+    KeywordIndex(owner).search(INFO, 90, "fox")
+    owner.snapshot()
+    path = keyword_files.path_for(tmp_path / "keyword", "C")
+    saved = path.read_bytes()
+    sibling = Store(database_url, tmp_path, snapshot_seconds=3600, shared=True, index_role="map")
+    sibling.open({"C": {}})
+    index = KeywordIndex(sibling)
+    _churn(owner, rng)  # the owner's writes: the sibling catches up from SQL
+    _same_as_scan(index, sibling)
+    assert (index.builds, index.loads) == (0, 1)
+    _churn(sibling, rng)
+    sibling.snapshot()
+    assert path.read_bytes() == saved
+    sibling.close()
+    owner.close()
