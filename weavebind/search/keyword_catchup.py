@@ -28,8 +28,10 @@ def index_record(docs: KeyDocs, record: ObjectRecord) -> None:
         postings.add(doc, (record.properties or {}).get(prop))
 
 
-def catch_up(store: Store, key: str, docs: KeyDocs, since: int) -> int:
-    """Apply the key's changes numbered after `since`; returns the number it is now current to."""
+def catch_up(store: Store, key: str, docs: KeyDocs, since: int, schema: int | None = None) -> tuple[int, int]:
+    """Apply the key's changes numbered after `since`; returns the change number and schema version it is now
+    current to. Given the schema version of an earlier catch-up, and nothing changed it since, the object count is
+    not compared (no class or tenant can have been dropped in between): a count reads the whole key."""
     with changes.snapshot_reads(store.engine) as conn, conn.begin():
         marks = changes.read_marks(conn)
         events: list[tuple[int, str, ObjectRecord | None]] = _written(conn, key, since, marks.seq)
@@ -40,25 +42,29 @@ def catch_up(store: Store, key: str, docs: KeyDocs, since: int) -> int:
                 docs.kill(uuid)
             else:
                 index_record(docs, record)
-        count = conn.execute(select(func.count()).select_from(objects).where(objects.c.class_name == key)).scalar_one()
-        if marks.deletes_horizon > since or count != len(docs.ids):
-            _reconcile(conn, key, docs)
+        if marks.deletes_horizon > since or schema != marks.schema:
+            count = conn.execute(select(func.count()).select_from(objects).where(
+                objects.c.class_name == key)).scalar_one()
+            if marks.deletes_horizon > since or count != len(docs.ids):
+                _reconcile(conn, key, docs)
     if events:
         log.info("keyword index of %s: %d changes caught up from SQL after change %d", key, len(events), since)
-    return marks.seq
+    return marks.seq, marks.schema
 
 
 def _written(conn: Connection, key: str, since: int, until: int) -> list[tuple[int, str, ObjectRecord | None]]:
+    """The key's objects written in (since, until]. Found through the change-number index alone (with the key in
+    the condition, SQLite prefers the primary key and reads the whole key), then read by uuid."""
     out: list[tuple[int, str, ObjectRecord | None]] = []
     last = since
     while True:  # keyset pages: a catch-up after a large import stays bounded in memory per page
-        rows = conn.execute(select(objects).where(and_(objects.c.class_name == key, objects.c.seq > last,
-                                                       objects.c.seq <= until)).order_by(objects.c.seq)
-                            .limit(PAGE)).all()
+        rows = conn.execute(select(objects.c.seq, objects.c.class_name, objects.c.uuid).where(
+            and_(objects.c.seq > last, objects.c.seq <= until)).order_by(objects.c.seq).limit(PAGE)).all()
         if not rows:
             return out
-        out += [(row.seq, row.uuid, record)
-                for row, record in zip(rows, sql.records_from_rows(conn, rows, with_vectors=False), strict=True)]
+        mine = {row.uuid: row.seq for row in rows if row.class_name == key}
+        if mine:
+            out += [(mine[r.uuid], r.uuid, r) for r in sql.get_objects(conn, key, list(mine), with_vectors=False)]
         last = rows[-1].seq
 
 

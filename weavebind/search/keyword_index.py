@@ -95,9 +95,9 @@ class KeywordIndex:
             if current is not None and all(w in current.props for w in wanted):
                 return [current.props[w] for w in wanted]
             docs, since = self._prepare(key, current, wanted)
-            since = catch_up(self.store, key, docs, since)  # writes go on meanwhile
+            since, schema = catch_up(self.store, key, docs, since)  # writes go on meanwhile
             with self.store.quiesced():  # the last few changes, and no write until the listener sees this key
-                catch_up(self.store, key, docs, since)
+                catch_up(self.store, key, docs, since, schema)
                 with self._lock:
                     self._keys[key] = docs
                     return [docs.props[w] for w in wanted]
