@@ -148,6 +148,12 @@ def test_tenants_have_their_own_files_and_a_drop_deletes_them(database_url, tmp_
     store.delete_tenants("C", ["t1"])
     assert not keyword_files.path_for(tmp_path / "keyword", "C#t1").exists()
     assert keyword_files.path_for(tmp_path / "keyword", "C#t2").exists()
+    store.add_tenants("C", {"t2": "HOT"}, {})
+    _churn(store, rng, "t2")
+    store.set_tenant_status("C", "t2", "COLD", {})  # saved as it leaves memory, not deleted
+    store.set_tenant_status("C", "t2", "HOT", {})
+    _same_as_scan(index, store, tenants["t2"])
+    assert (index.builds, index.loads) == (0, 3)
     store.close()
 
 

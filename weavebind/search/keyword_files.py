@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import threading
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,7 +90,7 @@ def save(path: Path, cap: Capture) -> None:
                            "arrays": specs, "props": [[p.prop, p.tokenization, p.length_sum, p.nonzero]
                                                       for p in cap.props]})
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".tmp{os.getpid()}")
+    tmp = path.with_suffix(f".tmp{os.getpid()}-{threading.get_ident()}")  # two savers never share one
     with open(tmp, "wb") as f:
         head = MAGIC + len(header).to_bytes(8, "little") + header
         f.write(head)

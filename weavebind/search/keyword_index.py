@@ -7,8 +7,9 @@ still score their objects in bm25.py: their statistics are those of the filtered
   snapshot thread saves changed keys), then caught up from SQL by change number (keyword_catchup.py). The scan
   or load and most of the catch-up run beside the writes; only the last few changes are applied under the store's
   write lock, after which the store's write listener keeps the key current, including what other servers sharing
-  the database wrote (storage/follower.py). A dropped key is forgotten and its file deleted; a key whose dead ids
-  outnumber its live ones too, to be rebuilt compactly on its next use.
+  the database wrote (storage/follower.py). A deleted class or tenant is forgotten and its file deleted; a tenant
+  gone COLD is saved and forgotten; a key whose dead ids outnumber its live ones is forgotten and its file deleted,
+  to be rebuilt compactly on its next use.
 - Worker processes: each holds its own index in memory, kept current by its own listener; worker 0 (or a lone
   server) saves the files, the others load them when they first need a key and catch up from SQL.
 - Scores, order and explanations equal bm25.py's to the bit: the same tokenizer and formula, and every object
@@ -23,6 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+from sqlalchemy import select
 
 from weavebind.schema.models import ClassInfo
 from weavebind.search import keyword_files as files
@@ -40,6 +42,7 @@ from weavebind.search.per_store import PerStore
 from weavebind.storage import changes
 from weavebind.storage.records import ObjectRecord
 from weavebind.storage.store import Store
+from weavebind.storage.tables import objects
 
 log = logging.getLogger("weavebind.keyword")
 
@@ -67,8 +70,7 @@ class KeywordIndex:
         with self._lock:
             docs = self._keys.get(key)
             if dropped:
-                self._keys.pop(key, None)
-                self._forget_file(key)
+                self._dropped(key, self._keys.pop(key, None))
                 return
             if docs is None:
                 return
@@ -79,6 +81,21 @@ class KeywordIndex:
             if docs.dead() > max(MIN_DEAD_TO_REBUILD, len(docs.ids)):
                 del self._keys[key]  # mostly dead postings: rebuild compactly on next use
                 self._forget_file(key)
+
+    def _dropped(self, key: str, docs: KeyDocs | None) -> None:
+        """A key left memory: deleted (no object left in SQL: delete its file), or a tenant gone COLD or a reload
+        (save it now if it changed, as the vector indexes are; the write lock is held)."""
+        if not self.saves:
+            return
+        with self.store.engine.connect() as conn:
+            stored = conn.execute(select(objects.c.uuid).where(objects.c.class_name == key).limit(1)).first()
+        if stored is None:
+            self._forget_file(key)
+        elif docs is not None and docs.dirty:
+            try:
+                files.save(files.path_for(self.directory, key), files.capture(key, docs, self.store.applied.horizon))
+            except OSError:
+                log.exception("saving the keyword index of %s failed", key)
 
     def _forget_file(self, key: str) -> None:
         if self.saves:
