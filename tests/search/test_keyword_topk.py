@@ -23,6 +23,8 @@ CONFIG = {"class": "C", "properties": [
     {"name": "tags", "dataType": ["text[]"], "tokenization": "field"},
 ], "invertedIndexConfig": {"bm25": {"k1": 1.2, "b": 0.75}}}
 BM25F = ClassInfo.from_config(CONFIG)
+UUIDS = [str(uuid.UUID(int=random.Random(i).getrandbits(128))) for i in range(400)]  # ids' order is not uuids'
+
 BLOCK_MAX = ClassInfo.from_config({**CONFIG, "invertedIndexConfig": {**CONFIG["invertedIndexConfig"],
                                                                      "usingBlockMaxWAND": True}})
 
@@ -43,7 +45,7 @@ def _text(rng: random.Random, most: int) -> str:
 
 def _record(rng: random.Random, i: int) -> ObjectRecord:
     props = {"title": _text(rng, 2), "body": _text(rng, 6), "tags": [rng.choice(WORDS) for _ in range(2)]}
-    return ObjectRecord("C", str(uuid.UUID(int=i + 1)), {k: v for k, v in props.items() if rng.random() < 0.9}, 1, 1)
+    return ObjectRecord("C", UUIDS[i], {k: v for k, v in props.items() if rng.random() < 0.9}, 1, 1)
 
 
 def _query(rng: random.Random) -> tuple[str, list[str] | None, str, int]:
@@ -73,7 +75,7 @@ def test_pruned_top_k_equals_exhaustive_scoring(database_url, tmp_path, info):
     _check(index, store, info, rng, 40)
     for _ in range(3):  # writes after the build: appended postings, dead ids, looser bounds
         store.put([_record(rng, i) for i in rng.sample(range(400), 60)])
-        store.delete("C", [str(uuid.UUID(int=i + 1)) for i in rng.sample(range(400), 40)])
+        store.delete("C", [UUIDS[i] for i in rng.sample(range(400), 40)])
         _check(index, store, info, rng, 15)
     store.close()
 

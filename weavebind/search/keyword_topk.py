@@ -162,40 +162,52 @@ def _bounds(plans: list[GroupPlan], grids: list, ranges: int, block: bool) -> tu
     uuid decides)."""
     total, touched, units = np.zeros(ranges), np.zeros(ranges, bool), []
     for g, (plan, grid) in enumerate(zip(plans, grids, strict=True)):
-        k1, b, avg = plan.params
         lengths = [p.lengths.padded(ranges << RANGE_BITS) for p in plan.props]
         bound = np.zeros(ranges)
-        if block:  # score_doc: properties, then terms, one running sum
-            for p, (row, length, boost) in enumerate(zip(grid, lengths, plan.boosts, strict=True)):
-                for t, (term, tp) in enumerate(zip(plan.terms, row, strict=True)):
-                    if tp is not None:
-                        r, most, least = tp.bound_entries(length)
-                        most, least = most.astype(np.float64), least.astype(np.float64)
-                        score = plan.idf[term] * (most / (most + k1 * (1 - b + b * least / avg))) * boost
-                        r, score = _per_range((r, score), np.maximum)
-                        touched[r] = True
-                        bound[r] += score
-                        units.append(Unit(float(score.max()) if len(score) else 0.0, {(g, p, t)}, r))
-        else:
-            for i, (term, repeats) in enumerate(plan.terms.items()):
-                freq, size = np.zeros(ranges), np.full(ranges, np.inf)
-                for row, length, boost in zip(grid, lengths, plan.boosts, strict=True):
-                    if row[i] is not None:
-                        r, most, least = _per_range(row[i].bound_entries(length), np.maximum, np.minimum)
-                        touched[r] = True
-                        freq[r] += boost * most
-                        size[r] = np.minimum(size[r], least)
-                hit = freq > 0
-                score = repeats * plan.idf.get(term, 0.0) * freq[hit] / (freq[hit] + k1 * (1 - b + b * size[hit] / avg))
-                bound[hit] += score
-                units.append(Unit(float(score.max()) if len(score) else 0.0,
-                                  {(g, p, i) for p in range(len(grid))}, np.flatnonzero(hit)))
-            if any(boost not in (0.0, 1.0) for boost in plan.boosts):
-                # boosted frequencies are not integers: freq / (freq + c) could round against its monotony by
-                # an ulp, so leave a margin (ties at the bound are then not pruned)
-                bound *= 1 + SLACK
+        (_block_bound if block else _bm25f_bound)(plan, grid, g, lengths, bound, touched, units)
         total += bound
     return total, touched, units
+
+
+def _block_bound(plan: GroupPlan, grid: list, g: int, lengths: list, bound: np.ndarray, touched: np.ndarray,
+                 units: list) -> None:
+    """score_doc with usingBlockMaxWAND: properties, then terms, one running sum."""
+    k1, b, avg = plan.params
+    for p, (row, length, boost) in enumerate(zip(grid, lengths, plan.boosts, strict=True)):
+        for t, (term, tp) in enumerate(zip(plan.terms, row, strict=True)):
+            if tp is not None:
+                r, most, least = tp.bound_entries(length)
+                most, least = most.astype(np.float64), least.astype(np.float64)
+                score = plan.idf[term] * (most / (most + k1 * (1 - b + b * least / avg))) * boost
+                r, score = _per_range((r, score), np.maximum)
+                touched[r] = True
+                bound[r] += score
+                units.append(Unit(float(score.max()) if len(score) else 0.0, {(g, p, t)}, r))
+
+
+def _bm25f_bound(plan: GroupPlan, grid: list, g: int, lengths: list, bound: np.ndarray, touched: np.ndarray,
+                 units: list) -> None:
+    """score_doc with BM25F: per term, the boosted frequencies summed over properties, the lengths of those holding
+    it (at least the shortest)."""
+    k1, b, avg = plan.params
+    ranges = len(bound)
+    for i, (term, repeats) in enumerate(plan.terms.items()):
+        freq, size = np.zeros(ranges), np.full(ranges, np.inf)
+        for row, length, boost in zip(grid, lengths, plan.boosts, strict=True):
+            if row[i] is not None:
+                r, most, least = _per_range(row[i].bound_entries(length), np.maximum, np.minimum)
+                touched[r] = True
+                freq[r] += boost * most
+                size[r] = np.minimum(size[r], least)
+        hit = freq > 0
+        score = repeats * plan.idf.get(term, 0.0) * freq[hit] / (freq[hit] + k1 * (1 - b + b * size[hit] / avg))
+        bound[hit] += score
+        units.append(Unit(float(score.max()) if len(score) else 0.0, {(g, p, i) for p in range(len(grid))},
+                          np.flatnonzero(hit)))
+    if any(boost not in (0.0, 1.0) for boost in plan.boosts):
+        # boosted frequencies are not integers: freq / (freq + c) could round against its monotony by an ulp, so
+        # leave a margin (ties at the bound are then not pruned)
+        bound *= 1 + SLACK
 
 
 def _per_range(entries: tuple, *reducers) -> tuple:
