@@ -94,7 +94,7 @@ class KeywordIndex:
         elif docs is not None and docs.dirty:
             try:
                 files.save(files.path_for(self.directory, key), files.capture(key, docs, self.store.applied.horizon))
-            except OSError:
+            except Exception:  # never fail the tenant's status change over derived state
                 log.exception("saving the keyword index of %s failed", key)
 
     def _forget_file(self, key: str) -> None:
@@ -169,7 +169,7 @@ class KeywordIndex:
                 docs.dirty = False
             try:
                 files.save(files.path_for(self.directory, key), captured)
-            except OSError:
+            except Exception:  # derived state: a failed save costs a longer catch-up, never the snapshot or close
                 log.exception("saving the keyword index of %s failed", key)
                 docs.dirty = True
 
