@@ -132,6 +132,7 @@ class KeywordIndex:
         if loaded is not None:
             self.loads += 1
             docs, since = loaded
+            log.info("keyword index of %s loaded from its file (current to change %d)", key, since)
             missing = [p for p in props if p not in docs.props]
         else:
             docs, since, missing = KeyDocs(), None, props
