@@ -16,7 +16,7 @@ import uuid
 from pathlib import Path
 
 from weavebind.schema.models import ClassInfo
-from weavebind.search import keyword_files
+from weavebind.search import keyword_files, keyword_index
 from weavebind.search.bm25 import bm25_search
 from weavebind.search.keyword_index import KeywordIndex
 from weavebind.storage.records import ObjectRecord
@@ -201,3 +201,24 @@ def test_only_the_owning_worker_writes_files_the_others_load_them(database_url, 
     assert path.read_bytes() == saved
     sibling.close()
     owner.close()
+
+
+def test_a_key_mostly_dead_is_rebuilt_compactly(database_url, tmp_path, monkeypatch):
+    """Rewrites leave dead ids behind; once they outnumber the live ones the key is dropped with its file and
+    rebuilt from SQL on its next use, with answers exact throughout."""
+    monkeypatch.setattr(keyword_index, "MIN_DEAD_TO_REBUILD", 10)
+    rng = random.Random(8)
+    store = _open(database_url, tmp_path)
+    store.put([_record(rng, i) for i in range(40)])
+    index = KeywordIndex(store)
+    _same_as_scan(index, store)
+    store.snapshot()
+    path = keyword_files.path_for(tmp_path / "keyword", "C")
+    assert path.exists()
+    store.put([_record(rng, i) for i in range(30)])
+    assert index.builds == 2 and path.exists()  # 30 dead of 70 ids: kept
+    store.put([_record(rng, i) for i in range(30)])
+    assert not path.exists()  # 60 dead, 40 live: dropped
+    _same_as_scan(index, store)
+    assert index.builds == 4 and len(index._keys["C"].uuids) == 40
+    store.close()

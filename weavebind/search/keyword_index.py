@@ -181,18 +181,20 @@ class KeywordIndex:
         groups = query_groups(info, query, properties, operator, minimum_match)
         if not groups:
             return []
-        found = iter(self._properties(info.key, [(name, g.tokenization) for g, _, _ in groups for name, _ in g.props]))
-        props = [[next(found) for _ in g.props] for g, _, _ in groups]
+        wanted = [(name, g.tokenization) for g, _, _ in groups for name, _ in g.props]
         block = uses_block_max(info)
-        with self._lock:
-            docs = self._keys.get(info.key)
-            if docs is None:
-                return []
-            plans = [_plan(info, docs, postings, [boost for _, boost in g.props], terms, total, need, block)
-                     for (g, terms, need), postings in zip(groups, props, strict=True)]
-            found, scored = top_k(docs, plans, block, limit)
-            self.scored += scored
-            return found
+        while True:  # again if the key was rebuilt (compacted, or given a property) between the two steps
+            got = self._properties(info.key, wanted)
+            with self._lock:
+                docs = self._keys.get(info.key)
+                if docs is None or any(docs.props.get(w) is not p for w, p in zip(wanted, got, strict=True)):
+                    continue
+                found = iter(got)
+                plans = [_plan(info, docs, [next(found) for _ in g.props], [boost for _, boost in g.props], terms,
+                               total, need, block) for g, terms, need in groups]
+                ranked, scored = top_k(docs, plans, block, limit)
+                self.scored += scored
+                return ranked
 
 
 def _plan(info: ClassInfo, docs: KeyDocs, props: list[PropertyPostings], boosts: list[float], terms,
