@@ -6,12 +6,13 @@ fewer objects than the exhaustive search for a term every object holds."""
 from __future__ import annotations
 
 import random
+import threading
 import uuid
 
 import pytest
 
 from weavebind.schema.models import ClassInfo
-from weavebind.search import keyword_postings, keyword_topk
+from weavebind.search import keyword_index, keyword_postings, keyword_topk
 from weavebind.search.keyword_index import KeywordIndex
 from weavebind.storage.records import ObjectRecord
 from weavebind.storage.store import Store
@@ -94,4 +95,35 @@ def test_a_term_every_object_holds_scores_few_objects(tmp_path):
     index.scored = 0
     assert index.search(BLOCK_MAX, 2000, "all", ["body"], limit=10) == every[:10]
     assert index.scored < 700  # most ranges' bounds fall below the 10th score
+    store.close()
+
+
+def test_searches_beside_writes_stay_exact(tmp_path, monkeypatch):
+    """Writers (appends, dead ids, compactions) and searches in threads: no error, and exact answers after."""
+    monkeypatch.setattr(keyword_index, "MIN_DEAD_TO_REBUILD", 50)
+    rng = random.Random(9)
+    store = Store(f"sqlite:///{tmp_path}/db.sqlite", tmp_path, snapshot_seconds=3600)
+    store.save_class("C", BLOCK_MAX.config, {})
+    store.open({"C": {}})
+    store.put([_record(rng, i) for i in range(200)])
+    index = KeywordIndex(store)
+    errors: list[BaseException] = []
+
+    def write() -> None:
+        wrng = random.Random(10)
+        try:
+            for _ in range(15):
+                store.put([_record(wrng, i) for i in wrng.sample(range(400), 50)])
+                store.delete("C", [UUIDS[i] for i in wrng.sample(range(400), 20)])
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    while writer.is_alive():
+        query, properties, operator, minimum = _query(rng)
+        index.search(BLOCK_MAX, 300, query, properties, operator, minimum, 10)
+    writer.join()
+    assert not errors and index.builds > 3  # rebuilds happened beside the writes (compactions, new properties)
+    _check(index, store, BLOCK_MAX, rng, 20)
     store.close()
