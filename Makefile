@@ -87,3 +87,19 @@ bench-tenants: install
 BENCH_SCALE_ARGS ?= --objects 100000 --node-objects 50000
 bench-scale: install
 	$(PY) bench/scale_bench.py $(BENCH_SCALE_ARGS)
+
+# A million objects (issue 13): weavebind, raw FAISS and LanceDB (embedded) on the same 1M x 512-d seeded data in one
+# run: import acknowledged/indexed, RSS, restart, nearVector p50/p99/recall at 1/10/50/90 % selectivity, bm25,
+# Aggregate. Not part of `make test` or CI; long on 2 cores (docs/benchmarks.md has the estimate and the options).
+# LanceDB goes into its own venv .bench-peers (not a project dependency). The short check, under 3 minutes:
+# `make bench-million BENCH_MILLION_ARGS="--objects 50000 --dim 128"`.
+.PHONY: bench-million
+BENCH_MILLION_ARGS ?=
+PEERS ?= .bench-peers
+LANCEDB_SPEC ?= lancedb==0.40.0
+$(PEERS)/.installed:
+	$(PYTHON) -m venv $(PEERS)
+	$(PEERS)/bin/pip install -q '$(LANCEDB_SPEC)'
+	touch $@
+bench-million: install $(PEERS)/.installed
+	$(PY) bench/million_bench.py --peer-python $(PEERS)/bin/python $(BENCH_MILLION_ARGS)

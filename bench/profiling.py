@@ -11,6 +11,7 @@ keeps the stacks under a few anchors (the request worker thread in `import_batch
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import signal
@@ -19,6 +20,7 @@ from collections import Counter
 from pathlib import Path
 
 RATE = 100  # samples per second
+IDLE = [] if os.environ.get("PROFILE_CPU_ONLY") else ["--idle"]  # CPU-only samples on request
 PY_SPY = Path(__file__).resolve().parent.parent / ".venv" / "bin" / "py-spy"
 _WAITING = ("Event.wait (", "Condition.wait (")
 _FRAME = re.compile(r"^(?P<func>.*?) \((?P<file>[^():]*?)(?::\d+)?\)$")
@@ -30,7 +32,7 @@ def start(pid: int, out: Path) -> subprocess.Popen | None:
         print("py-spy not found: skipping the profile (.venv/bin/pip install py-spy)")
         return None
     out.parent.mkdir(parents=True, exist_ok=True)
-    return subprocess.Popen([exe, "record", "--pid", str(pid), "--rate", str(RATE), "--idle", "--threads",
+    return subprocess.Popen([exe, "record", "--pid", str(pid), "--rate", str(RATE), *IDLE, "--threads",
                              "--format", "raw", "-o", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import time
 
 import numpy as np
+import pytest
 
+from weavebind.storage.distances import distances
 from weavebind.storage.indexer import CHUNK_ROWS, MIN_ROWS
 from weavebind.storage.indexes import IndexManager
 from weavebind.storage.pending import PendingVectors
@@ -40,6 +42,8 @@ def test_the_indexer_takes_small_chunks_only_while_searches_arrive(tmp_path):
     assert indexer.chunk_rows() == CHUNK_ROWS  # nobody searched
     manager.last_search = time.monotonic()
     assert indexer.chunk_rows() == MIN_ROWS
+    indexer.seconds_per_row = 0.0001  # 40 rows fit the budget; a backlog of 10,000 rows doubles it, 1M caps it
+    assert [indexer.chunk_rows(backlog) for backlog in (0, 10_000, 1_000_000)] == [40, 80, 500]
     indexer.seconds_per_row = 1e-6
     assert indexer.chunk_rows() == CHUNK_ROWS
 
@@ -56,3 +60,46 @@ def test_small_writes_merge_into_one_chunk_without_losing_rows_in_flight():
     assert sorted(found.tolist()) == [0, 1, 2, 4, 5, 6, 7]
     pending.done(labels)
     assert sorted(pending.take(10)[0].tolist()) == [2, 4, 5, 6, 7]
+
+
+def _exhaustive(pending: PendingVectors, query: np.ndarray, k: int, allowed: np.ndarray | None):
+    """The exact scan the float32 candidates must reproduce: every live row scored in float64."""
+    rows = [(c.labels[i], c.searchable(pending.metric)[i]) for c in [*pending.queued, *pending.inflight]
+            for i in np.flatnonzero(c.alive) if allowed is None or c.labels[i] in set(allowed.tolist())]
+    labels = np.asarray([label for label, _ in rows], dtype=np.int64)
+    dists = distances(pending.metric, query, np.stack([row for _, row in rows]))
+    order = np.lexsort((labels, dists))[:k]
+    return labels[order].tolist(), dists[order].tolist()
+
+
+@pytest.mark.parametrize("metric", ["cosine", "dot", "l2-squared", "manhattan"])
+def test_float32_candidates_give_the_exhaustive_top_k_ties_and_filters_included(metric):
+    rng = np.random.default_rng(7)
+    for trial in range(30):
+        dim = int(rng.choice([2, 3, 16, 130]))
+        pending = PendingVectors(metric)
+        # Few distinct values and repeated rows: many exact ties, broken by label as the exhaustive scan does.
+        base = rng.integers(-2, 3, size=(40, dim)).astype(np.float32) * rng.choice([1e-3, 1.0, 1e3])
+        for start in range(0, 400, int(rng.integers(5, 90))):
+            count = int(rng.integers(1, 60))
+            picks = base[rng.integers(0, len(base), count)] + rng.choice([0, 1e-6]) * rng.standard_normal((count, dim))
+            pending.put(np.arange(start * 100, start * 100 + count), picks.astype(np.float32))
+        pending.discard(rng.choice(list(pending.where), size=len(pending) // 5, replace=False).tolist())
+        if trial % 3 == 0:
+            taken = pending.take(int(rng.integers(1, 50)))  # rows in flight are searched too
+            assert taken is not None
+        query = (base[rng.integers(0, len(base))] + rng.standard_normal(dim) * 0.01).astype(np.float32)
+        allowed = None if trial % 2 else np.sort(rng.choice(list(pending.where), size=len(pending) // 2,
+                                                            replace=False)).astype(np.int64)
+        k = int(rng.choice([1, 10, 100]))
+        labels, dists = pending.search(query, k, allowed)
+        expected_labels, expected_dists = _exhaustive(pending, query, len(pending), allowed)
+        exact = dict(zip(expected_labels, expected_dists, strict=True))
+        # BLAS may round a row's float64 product differently by the number of rows in the call (one ulp), so
+        # rows whose distances tie to that precision may trade places; anything else must match the scan.
+        tolerance = 1e-6 * max(1.0, abs(expected_dists[0]))
+        assert len(labels) == min(k, len(expected_labels))
+        assert np.allclose(dists, expected_dists[:k], rtol=1e-6, atol=1e-12)
+        pairs = zip(labels.tolist(), dists.tolist(), strict=True)
+        assert all(abs(exact[label] - dist) <= tolerance for label, dist in pairs)
+        assert all(exact[label] <= expected_dists[len(labels) - 1] + tolerance for label in labels.tolist())

@@ -12,7 +12,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 
-from weavebind import heap
+from weavebind import blas, heap
 from weavebind.metrics import watch_store
 from weavebind.schema.backups import BackupService
 from weavebind.schema.defaults import filter_strategy_for
@@ -93,6 +93,7 @@ def create_app(settings: Settings | None = None, port: int = 8080, host: str = "
     `host` is where the gRPC server listens (GRPC_PORT); the CLI passes the HTTP server's `--host`. `worker_id`:
     this process is one of `weavebind serve --workers N` (0 builds and publishes the vector indexes)."""
     settings = settings or load_settings()
+    blas.one_thread_per_call()  # requests run side by side: a product inside one stays on its thread (blas.py)
     heap.tune()  # large request bodies' copies are given back to the system once freed (heap.py)
     authenticator = Authenticator(settings)
 

@@ -37,7 +37,7 @@ def shortlist(index: faiss.Index, distance: str, query: np.ndarray, rows: np.nda
     selector, _bits = row_selector(flat.ntotal, rows)
     q = normalize(query) if distance == "cosine" else np.asarray(query, dtype=np.float32)
     wanted = 2 * k + _SLACK
-    faiss.omp_set_num_threads(1)  # one query: a thread team would only cost its start-up
+    ff.use_threads(1)  # one query: a thread team would only cost its start-up
     scores, found = flat.search(q.reshape(1, -1), wanted, params=faiss.SearchParameters(sel=selector))
     scores, found = scores[0], found[0]
     kept = found >= 0

@@ -295,3 +295,14 @@ class GpuMirror:
             return None
         ids = ids[0][ids[0] >= 0]
         return ids[~np.isin(ids, tombstones)][:k]
+
+
+_team = threading.local()
+
+
+def use_threads(count: int) -> None:
+    """Set the calling thread's OpenMP team size for FAISS, only when it changes: every FAISS call hands the GIL
+    back and must take it again, which costs up to a switch interval (5 ms) while other threads run Python."""
+    if getattr(_team, "size", None) != count:
+        faiss.omp_set_num_threads(count)
+        _team.size = count

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 import faiss
 import numpy as np
 
+from weavebind.storage import faiss_factory as ff
+
 if TYPE_CHECKING:
     from weavebind.storage.indexes import IndexManager
 
@@ -24,6 +26,10 @@ BUSY_SECONDS = 0.5  # a write this recent means an import is running
 # progress (FAISS cannot search an HNSW graph while it grows), and 1,000 rows took ~1 s on one core (128-d, M=32).
 SEARCHING_SECONDS = 1.0
 ADD_BUDGET_SECONDS = 0.004
+# The budget grows with the backlog: a buffer of BACKLOG_ROWS pending rows doubles it, so an indexer that searches
+# keep to small chunks still catches up (the exact scan of the buffer grows with it, ~1 ms per 20,000 × 128-d).
+BACKLOG_ROWS = 10_000
+MAX_BUDGET_SECONDS = 0.05
 MIN_ROWS = 4
 YIELD_SECONDS = 0.001
 
@@ -81,7 +87,7 @@ class Indexer:
         manager = self.manager
         with manager.lock:
             work = next((t for t in manager.indexes.values() if t.pending.queued), None)
-            batch = work.pending.take(self.chunk_rows()) if work is not None else None
+            batch = work.pending.take(self.chunk_rows(len(work.pending))) if work is not None else None
         if work is None:
             return False
         if batch is None:
@@ -89,10 +95,8 @@ class Indexer:
         labels, matrix = batch
         # One core while writes arrive (the request path acknowledges them), every core once imports pause.
         busy = time.monotonic() - manager.last_write < BUSY_SECONDS
-        faiss.omp_set_num_threads(1 if busy else self.cores)
-        started = time.perf_counter()
-        work.index.add(labels, matrix)
-        per_row = (time.perf_counter() - started) / len(labels)
+        ff.use_threads(1 if busy else self.cores)
+        per_row = work.index.add(labels, matrix) / len(labels)
         self.seconds_per_row = per_row if not self.seconds_per_row else 0.8 * self.seconds_per_row + 0.2 * per_row
         with manager.lock:
             discarded = [int(x) for x in labels if int(x) not in work.pending]
@@ -101,16 +105,17 @@ class Indexer:
             work.pending.done(labels)
             work.dirty = True
         manager.indexed.add(len(labels))
-        if self.chunk_rows() < CHUNK_ROWS:
+        if len(labels) < CHUNK_ROWS:
             time.sleep(YIELD_SECONDS)  # the searches that waited for this add run before the next one
         return True
 
-    def chunk_rows(self) -> int:
+    def chunk_rows(self, backlog: int = 0) -> int:
         """Rows per FAISS add: all CHUNK_ROWS when nobody searches; while searches arrive, as many as fit the add
-        budget, so a search never waits long for the indexer (reads under writes keep their latency)."""
+        budget (larger as the backlog grows), so a search never waits long for the indexer."""
         if time.monotonic() - self.manager.last_search > SEARCHING_SECONDS or not self.seconds_per_row:
             return CHUNK_ROWS
-        return max(MIN_ROWS, min(CHUNK_ROWS, int(ADD_BUDGET_SECONDS / self.seconds_per_row)))
+        budget = min(MAX_BUDGET_SECONDS, ADD_BUDGET_SECONDS * (1 + backlog / BACKLOG_ROWS))
+        return max(MIN_ROWS, min(CHUNK_ROWS, int(budget / self.seconds_per_row)))
 
     def compact_idle(self) -> None:
         with self.manager.lock:

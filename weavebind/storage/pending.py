@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from weavebind.storage import prescore
 from weavebind.storage.distances import distances, normalize
 
 MERGE_ROWS = 1000  # small writes are appended to the last chunk up to this size: a search loops over chunks
@@ -24,6 +25,7 @@ class _Chunk:
     vectors: np.ndarray  # float32 (n, d), raw
     alive: np.ndarray    # bool (n,): not yet indexed, taken for indexing elsewhere, replaced or deleted
     stored: np.ndarray | None = None  # cosine: the rows as the index will store them (normalised), made lazily
+    squares: np.ndarray | None = None  # the searchable rows' squared lengths (float32), made lazily
 
     @classmethod
     def of(cls, labels: np.ndarray, vectors: np.ndarray) -> _Chunk:
@@ -37,6 +39,16 @@ class _Chunk:
         if self.stored is None:
             self.stored = normalize(self.vectors)
         return self.stored
+
+    def square_norms(self, metric: str) -> np.ndarray:
+        if self.squares is None:
+            rows = self.searchable(metric)
+            self.squares = np.einsum("ij,ij->i", rows, rows)
+        return self.squares
+
+    def max_norm(self, metric: str) -> float:
+        squares = self.square_norms(metric)
+        return float(np.sqrt(squares.max())) if squares.size else 0.0
 
 
 def _in_sorted(values: np.ndarray, sorted_arr: np.ndarray) -> np.ndarray:
@@ -127,18 +139,38 @@ class PendingVectors:
         self.queued = deque(chunk for chunk in self.queued if chunk.alive.any())
 
     def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-        """Exact top-k over the live pending vectors (optionally only `allowed` labels, sorted int64)."""
-        found_labels, found_dists = [], []
+        """Exact top-k over the live pending vectors (optionally only `allowed` labels, sorted int64), as
+        (labels, float32 distances) in (distance, label) order."""
+        live = []
         for chunk in [*self.queued, *self.inflight]:
             mask = chunk.alive if allowed is None else chunk.alive & _in_sorted(chunk.labels, allowed)
-            if mask.all():
-                found_labels.append(chunk.labels)
-                found_dists.append(distances(self.metric, query, chunk.searchable(self.metric)))
-            elif mask.any():
-                found_labels.append(chunk.labels[mask])
-                found_dists.append(distances(self.metric, query, chunk.searchable(self.metric)[mask]))
-        if not found_labels:
+            if mask.any():
+                live.append((chunk, None if mask.all() else np.flatnonzero(mask)))
+        if not live:
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
-        labels, dists = np.concatenate(found_labels), np.concatenate(found_dists)
+        if self.metric in prescore.FAST_METRICS:
+            live = self._candidates(query, k, live)
+        labels = np.concatenate([c.labels if rows is None else c.labels[rows] for c, rows in live])
+        matrix = [c.searchable(self.metric) if rows is None else c.searchable(self.metric)[rows] for c, rows in live]
+        dists = distances(self.metric, query, matrix[0] if len(matrix) == 1 else np.concatenate(matrix))
         order = np.lexsort((labels, dists))[:k]
         return labels[order], dists[order]
+
+    def _candidates(self, query: np.ndarray, k: int, live: list) -> list:
+        """The live rows that may be in the exact top k, by float32 scores (storage/prescore.py)."""
+        q = prescore.query_form(self.metric, query)
+        approx, bound = [], 0.0
+        for chunk, rows in live:
+            score = prescore.scores(self.metric, q, chunk.searchable(self.metric), chunk.square_norms(self.metric))
+            approx.append(score if rows is None else score[rows])
+            bound = max(bound, prescore.error_bound(self.metric, len(q), chunk.max_norm(self.metric), q))
+        picked = prescore.candidates(np.concatenate(approx), k, bound)
+        if picked is None:
+            return live
+        out, start = [], 0
+        for (chunk, rows), score in zip(live, approx, strict=True):
+            mine = picked[(picked >= start) & (picked < start + len(score))] - start
+            start += len(score)
+            if len(mine):
+                out.append((chunk, mine if rows is None else rows[mine]))
+        return out

@@ -32,6 +32,33 @@ class RowLookup:
             dense[sorted_ids - sorted_ids[0]] = order
         return cls(sorted_ids, order, row_ids, dense)
 
+    def appended(self, new_ids: np.ndarray) -> RowLookup | None:
+        """The lookup after rows holding `new_ids` were appended, without sorting again when every new label is
+        larger than the stored ones (labels are change numbers: an index grows at its end); None otherwise, to be
+        made afresh (`of`) when next needed. A search after each small add would otherwise sort every label
+        again (~10 ms at 100,000 vectors, ~0.2 s at 1M)."""
+        new_ids = np.asarray(new_ids, dtype=np.int64)
+        if not new_ids.size:
+            return self
+        order = np.argsort(new_ids, kind="stable")
+        fresh = new_ids[order]
+        if self.sorted_ids.size and fresh[0] <= self.sorted_ids[-1]:
+            return None
+        sorted_ids = np.concatenate([self.sorted_ids, fresh])
+        start = self.row_ids.size
+        rows = np.concatenate([self.order, order + start])
+        row_ids = np.concatenate([self.row_ids, new_ids])
+        dense = None
+        span = int(sorted_ids[-1] - sorted_ids[0]) + 1
+        if span <= DENSE_SPAN * sorted_ids.size:
+            dense = np.full(span, -1, dtype=np.int64)
+            if self.dense is not None:
+                dense[:self.dense.size] = self.dense
+            else:
+                dense[self.sorted_ids - sorted_ids[0]] = self.order
+            dense[fresh - sorted_ids[0]] = order + start
+        return RowLookup(sorted_ids, rows, row_ids, dense)
+
     def rows_of(self, labels: np.ndarray) -> np.ndarray:
         """Internal rows of labels that are all stored."""
         return self.order[np.searchsorted(self.sorted_ids, labels)]

@@ -39,6 +39,7 @@ from __future__ import annotations
 import logging
 import pathlib
 import threading
+import time
 
 import faiss
 import numpy as np
@@ -166,19 +167,22 @@ class VectorIndex(Compaction):
         return a[~_isin_sorted(a, self._tombs())]
 
     # -- writes ---------------------------------------------------------------------------------------------------
-    def add(self, labels: np.ndarray, vectors: np.ndarray) -> None:
+    def add(self, labels: np.ndarray, vectors: np.ndarray) -> float:
+        """Add vectors under new labels; returns the seconds searches were held off (the write lock's hold, not
+        the wait for it: the indexer sizes its chunks by it)."""
         labels = np.ascontiguousarray(labels, dtype=np.int64).reshape(-1)
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         if vectors.ndim != 2 or vectors.shape[0] != labels.size:
             raise ValueError(f"expected {labels.size} vectors of shape (n, d), got shape {vectors.shape}")
         if labels.size == 0:
-            return
+            return 0.0
         self.check_dim(vectors.shape[1])
         if not np.isfinite(vectors).all():
             raise ValueError("vectors must not contain NaN or infinite values")
         if self.config.distance == "cosine":
             vectors = normalize(vectors)
         with self._rw.write():
+            held_from = time.perf_counter()
             if self._index is None:
                 self._create(vectors.shape[1])
             self.check_dim(vectors.shape[1])  # another thread may have created the index meanwhile
@@ -188,9 +192,11 @@ class VectorIndex(Compaction):
                 raise ValueError("labels must be unique and never reused")
             self._index.add_with_ids(vectors, labels)
             self._ids_cache = np.sort(np.concatenate([ids, new]), kind="stable")  # merges two sorted runs
-            self._rows_cache = None
+            if self._rows_cache is not None:
+                self._rows_cache = self._rows_cache.appended(labels)
             if self._gpu is not None:
                 self._gpu.invalidate()
+            return time.perf_counter() - held_from
 
     def remove(self, labels) -> None:
         with self._rw.write():
@@ -289,7 +295,7 @@ class VectorIndex(Compaction):
         ef = min(ef, max(k, self._index.ntotal))  # a larger efSearch visits nothing more, it only costs memory
         # OpenMP team size is per calling thread. One query on HNSW gains nothing from a team, and IndexIDMap's
         # label-mapping loop would start one per query (about 1 ms on 2 cores); flat scans do use every core.
-        faiss.omp_set_num_threads(1 if self.config.storage == "hnsw" else _CORES)
+        ff.use_threads(1 if self.config.storage == "hnsw" else _CORES)
         if cand is not None:
             # The allowed labels as a bitmap of internal rows, searched on the inner index: cheaper to build than a
             # hash set of labels, and no label translation per visited node.

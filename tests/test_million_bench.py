@@ -1,0 +1,81 @@
+"""The million-object benchmark's pieces that must be right before a long run starts (the benchmark itself is not
+run in CI): its arguments, the seeded data (the same objects in every process), the selectivity and term
+generators, and the chunked exact search against a plain brute force."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+
+
+@pytest.fixture(scope="module")
+def bench():
+    sys.path.insert(0, str(BENCH))
+    try:
+        yield {name: importlib.import_module(name) for name in ("million_bench", "million_data", "million_raw",
+                                                                 "million_server")}
+    finally:
+        sys.path.remove(str(BENCH))
+
+
+def test_arguments_default_to_a_million_by_512(bench):
+    args = bench["million_bench"].parse_args([])
+    assert (args.objects, args.dim, args.no_peer, args.no_faiss) == (1_000_000, 512, False, False)
+    short = bench["million_bench"].parse_args(["--objects", "50000", "--dim", "128", "--no-peer"])
+    assert (short.objects, short.dim, short.no_peer) == (50000, 128, True)
+
+
+@pytest.mark.parametrize("argv", [["--objects", "150"], ["--objects", "0"], ["--dim", "1"], ["--queries", "0"]])
+def test_arguments_that_cannot_give_exact_selectivities_are_refused(bench, argv, capsys):
+    with pytest.raises(SystemExit) as exc:
+        bench["million_bench"].parse_args(argv)
+    assert exc.value.code == 2
+    assert "--" in capsys.readouterr().err
+
+
+def test_each_filter_keeps_exactly_its_share(bench):
+    md = bench["million_data"]
+    ids = np.arange(20000)
+    for percent in md.SELECTIVITIES:
+        assert md.keeps(ids, percent).sum() == 200 * percent
+    assert bench["million_server"].where_of("10%") == '{operator: LessThan, path: ["bucket"], valueInt: 10}'
+    assert bench["million_server"].where_of("unfiltered") is None
+
+
+def test_terms_are_held_by_the_counted_objects(bench):
+    md = bench["million_data"]
+    n = 3000
+    for term in md.TERMS:
+        assert sum(term in md.body(i).split() for i in range(n)) == md.holders(term, n)
+    assert md.holders("every", n) == n
+    assert all(md.row_of(md.uuid_of(i)) == i for i in (0, 7, 999_999, 2**40))
+
+
+def test_chunks_are_the_same_whoever_makes_them(bench):
+    md = bench["million_data"]
+    n, dim = md.CHUNK + 500, 8
+    streamed = np.concatenate([v for _, v in md.chunks(n, dim)])
+    assert streamed.shape == (n, dim) and streamed.dtype == np.float32
+    np.testing.assert_array_equal(md.chunk(1, n, dim), streamed[md.CHUNK:])  # alone, out of order
+    assert not np.array_equal(md.chunk(1, n, dim, seed=1), streamed[md.CHUNK:])
+
+
+def test_chunked_exact_search_matches_brute_force(bench):
+    md, raw = bench["million_data"], bench["million_raw"]
+    n, dim = md.CHUNK + 2000, 8  # two chunks: the running top-k is merged across them
+    vectors = np.concatenate([v for _, v in md.chunks(n, dim)])
+    queries = md.queries(5, dim)
+    truth = raw.exact_truth(n, dim, queries)
+    unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    sims = unit @ (queries / np.linalg.norm(queries, axis=1, keepdims=True)).T
+    for name in raw.variants():
+        keep = np.ones(n, bool) if name == "unfiltered" else md.keeps(np.arange(n), int(name.rstrip("%")))
+        masked = np.where(keep[:, None], sims, -np.inf)
+        expected = np.argsort(-masked, axis=0, kind="stable")[: raw.K].T
+        assert [set(r) for r in truth[name].tolist()] == [set(r) for r in expected.tolist()], name
