@@ -9,10 +9,11 @@ import random
 import threading
 import uuid
 
+import numpy as np
 import pytest
 
 from weavebind.schema.models import ClassInfo
-from weavebind.search import keyword_index, keyword_postings, keyword_topk
+from weavebind.search import keyword_index, keyword_postings, keyword_scoring, keyword_topk
 from weavebind.search.keyword_index import KeywordIndex
 from weavebind.storage.records import ObjectRecord
 from weavebind.storage.store import Store
@@ -35,6 +36,7 @@ def tiny_ranges(monkeypatch):
     """Ranges of 4 ids and no small-query shortcut, so that small corpora go through many pruned batches."""
     monkeypatch.setattr(keyword_postings, "RANGE_BITS", 2)
     monkeypatch.setattr(keyword_topk, "RANGE_BITS", 2)
+    monkeypatch.setattr(keyword_scoring, "RANGE_BITS", 2)
     monkeypatch.setattr(keyword_topk, "SMALL", 0)
     monkeypatch.setattr(keyword_topk, "FIRST_BATCH", 1)
 
@@ -126,4 +128,20 @@ def test_searches_beside_writes_stay_exact(tmp_path, monkeypatch):
     writer.join()
     assert not errors and index.builds > 3  # rebuilds happened beside the writes (compactions, new properties)
     _check(index, store, BLOCK_MAX, rng, 20)
+    store.close()
+
+
+@pytest.mark.parametrize("info", [BM25F, BLOCK_MAX], ids=["bm25f", "blockmax"])
+def test_numpy_scores_off_by_rounding_fall_back_to_score_doc(tmp_path, monkeypatch, info):
+    """numpy's scores equal score_doc's to the bit; were they ever an ulp off, the batch's objects near the cut
+    are scored by score_doc and the answer stays exact."""
+    numpy_scores = keyword_scoring.numpy_scores
+    monkeypatch.setattr(keyword_scoring, "numpy_scores", lambda *args: (
+        lambda found: (np.nextafter(found[0], np.inf), found[1]))(numpy_scores(*args)))
+    rng = random.Random(12)
+    store = Store(f"sqlite:///{tmp_path}/db.sqlite", tmp_path, snapshot_seconds=3600)
+    store.save_class("C", info.config, {})
+    store.open({"C": {}})
+    store.put([_record(rng, i) for i in range(200)])
+    _check(KeywordIndex(store), store, info, rng, 20)
     store.close()

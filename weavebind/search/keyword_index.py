@@ -37,7 +37,8 @@ from weavebind.search.bm25 import (
 )
 from weavebind.search.keyword_catchup import catch_up, index_record
 from weavebind.search.keyword_postings import KeyDocs, PropertyPostings
-from weavebind.search.keyword_topk import GroupPlan, Result, top_k
+from weavebind.search.keyword_scoring import GroupPlan, Result
+from weavebind.search.keyword_topk import top_k
 from weavebind.search.per_store import PerStore
 from weavebind.storage import changes
 from weavebind.storage.records import ObjectRecord

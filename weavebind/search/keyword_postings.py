@@ -232,6 +232,7 @@ class KeyDocs:
         self.live = Grow(np.bool_)
         self.props: dict[tuple[str, str], PropertyPostings] = {}
         self.range_min: list[str] = []    # range → the smallest uuid ever given an id there (ties are by uuid)
+        self._mins: np.ndarray | None = None
         self.dirty = True                 # changed since its file was saved
 
     def set_loaded(self, uuids: list[str], live: np.ndarray) -> None:
@@ -242,6 +243,7 @@ class KeyDocs:
         self.ids = dict(zip([uuids[i] for i in alive.tolist()], alive.tolist(), strict=True))
         size = 1 << RANGE_BITS
         self.range_min = [min(uuids[i:i + size]) for i in range(0, len(uuids), size)]
+        self._mins = None
 
     def _note_range(self, doc: int, uuid: str) -> None:
         r = doc >> RANGE_BITS
@@ -249,6 +251,13 @@ class KeyDocs:
             self.range_min.append(uuid)
         elif uuid < self.range_min[r]:
             self.range_min[r] = uuid
+        self._mins = None
+
+    def range_mins(self) -> np.ndarray:
+        """range_min as a numpy array of strings (compared with a uuid at once), made again after a change."""
+        if self._mins is None:
+            self._mins = np.array(self.range_min, dtype=str)
+        return self._mins
 
     def new_id(self, uuid: str) -> int:
         self.kill(uuid)
