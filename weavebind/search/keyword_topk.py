@@ -4,8 +4,8 @@ MaxScore's essential lists.
 Every range of ids (keyword_postings.py) gets an upper bound on the score of any object in it, from each query
 term's (largest frequency, shortest length) entries there (a term's part of the score only grows with its
 frequency and shrinks with the length, for k1 >= 0 and 0 <= b <= 1). Ranges are visited best bound first, a batch
-at a time: the batch's objects are scored with numpy, those that can still reach the k-th best score so far are
-scored again exactly by bm25.score_doc (so scores, order and explanations are bm25.py's to the bit), and the search
+at a time: the batch's objects are scored with numpy in score_doc's operations, its best k by (score, uuid) again
+by bm25.score_doc (keyword_scoring.py: scores, order and explanations are bm25.py's to the bit), and the search
 stops when the next range's bound is below the k-th score; a range whose bound equals it is visited only if its
 smallest uuid precedes the k-th result's (ties go by uuid). Once the k-th score is known, the lists whose bounds
 sum below it are not essential: objects holding none of the other lists' terms are not candidates. A term every
