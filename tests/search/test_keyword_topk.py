@@ -33,12 +33,14 @@ BLOCK_MAX = ClassInfo.from_config({**CONFIG, "invertedIndexConfig": {**CONFIG["i
 
 @pytest.fixture(autouse=True)
 def tiny_ranges(monkeypatch):
-    """Ranges of 4 ids and no small-query shortcut, so that small corpora go through many pruned batches."""
+    """Ranges of 4 ids, no small-query shortcut and 8 ranges ranked at first, so that small corpora go through many
+    pruned batches and rank the rest of their ranges later."""
     monkeypatch.setattr(keyword_postings, "RANGE_BITS", 2)
     monkeypatch.setattr(keyword_topk, "RANGE_BITS", 2)
     monkeypatch.setattr(keyword_scoring, "RANGE_BITS", 2)
     monkeypatch.setattr(keyword_topk, "SMALL", 0)
     monkeypatch.setattr(keyword_topk, "FIRST_BATCH", 1)
+    monkeypatch.setattr(keyword_topk, "RANKED_FIRST", 8)
 
 
 def _text(rng: random.Random, most: int) -> str:

@@ -115,13 +115,13 @@ def _entries(ids: np.ndarray, tfs: np.ndarray, lengths: np.ndarray) -> tuple[np.
     key = (ids.astype(np.int64) >> RANGE_BITS) * 256 + classes
     order = np.argsort(key, kind="stable")
     key = key[order]
-    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    starts = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
     r, most, least = key[starts] >> 8, np.maximum.reduceat(tfs[order], starts), np.minimum.reduceat(lengths[order],
                                                                                                     starts)
     # An entry no more frequent than a shorter class of its range bounds nothing that one does not: drop it. (The
     # running maximum of range * 2**32 + frequency restarts at each range, larger ranges weighing more.)
     ranked = r * 2**32 + most
-    kept = np.r_[True, ranked[1:] > np.maximum.accumulate(ranked)[:-1]]
+    kept = np.concatenate(([True], ranked[1:] > np.maximum.accumulate(ranked)[:-1]))
     return r[kept], most[kept], least[kept]
 
 

@@ -28,6 +28,7 @@ from weavebind.search.keyword_scoring import SLACK, GroupPlan, Result, best_of_b
 SMALL = 4096        # fewer postings than this in all: score them at once, ranking ranges costs more
 FIRST_BATCH = 4     # ranges in the first batch; later batches double up to LAST_BATCH
 LAST_BATCH = 32
+RANKED_FIRST = 256  # ranges put in order at first; the rest only if the search gets that far
 
 
 @dataclass
@@ -102,7 +103,7 @@ def _bm25f_bound(plan: GroupPlan, grid: list, g: int, lengths: list, bound: np.n
 def _per_range(entries: tuple, *reducers) -> tuple:
     """Entries ordered by range → one per range: the first array reduced with reducers[0], the next with [1]..."""
     r = entries[0]
-    starts = np.flatnonzero(np.r_[True, r[1:] != r[:-1]]) if len(r) else np.empty(0, np.int64)
+    starts = np.flatnonzero(np.concatenate(([True], r[1:] != r[:-1]))) if len(r) else np.empty(0, np.int64)
     if len(starts) == len(r):
         return (r, *(a.astype(np.float64) for a in entries[1:]))
     return (r[starts], *(f.reduceat(a, starts).astype(np.float64) for f, a in zip(reducers, entries[1:], strict=False)))
@@ -150,12 +151,13 @@ def _essential(units: list[Unit], threshold: float, ranges: int) -> tuple[set, n
 
 def _pruned(key: KeyDocs, plans: list[GroupPlan], grids: list, block: bool, k: int) -> tuple[list[Result], int]:
     bound, touched, units = _bounds(plans, grids, key.ranges(), block)
-    candidates = np.flatnonzero(touched)
-    queue = candidates[np.argsort(-bound[candidates], kind="stable")]  # ranges still open, best bound first
+    queue, rest = _ranked_ranges(bound, np.flatnonzero(touched))
     best: list[Result] = []
     threshold, step, scored = -math.inf, FIRST_BATCH, 0
     essential, where = None, touched
-    while len(queue):
+    while len(queue) or len(rest):
+        if not len(queue):  # the ranges not ranked at first: those that may still matter, ranked now
+            queue, rest = _ranked_ranges(bound, rest[bound[rest] >= threshold], len(rest))
         take, queue, step = queue[:step], queue[step:], min(step * 2, LAST_BATCH)
         batch = gather(key, plans, grids, np.sort(take).astype(np.int64), essential)
         scored += len(batch.docs)
@@ -165,9 +167,30 @@ def _pruned(key: KeyDocs, plans: list[GroupPlan], grids: list, block: bool, k: i
         if best[-1][1] > threshold:
             threshold = best[-1][1]
             essential, where = _essential(units, threshold, len(bound))
-        # a range stays open while it holds an essential list and its bound beats the k-th score, or equals it
-        # with a uuid before the k-th result's (ties go by uuid)
-        reach = bound[queue]
-        queue = queue[where[queue] & ((reach > threshold) | (
-            (reach == threshold) & (key.range_mins()[queue] < best[-1][0])))]
+        queue = _still_open(key, queue, bound, where, threshold, best[-1][0])
     return best, scored
+
+
+def _ranked_ranges(bound: np.ndarray, ranges: np.ndarray, first: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The `first` (RANKED_FIRST) ranges of the best bounds in order, and the others unordered (most are never
+    visited: ranking them all would cost more than the search)."""
+    first = RANKED_FIRST if first is None else first
+    if len(ranges) > first:
+        split = np.argpartition(-bound[ranges], first - 1)
+        head, rest = ranges[split[:first]], ranges[split[first:]]
+    else:
+        head, rest = ranges, ranges[:0]
+    return head[np.argsort(-bound[head], kind="stable")], rest
+
+
+def _still_open(key: KeyDocs, queue: np.ndarray, bound: np.ndarray, where: np.ndarray, threshold: float,
+                kth_uuid: str) -> np.ndarray:
+    """The queued ranges that hold an essential list and whose bound beats the k-th score, or equals it with a
+    smallest uuid before the k-th result's (ties go by uuid). The queue is ordered by bound: cut, then filter."""
+    queue = queue[:np.searchsorted(-bound[queue], -threshold, side="right")]
+    reach = bound[queue]
+    keep = where[queue] & (reach > threshold)
+    tied = np.flatnonzero(where[queue] & (reach == threshold))
+    if len(tied):
+        keep[tied] = key.range_mins()[queue[tied]] < kth_uuid
+    return queue[keep]
