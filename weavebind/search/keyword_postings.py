@@ -68,12 +68,13 @@ class TermPostings:
     while only appends follow) its bound entries: per id range and length class, the largest frequency and the
     shortest length there."""
 
-    __slots__ = ("ids", "tfs", "df", "entries")
+    __slots__ = ("ids", "tfs", "df", "entries", "starts")
 
     def __init__(self) -> None:
         self.ids, self.tfs = Grow(np.int32), Grow(np.int32)
         self.df = 0
         self.entries: tuple[int, np.ndarray, np.ndarray, np.ndarray] | None = None  # (postings covered, r, tf, len)
+        self.starts: np.ndarray | None = None  # where each range's entries begin, for the entries above
 
     def append(self, doc: int, tf: int) -> None:
         self.ids.append(doc)
@@ -82,6 +83,7 @@ class TermPostings:
 
     def set_arrays(self, ids: np.ndarray, tfs: np.ndarray, df: int) -> None:
         self.ids, self.tfs, self.df, self.entries = Grow(np.int32, data=ids), Grow(np.int32, data=tfs), df, None
+        self.starts = None
 
     def bound_entries(self, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(range, largest frequency, shortest length) per (id range, length class) holding the term, ordered by
@@ -100,6 +102,8 @@ class TermPostings:
         tail = _entries(ids[start:], tfs[start:], lengths[ids[start:]])
         merged = tuple(np.concatenate((a, b)) for a, b in zip(keep, tail, strict=True))
         self.entries = (len(ids), *merged)
+        r = merged[0]
+        self.starts = np.flatnonzero(np.concatenate(([True], r[1:] != r[:-1]))) if len(r) else np.empty(0, np.int64)
         return merged
 
 

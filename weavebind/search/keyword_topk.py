@@ -69,7 +69,7 @@ def _block_bound(plan: GroupPlan, grid: list, g: int, lengths: list, bound: np.n
                 r, most, least = tp.bound_entries(length)
                 most, least = most.astype(np.float64), least.astype(np.float64)
                 score = plan.idf[term] * (most / (most + k1 * (1 - b + b * least / avg))) * boost
-                r, score = _per_range((r, score), np.maximum)
+                r, score = _per_range((r, score), tp.starts, np.maximum)
                 touched[r] = True
                 bound[r] += score
                 units.append(Unit(float(score.max()) if len(score) else 0.0, {(g, p, t)}, r))
@@ -85,7 +85,7 @@ def _bm25f_bound(plan: GroupPlan, grid: list, g: int, lengths: list, bound: np.n
         freq, size = np.zeros(ranges), np.full(ranges, np.inf)
         for row, length, boost in zip(grid, lengths, plan.boosts, strict=True):
             if row[i] is not None:
-                r, most, least = _per_range(row[i].bound_entries(length), np.maximum, np.minimum)
+                r, most, least = _per_range(row[i].bound_entries(length), row[i].starts, np.maximum, np.minimum)
                 touched[r] = True
                 freq[r] += boost * most
                 size[r] = np.minimum(size[r], least)
@@ -100,10 +100,10 @@ def _bm25f_bound(plan: GroupPlan, grid: list, g: int, lengths: list, bound: np.n
         bound *= 1 + SLACK
 
 
-def _per_range(entries: tuple, *reducers) -> tuple:
-    """Entries ordered by range → one per range: the first array reduced with reducers[0], the next with [1]..."""
+def _per_range(entries: tuple, starts: np.ndarray, *reducers) -> tuple:
+    """Entries ordered by range (each range's first at `starts`) → one per range: the first array reduced with
+    reducers[0], the next with [1]..."""
     r = entries[0]
-    starts = np.flatnonzero(np.concatenate(([True], r[1:] != r[:-1]))) if len(r) else np.empty(0, np.int64)
     if len(starts) == len(r):
         return (r, *(a.astype(np.float64) for a in entries[1:]))
     return (r[starts], *(f.reduceat(a, starts).astype(np.float64) for f, a in zip(reducers, entries[1:], strict=False)))
