@@ -151,13 +151,14 @@ def _essential(units: list[Unit], threshold: float, ranges: int) -> tuple[set, n
 
 def _pruned(key: KeyDocs, plans: list[GroupPlan], grids: list, block: bool, k: int) -> tuple[list[Result], int]:
     bound, touched, units = _bounds(plans, grids, key.ranges(), block)
-    queue, rest = _ranked_ranges(bound, np.flatnonzero(touched))
+    mins = key.range_mins()
+    queue, rest = _ranked_ranges(bound, np.flatnonzero(touched), mins)
     best: list[Result] = []
     threshold, step, scored = -math.inf, FIRST_BATCH, 0
     essential, where = None, touched
     while len(queue) or len(rest):
         if not len(queue):  # the ranges not ranked at first: those that may still matter, ranked now
-            queue, rest = _ranked_ranges(bound, rest[bound[rest] >= threshold], len(rest))
+            queue, rest = _ranked_ranges(bound, rest[bound[rest] >= threshold], mins, len(rest))
         take, queue, step = queue[:step], queue[step:], min(step * 2, LAST_BATCH)
         batch = gather(key, plans, grids, np.sort(take).astype(np.int64), essential)
         scored += len(batch.docs)
@@ -171,16 +172,25 @@ def _pruned(key: KeyDocs, plans: list[GroupPlan], grids: list, block: bool, k: i
     return best, scored
 
 
-def _ranked_ranges(bound: np.ndarray, ranges: np.ndarray, first: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+def _ranked_ranges(bound: np.ndarray, ranges: np.ndarray, mins: np.ndarray, first: int | None = None
+                   ) -> tuple[np.ndarray, np.ndarray]:
     """The `first` (RANKED_FIRST) ranges of the best bounds in order, and the others unordered (most are never
-    visited: ranking them all would cost more than the search)."""
+    visited: ranking them all would cost more than the search). Equal bounds go by the ranges' smallest uuids:
+    ties between objects go by uuid, so those ranges settle a tie soonest."""
     first = RANKED_FIRST if first is None else first
+    rest = ranges[:0]
     if len(ranges) > first:
-        split = np.argpartition(-bound[ranges], first - 1)
-        head, rest = ranges[split[:first]], ranges[split[first:]]
-    else:
-        head, rest = ranges, ranges[:0]
-    return head[np.argsort(-bound[head], kind="stable")], rest
+        cut = -np.partition(-bound[ranges], first - 1)[first - 1]  # the first-th best bound
+        above, tied = ranges[bound[ranges] > cut], ranges[bound[ranges] == cut]
+        need = first - len(above)
+        if len(tied) > need:
+            split = np.argpartition(mins[tied], need - 1) if need else np.arange(len(tied))
+            tied, spare = tied[split[:need]], tied[split[need:]]
+            rest = np.concatenate((spare, ranges[bound[ranges] < cut]))
+        else:
+            rest = ranges[bound[ranges] < cut]
+        ranges = np.concatenate((above, tied))
+    return ranges[np.lexsort((mins[ranges], -bound[ranges]))], rest
 
 
 def _still_open(key: KeyDocs, queue: np.ndarray, bound: np.ndarray, where: np.ndarray, threshold: float,
