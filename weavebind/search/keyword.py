@@ -47,15 +47,16 @@ def keyword_get(ctx: SearchContext, info: ClassInfo, q: GetQuery, clause: Clause
 
 
 def _indexed_bm25(ctx: SearchContext, info: ClassInfo, query: str, properties: list[str] | None, operator: str,
-                  minimum_match: int) -> list[tuple[str, float, str]]:
-    """bm25 over the whole class through the inverted index: (uuid, score, explanation), best first."""
+                  minimum_match: int, limit: int) -> list[tuple[str, float, str]]:
+    """bm25's best `limit` over the whole class through the inverted index: (uuid, score, explanation)."""
     return keyword_index(ctx.store).search(info, ctx.store.count(info.key), query, properties, operator,
-                                           minimum_match)
+                                           minimum_match, limit)
 
 
 def _indexed_keyword_get(ctx: SearchContext, info: ClassInfo, q: GetQuery, page, with_vectors: bool) -> GetResult:
     bm25 = q.bm25
-    ranked = _indexed_bm25(ctx, info, bm25.query, bm25.properties, bm25.operator, bm25.minimum_match)
+    ranked = _indexed_bm25(ctx, info, bm25.query, bm25.properties, bm25.operator, bm25.minimum_match,
+                           page.offset + page.limit)
     ranked = ranked[page.offset:page.offset + page.limit]
     if q.autocut:
         ranked = ranked[:autocut([score for _, score, _ in ranked], q.autocut)]
@@ -106,7 +107,7 @@ def _legs(ctx: SearchContext, info: ClassInfo, h: HybridQuery, allowed: filtered
             scored = []
         elif allowed is None:  # no filter: the inverted index
             scored = [(uid, score) for uid, score, _ in _indexed_bm25(ctx, info, h.query, h.properties, h.operator,
-                                                                      h.minimum_match)[:size]]
+                                                                      h.minimum_match, size)]
         else:
             records = filtered.records_of(ctx.store, info, allowed)
             scored = [(s.record.uuid, s.score) for s in bm25_search(

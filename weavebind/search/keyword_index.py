@@ -1,146 +1,222 @@
-"""An in-memory inverted index for unfiltered bm25: per (class, property, tokenization), each object's token counts
-and length, and term → objects. Scoring then visits only the objects holding a query term instead of reading and
-tokenizing the whole class (bm25.py does that, and still does for filtered searches, whose statistics are those of
-the filtered objects).
+"""The inverted index unfiltered bm25 is answered from: per storage key (a class, or "Class#tenant") and per
+(property, tokenization), posting lists sorted by object id (keyword_postings.py), searched for the top k with
+block-max pruning (keyword_topk.py) instead of scoring every object that holds a query term. Filtered searches
+still score their objects in bm25.py: their statistics are those of the filtered objects.
 
-Built on the first bm25 query of a property (one scan of the class, under the store's write lock, so no write
-slips in between) and kept current by the store's write listener; it lives in memory only, so a restart rebuilds
-it on first use. Scores, order and explanations equal bm25.py's to the bit: the same tokenizer, the same formula,
-the same order of floating-point operations (tests/search/test_keyword_index.py compares the two).
+- Built on the first bm25 query of a property, or loaded from the file keyword_files.py saved (the store's
+  snapshot thread saves changed keys), then caught up from SQL by change number (keyword_catchup.py). The scan
+  or load and most of the catch-up run beside the writes; only the last few changes are applied under the store's
+  write lock, after which the store's write listener keeps the key current, including what other servers sharing
+  the database wrote (storage/follower.py). A deleted class or tenant is forgotten and its file deleted; a tenant
+  gone COLD is saved and forgotten; a key whose dead ids outnumber its live ones is forgotten and its file deleted,
+  to be rebuilt compactly on its next use.
+- Worker processes: each holds its own index in memory, kept current by its own listener; worker 0 (or a lone
+  server) saves the files, the others load them when they first need a key and catch up from SQL.
+- Scores, order and explanations equal bm25.py's to the bit: the same tokenizer and formula, and every object
+  returned is scored by bm25.score_doc (tests/search/test_keyword_index.py and test_keyword_topk.py compare).
 """
 
 from __future__ import annotations
 
+import logging
 import threading
-from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import select
 
 from weavebind.schema.models import ClassInfo
+from weavebind.search import keyword_files as files
 from weavebind.search.bm25 import (
     DEFAULT_AVG_LENGTH,
     bm25_parameters,
     query_groups,
-    score_doc,
     term_idfs,
     uses_block_max,
 )
+from weavebind.search.keyword_catchup import catch_up, index_record
+from weavebind.search.keyword_postings import KeyDocs, PropertyPostings
+from weavebind.search.keyword_scoring import GroupPlan, Result
+from weavebind.search.keyword_topk import top_k
 from weavebind.search.per_store import PerStore
-from weavebind.search.tokenize import tokenize_value
+from weavebind.storage import changes
 from weavebind.storage.records import ObjectRecord
 from weavebind.storage.store import Store
+from weavebind.storage.tables import objects
 
+log = logging.getLogger("weavebind.keyword")
 
-@dataclass
-class PropertyTerms:
-    tokenization: str
-    docs: dict[str, tuple[Counter, int]] = field(default_factory=dict)   # uuid → (token counts, length)
-    postings: dict[str, set[str]] = field(default_factory=dict)        # term → uuids holding it
-    length_sum: int = 0
-    nonzero: int = 0                                                   # objects with a non-empty value
-
-    def add(self, uid: str, value: object) -> None:
-        tokens = tokenize_value(value, self.tokenization)
-        if not tokens:
-            return
-        counts = Counter(tokens)
-        self.docs[uid] = (counts, len(tokens))
-        self.length_sum += len(tokens)
-        self.nonzero += 1
-        for term in counts:
-            self.postings.setdefault(term, set()).add(uid)
-
-    def remove(self, uid: str) -> None:
-        found = self.docs.pop(uid, None)
-        if found is None:
-            return
-        counts, length = found
-        self.length_sum -= length
-        self.nonzero -= 1
-        for term in counts:
-            holders = self.postings[term]
-            holders.discard(uid)
-            if not holders:
-                del self.postings[term]
-
-    def mean_length(self) -> float | None:
-        return self.length_sum / self.nonzero if self.nonzero else None
+MIN_DEAD_TO_REBUILD = 4096
+PropKey = tuple[str, str]  # (property, tokenization)
 
 
 class KeywordIndex:
     """The inverted index of one store; see the module docstring."""
 
-    def __init__(self, store: Store):
+    def __init__(self, store: Store, directory: Path | None = None):
         self.store = store
-        self._lock = threading.Lock()
-        self._terms: dict[tuple[str, str, str], PropertyTerms] = {}  # (class, property, tokenization)
+        self.directory = directory if directory is not None else store.indexes.directory.parent / "keyword"
+        self.saves = store.indexes.role != "map"  # worker 0 (or a lone server) writes the files; the others read
+        self._lock = threading.Lock()      # the in-memory state; held briefly (a write's update, a search)
+        self._build_lock = threading.Lock()  # one build or load at a time, outside the store's write lock
+        self._keys: dict[str, KeyDocs] = {}
+        self.builds = 0   # properties built from a scan of SQL (tests assert a restart loads instead)
+        self.loads = 0    # keys loaded from their files
+        self.scored = 0   # objects scored by searches (tests assert pruning skips most)
         store.add_write_listener(self._changed)
+        store.snapshot_listeners.append(self.save)
 
-    def _changed(self, class_name: str, upserted: Sequence[ObjectRecord], deleted: Sequence[str],
-                 dropped: bool) -> None:
+    def _changed(self, key: str, upserted: Sequence[ObjectRecord], deleted: Sequence[str], dropped: bool) -> None:
         with self._lock:
-            for key in [k for k in self._terms if k[0] == class_name]:
-                terms = self._terms[key]
-                if dropped:
-                    del self._terms[key]
+            docs = self._keys.get(key)
+            if dropped:
+                self._dropped(key, self._keys.pop(key, None))
+                return
+            if docs is None:
+                return
+            for uid in deleted:
+                docs.kill(uid)
+            for record in upserted:
+                index_record(docs, record)
+            if docs.dead() > max(MIN_DEAD_TO_REBUILD, len(docs.ids)):
+                del self._keys[key]  # mostly dead postings: rebuild compactly on next use
+                self._forget_file(key)
+
+    def _dropped(self, key: str, docs: KeyDocs | None) -> None:
+        """A key left memory: deleted (no object left in SQL: delete its file), or a tenant gone COLD or a reload
+        (save it now if it changed, as the vector indexes are; the write lock is held)."""
+        if not self.saves:
+            return
+        with self.store.engine.connect() as conn:
+            stored = conn.execute(select(objects.c.uuid).where(objects.c.class_name == key).limit(1)).first()
+        if stored is None:
+            self._forget_file(key)
+        elif docs is not None and docs.dirty:
+            try:
+                files.save(files.path_for(self.directory, key), files.capture(key, docs, self.store.applied.horizon))
+            except Exception:  # never fail the tenant's status change over derived state
+                log.exception("saving the keyword index of %s failed", key)
+
+    def _forget_file(self, key: str) -> None:
+        if self.saves:
+            files.path_for(self.directory, key).unlink(missing_ok=True)
+
+    def _properties(self, key: str, wanted: list[PropKey]) -> list[PropertyPostings]:
+        with self._lock:
+            docs = self._keys.get(key)
+            if docs is not None and all(w in docs.props for w in wanted):
+                return [docs.props[w] for w in wanted]
+        with self._build_lock:
+            with self._lock:
+                current = self._keys.get(key)
+            if current is not None and all(w in current.props for w in wanted):
+                return [current.props[w] for w in wanted]
+            docs, since = self._prepare(key, current, wanted)
+            since, schema = catch_up(self.store, key, docs, since)  # writes go on meanwhile
+            with self.store.quiesced():  # the last few changes, and no write until the listener sees this key
+                catch_up(self.store, key, docs, since, schema)
+                with self._lock:
+                    self._keys[key] = docs
+                    return [docs.props[w] for w in wanted]
+
+    def _prepare(self, key: str, current: KeyDocs | None, wanted: list[PropKey]) -> tuple[KeyDocs, int]:
+        """A new KeyDocs for `key` with the wanted properties and those it has now, from the file where it can,
+        and the change number it is current to."""
+        props = list(dict.fromkeys([*(current.props if current is not None else ()), *wanted]))
+        with self.store.engine.connect() as conn:
+            now = changes.read_marks(conn).seq  # before the scan: what it misses has a later number
+        loaded = files.load(files.path_for(self.directory, key), key) if current is None else None
+        if loaded is not None and loaded[1] > now:  # saved beside a database that has since gone back (restored)
+            log.info("keyword index file of %s is ahead of the database: rebuilding from SQL", key)
+            loaded = None
+        if loaded is not None:
+            self.loads += 1
+            docs, since = loaded
+            log.info("keyword index of %s loaded from its file (current to change %d)", key, since)
+            missing = [p for p in props if p not in docs.props]
+        else:
+            docs, since, missing = KeyDocs(), None, props
+        if missing:
+            self._scan(key, docs, missing)
+            since = now if since is None else min(since, now)
+        return docs, since
+
+    def _scan(self, key: str, docs: KeyDocs, missing: list[PropKey]) -> None:
+        """Index `missing` properties with one scan of the key (giving its objects ids if they have none yet)."""
+        items: list[tuple[int, dict]] = []
+        for record in self.store.iter_class(key):
+            doc = docs.ids.get(record.uuid)
+            items.append((docs.new_id(record.uuid) if doc is None else doc, record.properties or {}))
+        items.sort(key=lambda item: item[0])
+        for prop, tokenization in missing:
+            postings = PropertyPostings(tokenization)
+            postings.build([(doc, props.get(prop)) for doc, props in items])
+            docs.props[(prop, tokenization)] = postings
+            self.builds += 1
+
+    def save(self) -> None:
+        """Write every key changed since its last save (the store's snapshot thread calls this)."""
+        if not self.saves:
+            return
+        with self._lock:
+            dirty = [(key, docs) for key, docs in self._keys.items() if docs.dirty]
+        for key, docs in dirty:
+            with self.store.apply_lock:  # every change up to it is in memory (applied before the horizon moves)
+                seq = self.store.applied.horizon
+            with self._lock:
+                if self._keys.get(key) is not docs:
                     continue
-                for uid in deleted:
-                    terms.remove(uid)
-                for record in upserted:
-                    terms.remove(record.uuid)
-                    terms.add(record.uuid, (record.properties or {}).get(key[1]))
-
-    def _property(self, class_name: str, prop: str, tokenization: str) -> PropertyTerms:
-        key = (class_name, prop, tokenization)
-        with self._lock:
-            found = self._terms.get(key)
-        if found is not None:
-            return found
-        with self.store.quiesced():  # no write between the scan and the listener seeing this property
-            with self._lock:
-                if key in self._terms:
-                    return self._terms[key]
-            built = PropertyTerms(tokenization)
-            for record in self.store.iter_class(class_name):
-                built.add(record.uuid, (record.properties or {}).get(prop))
-            with self._lock:
-                self._terms[key] = built
-            return built
+                captured = files.capture(key, docs, seq)
+                docs.dirty = False
+            try:
+                files.save(files.path_for(self.directory, key), captured)
+            except Exception:  # derived state: a failed save costs a longer catch-up, never the snapshot or close
+                log.exception("saving the keyword index of %s failed", key)
+                docs.dirty = True
 
     def search(self, info: ClassInfo, total: int, query: str, properties: list[str] | None = None,
-               operator: str = "Or", minimum_match: int = 1) -> list[tuple[str, float, str]]:
-        """(uuid, score, explanation), best first, ties by uuid: bm25_search's answer over the whole class."""
-        combined: dict[str, tuple[float, list[str]]] = {}
-        for members, terms, need in query_groups(info, query, properties, operator, minimum_match):
-            indexed = [(self._property(info.key, name, members.tokenization), boost)
-                       for name, boost in members.props]
+               operator: str = "Or", minimum_match: int = 1, limit: int | None = None) -> list[Result]:
+        """(uuid, score, explanation), best first, ties by uuid: bm25_search's answer over the whole class, its
+        first `limit` (every match with None)."""
+        groups = query_groups(info, query, properties, operator, minimum_match)
+        if not groups:
+            return []
+        wanted = [(name, g.tokenization) for g, _, _ in groups for name, _ in g.props]
+        block = uses_block_max(info)
+        while True:  # again if the key was rebuilt (compacted, or given a property) between the two steps
+            got = self._properties(info.key, wanted)
             with self._lock:
-                scores = _group_scores(info, indexed, terms, total, need)
-            for uid, (score, explain) in scores.items():
-                before = combined.get(uid, (0.0, []))
-                combined[uid] = (before[0] + score, before[1] + explain)
-        ranked = sorted(combined.items(), key=lambda item: (-item[1][0], item[0]))
-        return [(uid, score, "".join(explain)) for uid, (score, explain) in ranked]
+                docs = self._keys.get(info.key)
+                if docs is None or any(docs.props.get(w) is not p for w, p in zip(wanted, got, strict=True)):
+                    continue
+                found = iter(got)
+                plans = [_plan(info, docs, [next(found) for _ in g.props], [boost for _, boost in g.props], terms,
+                               total, need, block) for g, terms, need in groups]
+                ranked, scored = top_k(docs, plans, block, limit)
+                self.scored += scored
+                return ranked
 
 
-def _group_scores(info: ClassInfo, props: list[tuple[PropertyTerms, float]], terms: Counter, total: int,
-                  need: int) -> dict[str, tuple[float, list[str]]]:
-    """bm25._group_scores over the objects that hold a query term (the others match no term, and need >= 1)."""
+def _plan(info: ClassInfo, docs: KeyDocs, props: list[PropertyPostings], boosts: list[float], terms,
+          total: int, need: int, block: bool) -> GroupPlan:
+    """One group's statistics, as bm25._group_scores computes them over the whole class."""
     k1, b = bm25_parameters(info)
-    means = [m for m in (terms_.mean_length() for terms_, _ in props) if m is not None]
+    means = [m for m in (p.mean_length() for p in props) if m is not None]
     avg = sum(means) / len(means) if means else DEFAULT_AVG_LENGTH
-    holders = {t: set().union(*(p.postings.get(t, ()) for p, _ in props)) for t in terms}
-    df_props = [{t: len(p.postings.get(t, ())) for t in terms} for p, _ in props]
-    block = uses_block_max(info)
-    idf = term_idfs(terms, total, df_props, {t: len(h) for t, h in holders.items()}, block)
-    boosts = [boost for _, boost in props]
-    empty: tuple[Counter, int] = (Counter(), 0)
-    out: dict[str, tuple[float, list[str]]] = {}
-    for uid in sorted(set().union(*holders.values())):
-        found = score_doc([p.docs.get(uid, empty) for p, _ in props], boosts, terms, idf, need, (k1, b, avg), block)
-        if found is not None:
-            out[uid] = found
-    return out
+    df_props = [{t: p.df(t) for t in terms} for p in props]
+    df_any = {} if block else {t: _holders(docs, props, t) for t in terms}
+    return GroupPlan(props, boosts, terms, need, term_idfs(terms, total, df_props, df_any, block), (k1, b, avg))
+
+
+def _holders(docs: KeyDocs, props: list[PropertyPostings], term: str) -> int:
+    """Live objects holding `term` in any of `props` (BM25F's n): a union of posting lists when several."""
+    lists = [p.postings(term) for p in props]
+    lists = [tp for tp in lists if tp is not None and tp.df]
+    if len(lists) <= 1:
+        return lists[0].df if lists else 0
+    ids = np.unique(np.concatenate([tp.ids.view() for tp in lists]))
+    return int(docs.live.padded(len(docs.uuids))[ids].sum())
 
 
 keyword_index = PerStore(KeywordIndex)  # the store's keyword index, subscribed to its writes on first use

@@ -60,6 +60,8 @@ class Store:
         self.applied = changes.AppliedChanges()
         self.schema_seen = 0
         self.schema_listeners: list[Callable[[], None]] = []  # reload the schema another server changed
+        # Derived state kept beside the vector indexes (search's keyword index) saves itself with each snapshot.
+        self.snapshot_listeners: list[Callable[[], None]] = []
         self.follower = ChangeFollower(self) if shared else None
 
     # -- lifecycle -------------------------------------------------------------------------------------------
@@ -96,6 +98,8 @@ class Store:
         with self.engine.connect() as conn:
             seq = sql.current_sequence(conn)
         self.indexes.snapshot(seq, merge)
+        for listener in self.snapshot_listeners:
+            listener()
 
     # -- other servers' changes -------------------------------------------------------------------------------
     def sync(self) -> None:
