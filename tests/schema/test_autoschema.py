@@ -100,3 +100,22 @@ def test_auto_schema_off_creates_nothing(make_local_client):
     assert response.status_code == 422
     assert [p["name"] for p in expect(client.get("/v1/schema/Doc"))["properties"]] == ["title"]
     assert stored_count(client) == 0
+
+
+def test_a_refused_object_creates_no_class_and_adds_no_property(client):
+    """Found by the REST fuzzer: auto-schema created the class (or added the object's other new properties) before
+    an invalid property name, a NUL byte or a wrong value refused the object."""
+    refused = [
+        {"class": "Fresh", "properties": {"good": 1, "": 2}},
+        {"class": "Fresh", "properties": {"good": 1, "bad\u0000": 2}},
+        {"class": "Doc", "properties": {"good": 1, "": 2}},
+        {"class": "Doc", "properties": {"good": 1, "title": 5}},  # title is text: checked before good is added
+    ]
+    create_class(client, "Doc", text_props("title"))
+    for body in refused:
+        response = client.post("/v1/objects", json=body)
+        assert response.status_code == 422, body
+        assert client.get("/v1/schema/Fresh").status_code == 404
+        assert [p["name"] for p in expect(client.get("/v1/schema/Doc"))["properties"]] == ["title"]
+    assert "'' is not a valid property name" in message(client.post("/v1/objects", json=refused[0]))
+    assert stored_count(client) == 0

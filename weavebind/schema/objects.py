@@ -16,7 +16,7 @@ from weavebind.schema.models import ClassInfo
 from weavebind.schema.owned import Owned
 from weavebind.schema.properties import PropertyError, check_value, holds_nul, infer_data_type, is_uuid, nul_error
 from weavebind.schema.service import SchemaService
-from weavebind.schema.validation import capitalize_class, lower_first
+from weavebind.schema.validation import capitalize_class, check_property_name, lower_first
 from weavebind.storage.records import LEGACY_TARGET, ObjectRecord
 from weavebind.storage.store import Store
 from weavebind.storage.vector_index import DimensionMismatchError
@@ -78,6 +78,8 @@ class ObjectService:
         if not isinstance(body, dict):
             raise Unprocessable("invalid object: the object must be a JSON object")
         if info is None:
+            if create and self.options.autoschema:
+                _refuse_before_autoschema(body)  # auto-schema must not create a class for an object it refuses
             info = self.resolve_class(body.get("class"), create)
             info = self.schema.tenants.scope(info, _tenant_of(body), create=create)
         if writing:
@@ -103,6 +105,10 @@ class ObjectService:
             name = next(iter(missing))
             raise Unprocessable(f"invalid object: no such prop with name '{name}' found in class '{info.name}' in "
                                 "the schema. Check your schema files for which properties in this class are available")
+        for name in missing:
+            check_property_name(name)
+        # The properties the class has are checked before any is added, so a refused object changes no schema.
+        self._check_properties(info, {k: v for k, v in props.items() if lower_first(k) not in missing})
         for name, value in missing.items():
             data_type = infer_data_type(value, self.options.default_number)
             if data_type is None:
@@ -252,6 +258,18 @@ def _refuse_nul(info: ClassInfo, props: dict[str, Any]) -> None:
     for key, value in props.items():
         if holds_nul(key) or holds_nul(value):
             raise Unprocessable(f"invalid object: {nul_error(key, info.name)}")
+
+
+def _refuse_before_autoschema(body: dict[str, Any]) -> None:
+    """What would refuse an object once auto-schema had created its class: NUL bytes, invalid property names."""
+    props, raw = body.get("properties"), body.get("class")
+    if not isinstance(props, dict) or not isinstance(raw, str) or not raw:
+        return
+    for key, value in props.items():
+        if holds_nul(key) or holds_nul(value):
+            raise Unprocessable(f"invalid object: {nul_error(key, capitalize_class(raw))}")
+        if value is not None:
+            check_property_name(lower_first(key))
 
 
 def _tenant_of(body: dict[str, Any]) -> str | None:
