@@ -89,7 +89,7 @@ class ObjectService:
         props = body.get("properties") or {}
         if not isinstance(props, dict):
             raise Unprocessable("invalid object: properties must be a JSON object")
-        _refuse_nul(info, props)  # before auto-schema, so a refused object adds no property either
+        _refuse_nul(info.name, props)  # before auto-schema, so a refused object adds no property either
         info = self._autoschema(info, props)
         clean = self._check_properties(info, props)
         vectors = self._vectors(info, body)
@@ -254,10 +254,10 @@ def _appended_references(info: ClassInfo, old: ObjectRecord, patch: dict[str, An
 NUMBER_TYPES = frozenset((int, float))
 
 
-def _refuse_nul(info: ClassInfo, props: dict[str, Any]) -> None:
+def _refuse_nul(class_name: str, props: dict[str, Any]) -> None:
     for key, value in props.items():
         if holds_nul(key) or holds_nul(value):
-            raise Unprocessable(f"invalid object: {nul_error(key, info.name)}")
+            raise Unprocessable(f"invalid object: {nul_error(key, class_name)}")
 
 
 def _refuse_before_autoschema(body: dict[str, Any]) -> None:
@@ -265,9 +265,8 @@ def _refuse_before_autoschema(body: dict[str, Any]) -> None:
     props, raw = body.get("properties"), body.get("class")
     if not isinstance(props, dict) or not isinstance(raw, str) or not raw:
         return
+    _refuse_nul(capitalize_class(raw), props)
     for key, value in props.items():
-        if holds_nul(key) or holds_nul(value):
-            raise Unprocessable(f"invalid object: {nul_error(key, capitalize_class(raw))}")
         if value is not None:
             check_property_name(lower_first(key))
 
