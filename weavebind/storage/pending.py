@@ -159,11 +159,12 @@ class PendingVectors:
     def _candidates(self, query: np.ndarray, k: int, live: list) -> list:
         """The live rows that may be in the exact top k, by float32 scores (storage/prescore.py)."""
         q = prescore.query_form(self.metric, query)
+        q_norm = float(np.linalg.norm(q.astype(np.float64)))
         approx, bound = [], 0.0
         for chunk, rows in live:
             score = prescore.scores(self.metric, q, chunk.searchable(self.metric), chunk.square_norms(self.metric))
             approx.append(score if rows is None else score[rows])
-            bound = max(bound, prescore.error_bound(self.metric, len(q), chunk.max_norm(self.metric), q))
+            bound = max(bound, prescore.error_bound(self.metric, len(q), chunk.max_norm(self.metric), q_norm))
         picked = prescore.candidates(np.concatenate(approx), k, bound)
         if picked is None:
             return live

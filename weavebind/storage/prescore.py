@@ -35,11 +35,10 @@ def scores(metric: str, query: np.ndarray, rows: np.ndarray, sq_norms: np.ndarra
     return sq_norms - 2.0 * dots + float(query @ query)
 
 
-def error_bound(metric: str, dim: int, max_row_norm: float, query: np.ndarray) -> float:
+def error_bound(metric: str, dim: int, max_row_norm: float, q_norm: float) -> float:
     """An upper bound of |approximate - exact| for any row (dim terms summed in float32, plus the rounding of the
-    normalisations and of the exact distance's float32 result)."""
+    normalisations and of the exact distance's float32 result); `q_norm`: the query_form's length."""
     dot_error = (dim + 8) * UNIT_ROUNDOFF
-    q_norm = float(np.linalg.norm(query.astype(np.float64)))
     if metric == "cosine":
         return 2.0 * dot_error + 1e-7  # unit vectors: |u·q| ≤ 1
     if metric == "dot":
