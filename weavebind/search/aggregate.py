@@ -74,14 +74,23 @@ def _records(ctx: SearchContext, info: ClassInfo, q: AggregateQuery) -> list[Obj
     return matching_records(ctx, info, clause)
 
 
+def _count(ctx: SearchContext, info: ClassInfo, q: AggregateQuery) -> int:
+    """`meta { count }` alone: one SQL count without a filter, else the size of the filter's allowed set, which
+    the inverted index gives without reading an object where it can answer the clause."""
+    clause = compile_where(info, q.where, ctx.schema.get)
+    if clause is None:
+        return ctx.store.count(info.key)
+    return len(filtered.allowed(ctx.store, info, clause))
+
+
 @timed_query("aggregate")
 def run_aggregate(ctx: SearchContext, q: AggregateQuery) -> list[AggregateGroup]:
     """One group for the whole selection, or one per value of the groupBy property (largest groups first,
     at most `limit` of them)."""
     info = ctx.class_info(q.class_name, q.tenant)
     check_object_limit(q.object_limit, ctx.settings)
-    if q.count_only and not q.group_by and q.where is None and not q.near and q.hybrid is None:
-        return [AggregateGroup(info, [], stored_count=ctx.store.count(info.key))]  # one SQL count, no scan
+    if q.count_only and not q.group_by and not q.near and q.hybrid is None:
+        return [AggregateGroup(info, [], stored_count=_count(ctx, info, q))]
     records = _records(ctx, info, q)
     if not q.group_by:
         return [AggregateGroup(info, records)]
