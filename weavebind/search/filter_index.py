@@ -16,6 +16,7 @@ a dense integer id per object, and per property the postings filter_postings.py 
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
@@ -60,8 +61,11 @@ class KeyIndex:
         self.live = BitMap()
         self.postings: dict[PostingsKey, Postings] = {}
         self.all_lower = True  # every uuid seen is lower case (filter_plan answers `_id` only then)
+        self.version = 0  # bumped by every change, so answers remembered for it (filtered.py) can be told stale
+        self.remembered: OrderedDict[Any, tuple[int, Any]] = OrderedDict()  # kept by filtered.py
 
     def add(self, uuid: str, properties: Any, label: int) -> None:
+        self.version += 1
         old = self.ids.get(uuid)
         if old is not None:
             self.live.discard(old)
@@ -81,6 +85,7 @@ class KeyIndex:
             postings.add(oid, props.get(prop))
 
     def remove(self, uuid: str) -> None:
+        self.version += 1
         old = self.ids.pop(uuid, None)
         if old is not None:
             self.live.discard(old)

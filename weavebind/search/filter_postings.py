@@ -30,6 +30,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICRO = timedelta(microseconds=1)
 EMPTY = BitMap()
 RECENT_MIN = 1024  # see ValuePostings._recent
+UNION_KEYS = 256  # a range over at most this many values is the union of their bitmaps
 _HOLDS = {"GreaterThan": lambda a, b: a > b, "GreaterThanEqual": lambda a, b: a >= b,
           "LessThan": lambda a, b: a < b, "LessThanEqual": lambda a, b: a <= b}
 
@@ -80,7 +81,10 @@ class ValuePostings:
 
     def equal(self, value: Any) -> BitMap:
         key = sort_key(self.domain, value)
-        found = self.ids.get(key) if key is not None else None
+        return self.equal_key(key) if key is not None else EMPTY
+
+    def equal_key(self, key: Any) -> BitMap:
+        found = self.ids.get(key)
         if found is None:
             return EMPTY
         return BitMap((found,)) if isinstance(found, int) else found
@@ -117,7 +121,10 @@ class ValuePostings:
             lo, hi = 0, bisect_left(keys, key)
         else:  # LessThanEqual
             lo, hi = 0, bisect_right(keys, key)
-        found = BitMap(ids[offsets[lo]:offsets[hi]]) if lo < hi else BitMap()
+        if hi - lo <= UNION_KEYS:  # few values in range (buckets, ratings): a union of their bitmaps, no sort
+            found = BitMap.union(BitMap(), *(self.equal_key(k) for k in keys[lo:hi]))
+        else:
+            found = BitMap(ids[offsets[lo]:offsets[hi]])
         holds = _HOLDS[operator]
         found.update(oid for recent, oid in self._recent if holds(recent, key))
         return found

@@ -11,7 +11,9 @@ Either way the result is exactly the scan's: tests/search/test_filter_index.py c
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, fields, is_dataclass
+from typing import Any
 
 import numpy as np
 from pyroaring import BitMap
@@ -21,12 +23,15 @@ from weavebind.search.filter_index import KeyIndex, filter_index
 from weavebind.search.filter_plan import needs, split_and
 from weavebind.search.filters_eval import AndClause, Clause, FilterableObject
 from weavebind.search.filters_refs import resolve_refs, scan_matching
+from weavebind.search.filters_text import JoinedTerms
 from weavebind.storage.records import ObjectRecord, storage_key
 from weavebind.storage.store import Store
 
 # Above this share of the class, checking the candidates object by object reads about as much as one scan, which
 # also lets SQL pre-filter: the scan is used instead.
 CANDIDATE_SHARE = 0.5
+MEMO_ENTRIES = 8  # filters whose answers a key remembers while it does not change
+MEMO_CLAUSE_CHARS = 4096  # longer clauses are not remembered: the memo would hold their values
 
 
 @dataclass
@@ -56,10 +61,13 @@ def allowed(store: Store, info: ClassInfo, clause: Clause) -> Allowed:
     """The objects of the class (its storage key) that pass `clause`."""
     index = filter_index(store).prepare(info.key, needs(info, clause))
     with index.lock:
+        found = _recall(index, clause)
+        if found is not None:
+            return found
         candidates, rest = split_and(info, index, clause)
         total = len(index.live)
-    if not rest and candidates is not None:
-        return Allowed(index, candidates)
+        if not rest and candidates is not None:
+            return _remember(index, clause, Allowed(index, candidates))
     if candidates is None or len(candidates) > total * CANDIDATE_SHARE:
         uuids = [r.uuid for r in scan_matching(store, info.key, clause, info.tenant)]
     else:
@@ -67,6 +75,66 @@ def allowed(store: Store, info: ClassInfo, clause: Clause) -> Allowed:
     with index.lock:
         ids = BitMap(index.ids[u] for u in uuids if u in index.ids)
     return Allowed(index, ids)
+
+
+def _memo_key(clause: Clause) -> tuple | None:
+    """The clause and its text: a clause equals only the same clause (its readers compare by identity, and the
+    memo keeps them alive), and the text tells 1, 1.0 and True apart, which compare equal in Python. None where
+    the clause cannot be hashed (a value held in a list), or is too long to be worth keeping (a megabyte value)."""
+    if _size_left(clause, MEMO_CLAUSE_CHARS) < 0:
+        return None
+    key = (clause, repr(clause))
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+def _size_left(part: Any, budget: int) -> int:
+    """`budget` less the characters of the values in a clause (negative: over it), stopping as soon as it is spent,
+    so a megabyte value is never copied into a text to find that out."""
+    if isinstance(part, str):
+        return budget - len(part)
+    if isinstance(part, JoinedTerms):  # only a long value's terms are joined
+        return -1
+    if isinstance(part, re.Pattern):
+        return budget - len(part.pattern)
+    inner = [getattr(part, f.name) for f in fields(part)] if is_dataclass(part) else \
+        part if isinstance(part, tuple | list) else ()
+    budget -= 8
+    for item in inner:
+        if budget < 0:
+            break
+        budget = _size_left(item, budget)
+    return budget
+
+
+def _recall(index: KeyIndex, clause: Clause) -> Allowed | None:
+    """What the index answered for the same clause, if nothing in the key changed since (under `index.lock`).
+    Repeated filters then hand the vector index the same labels array, whose rows it remembers (selections.py)."""
+    key = _memo_key(clause)
+    found = index.remembered.get(key) if key is not None else None
+    if found is None or found[0] != index.version:
+        return None
+    index.remembered.move_to_end(key)
+    return found[1]
+
+
+def _remember(index: KeyIndex, clause: Clause, found: Allowed) -> Allowed:
+    """Keep an answer the index gave alone (a scanned part may read other classes, whose changes do not reach this
+    key's version): at most MEMO_ENTRIES, and not more ids in all than twice the key's live objects."""
+    key = _memo_key(clause)
+    if key is None:
+        return found
+    memo = index.remembered
+    if any(version != index.version for version, _ in memo.values()):
+        memo.clear()
+    memo[key] = (index.version, found)
+    memo.move_to_end(key)
+    while len(memo) > MEMO_ENTRIES or sum(len(a) for _, a in memo.values()) > 2 * len(index.live) + 1024:
+        memo.popitem(last=False)
+    return found
 
 
 def _check(store: Store, info: ClassInfo, index: KeyIndex, candidates: BitMap, rest: list[Clause]) -> list[str]:
