@@ -59,8 +59,9 @@ def test_exact_search_below_the_cutoff_equals_scoring_every_allowed_vector(metri
     index.remove(labels[::7])  # tombstones are never returned
     live = np.setdiff1d(labels, labels[::7])
     stored = index.vectors_for(live)  # as the index scores them (cosine: unit vectors)
-    for share in (0.05, 0.5, 1.0):
-        allowed = np.sort(rng.choice(live, int(live.size * share), replace=False))
+    ties = np.intersect1d(labels[95:165], live)  # the equal vectors and a few around them: ties in few rows
+    for share in (0.02, 0.05, 0.5, 1.0, "ties"):  # 0.02 and the ties: few rows of the index, scored in numpy
+        allowed = ties if share == "ties" else np.sort(rng.choice(live, int(live.size * share), replace=False))
         allowed = np.concatenate([allowed, [0, 2, labels.max() + 5]])  # labels never stored are ignored
         for query in [vectors[5], *rng.standard_normal((5, 16)).astype(np.float32)]:
             found, dists = index.search(query, K, allowed)

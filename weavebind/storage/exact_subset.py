@@ -3,6 +3,10 @@ allowed rows of its own float storage in place (a bitmap selector over internal 
 float64 pass over all of them, one SIMD thread), and hands back a shortlist that `VectorIndex._rank` re-scores in
 float64 with Weaviate's definitions, so the distances and their order are those of scoring every allowed vector.
 
+A small share of a large index (at most 1/GATHER_SHARE of its rows) is instead copied out and scored with one
+float32 product, keeping every row within float32's error bound of the k-th (prescore.py): the selector would test
+every row of the index, which at a million rows costs more than scoring a few thousand.
+
 The shortlist holds 2k + 16 rows. float32 and float64 scores can only order differently inside float32's rounding,
 so when the last shortlisted score is within that rounding of the k-th (many equal vectors), None asks the caller to
 score everything instead.
@@ -10,13 +14,17 @@ score everything instead.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import faiss
 import numpy as np
 
 from weavebind.storage import faiss_factory as ff
+from weavebind.storage import prescore
 from weavebind.storage.distances import normalize
 
 _SLACK = 16
+GATHER_SHARE = 32  # rows at most 1/32 of the index are copied out and scored in numpy (`_gathered`)
 _RTOL = 1e-5  # well above float32's relative rounding over a dot product of a few thousand terms
 
 
@@ -29,12 +37,23 @@ def row_selector(ntotal: int, rows: np.ndarray) -> tuple[faiss.IDSelector, np.nd
     return faiss.IDSelectorBitmap(ntotal, faiss.swig_ptr(bits)), bits
 
 
-def shortlist(index: faiss.Index, distance: str, query: np.ndarray, rows: np.ndarray, k: int) -> np.ndarray | None:
-    """Internal rows of (a superset of) the k nearest among `rows`, or None when FAISS cannot tell (see above)."""
-    flat = ff.flat_storage(index)
-    if flat is None or distance not in ff.FAISS_METRIC or rows.size <= 2 * k + _SLACK:
+def shortlist(index: faiss.Index, distance: str, query: np.ndarray, rows: np.ndarray, k: int,
+              selector_of_rows: Callable[[], faiss.IDSelector] | None = None,
+              matrix: np.ndarray | None = None) -> np.ndarray | None:
+    """Internal rows of (a superset of) the k nearest among `rows`, or None when FAISS cannot tell (see above).
+    `selector_of_rows` gives a selector of exactly `rows` when the caller keeps one (selections.py); `matrix` is
+    the stored vectors by row, when they are plain floats."""
+    if rows.size <= 2 * k + _SLACK:
         return None
-    selector, _bits = row_selector(flat.ntotal, rows)
+    if matrix is not None and distance in prescore.FAST_METRICS and rows.size * GATHER_SHARE <= matrix.shape[0]:
+        return _gathered(matrix, distance, query, rows, k)
+    flat = ff.flat_storage(index)
+    if flat is None or distance not in ff.FAISS_METRIC:
+        return None
+    if selector_of_rows is not None:
+        selector = selector_of_rows()
+    else:
+        selector, _bits = row_selector(flat.ntotal, rows)
     q = normalize(query) if distance == "cosine" else np.asarray(query, dtype=np.float32)
     wanted = 2 * k + _SLACK
     ff.use_threads(1)  # one query: a thread team would only cost its start-up
@@ -44,3 +63,16 @@ def shortlist(index: faiss.Index, distance: str, query: np.ndarray, rows: np.nda
     if kept.sum() == wanted and abs(scores[-1] - scores[k - 1]) <= _RTOL * max(1.0, abs(scores[k - 1])):
         return None
     return found[kept]
+
+
+def _gathered(matrix: np.ndarray, distance: str, query: np.ndarray, rows: np.ndarray, k: int) -> np.ndarray | None:
+    """A few rows of a large index: copied out and scored with one float32 product, which reads only them; FAISS's
+    selector would test every row of the index (at 1M rows, ~2 ms before the first distance). Every row whose
+    float32 score is within the error bound of the k-th is kept (prescore.py), so the float64 re-score is exact."""
+    vectors = matrix[rows]
+    square_norms = np.einsum("ij,ij->i", vectors, vectors)
+    q = prescore.query_form(distance, query)
+    q_norm = float(np.linalg.norm(q.astype(np.float64)))
+    bound = prescore.error_bound(distance, q.size, float(np.sqrt(square_norms.max())), q_norm)
+    picked = prescore.candidates(prescore.scores(distance, q, vectors, square_norms), k, bound)
+    return None if picked is None else rows[picked]

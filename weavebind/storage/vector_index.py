@@ -59,6 +59,7 @@ from weavebind.storage.hugepages import back_with_huge_pages
 from weavebind.storage.index_files import Persistence
 from weavebind.storage.row_lookup import RowLookup
 from weavebind.storage.rwlock import RWLock
+from weavebind.storage.selections import Selection, SelectionCache
 from weavebind.storage.snapshots import Snapshots
 
 __all__ = ["DimensionMismatchError", "IndexConfig", "VectorIndex"]
@@ -78,6 +79,15 @@ def _isin_sorted(values: np.ndarray, sorted_arr: np.ndarray) -> np.ndarray:
         return np.zeros(values.shape, dtype=bool)
     pos = np.minimum(np.searchsorted(sorted_arr, values), sorted_arr.size - 1)
     return sorted_arr[pos] == values
+
+
+def _positions_in_sorted(sorted_arr: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Positions in `sorted_arr` of those `values` it holds: a search per value, so finding a few tombstones among
+    a large filter's labels costs O(tombstones · log labels), not O(labels · log tombstones)."""
+    if not sorted_arr.size or not values.size:
+        return np.empty(0, dtype=np.int64)
+    pos = np.minimum(np.searchsorted(sorted_arr, values), sorted_arr.size - 1)
+    return pos[sorted_arr[pos] == values]
 
 
 def _top_k(labels: np.ndarray, dists: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -115,6 +125,7 @@ class VectorIndex(Compaction, Snapshots, Persistence):
         self._sel_cache = None  # (tombstone array it was built from, selector hiding them)
         # (sorted stored labels, their internal rows, labels in row order)
         self._rows_cache: RowLookup | None = None  # labels → internal rows (row_lookup.py)
+        self._selections = SelectionCache()  # filters' labels resolved to rows (selections.py)
         self._huge: list[tuple[int, int]] = []  # buffers last backed with huge pages (hugepages.py)
         self._floats: FloatFile | None = None  # a compressed index's float32 vectors, by internal row
         self._compress_failed = False  # compression was refused for these vectors (compaction.py): stay float32
@@ -272,15 +283,16 @@ class VectorIndex(Compaction, Snapshots, Persistence):
             # more than the live vectors cannot come back; a larger k would only size FAISS's result buffers
             # (and efSearch, a C int) after a number the caller chose
             k = min(k, self._live_count())
-            cand, rows = (None, None) if allowed is None else self._live_rows(allowed)
-            if cand is not None and self._filtered_ef(k, cand.size) is None:
-                return self._rank(q, cand, k, rows)
+            chosen = None if allowed is None else self._selection(allowed)
+            if chosen is not None and self._filtered_ef(k, chosen.live.size) is None:
+                return self._rank(q, chosen.live, k, chosen.rows, chosen.selector)
             if self.config.distance not in ff.FAISS_METRIC:
                 return self._scan(q, k)
-            found = self._faiss_labels(q, k, cand, rows)
-            if found.size < min(k, self._live_count() if cand is None else cand.size):
+            found = self._faiss_labels(q, k, chosen)
+            if found.size < min(k, self._live_count() if chosen is None else chosen.live.size):
                 # HNSW ran out of reachable qualifying nodes: answer exactly rather than short
-                return self._scan(q, k) if cand is None else self._rank(q, cand, k, rows)
+                return self._scan(q, k) if chosen is None else \
+                    self._rank(q, chosen.live, k, chosen.rows, chosen.selector)
             return self._rank(q, found, k)
 
     def _filtered_ef(self, k: int, n_allowed: int) -> int | None:
@@ -305,29 +317,38 @@ class VectorIndex(Compaction, Snapshots, Persistence):
             cached = self._rows_cache = RowLookup.of(ff.stored_ids(self._index))
         return cached
 
-    def _live_rows(self, labels) -> tuple[np.ndarray, np.ndarray]:
-        """``_live_subset`` and the internal rows of its labels, with one lookup in the stored labels."""
+    def _selection(self, labels) -> Selection:
+        """``_live_subset`` of a filter's labels and their internal rows (selections.py: remembered while neither
+        the labels nor the index change)."""
+        lookup, tombs = self._rows(), self._tombs()
+        given = labels if isinstance(labels, np.ndarray) else None
+        if given is not None and (found := self._selections.get(given, lookup, tombs)) is not None:
+            return found
         a = np.asarray(labels, dtype=np.int64).reshape(-1)
         if a.size > 1 and not (a[1:] > a[:-1]).all():
             a = np.unique(a)
-        a, rows = self._rows().stored(a)
-        tombs = self._tombs()
-        if not tombs.size:
-            return a, rows
-        live = ~_isin_sorted(a, tombs)
-        return a[live], rows[live]
+        a, rows = lookup.stored(a)
+        dead = _positions_in_sorted(a, tombs)
+        if dead.size:
+            live = np.ones(a.size, dtype=bool)
+            live[dead] = False
+            a, rows = a[live], rows[live]
+        made = Selection(a if given is None else given, lookup, tombs, a, rows)
+        if given is not None:
+            self._selections.put(made)
+        return made
 
-    def _rank(self, q: np.ndarray, labels: np.ndarray, k: int,
-              rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def _rank(self, q: np.ndarray, labels: np.ndarray, k: int, rows: np.ndarray | None = None,
+              selector=None) -> tuple[np.ndarray, np.ndarray]:
         """Exact top-k among ``labels`` (live; ``rows``: their internal rows, when known), re-scored with Weaviate's
         definitions. Where the vectors are plain floats they are read from FAISS's own buffer (reconstruct_batch
         copies them one by one: ~2 µs each); a compressed index's come from its float file."""
         rows = self._rows().rows_of(labels) if rows is None else rows
-        short = exact_subset.shortlist(self._index, self.config.distance, q, rows, k)
+        matrix = self._matrix()
+        short = exact_subset.shortlist(self._index, self.config.distance, q, rows, k, selector, matrix)
         if short is not None:
             labels, rows = self._rows().row_ids[short], short
         best = _empty()
-        matrix = self._matrix()
         for start in range(0, labels.size, _SCAN_ROWS):
             chunk = labels[start:start + _SCAN_ROWS]
             vectors = matrix[rows[start:start + _SCAN_ROWS]] if matrix is not None \
@@ -336,14 +357,13 @@ class VectorIndex(Compaction, Snapshots, Persistence):
             best = _top_k(np.concatenate([best[0], chunk]), np.concatenate([best[1], d]), k)
         return best
 
-    def _faiss_labels(self, q: np.ndarray, k: int, cand: np.ndarray | None,
-                      cand_rows: np.ndarray | None = None) -> np.ndarray:
+    def _faiss_labels(self, q: np.ndarray, k: int, chosen: Selection | None) -> np.ndarray:
         fq = (normalize(q) if self.config.distance == "cosine" else q).reshape(1, -1)
-        if cand is None and self._gpu is not None:
+        if chosen is None and self._gpu is not None:
             found = self._gpu.search_live(self._index, fq, k, self._tombs())
             if found is not None:
                 return found
-        ef = self.config.search_ef(k) if cand is None else self._filtered_ef(k, cand.size)
+        ef = self.config.search_ef(k) if chosen is None else self._filtered_ef(k, chosen.live.size)
         if self._floats is not None:
             # compressed: FAISS ranks candidates by their codes; _rank rescores them with the float32 vectors
             comp = self.config.compressed
@@ -354,12 +374,11 @@ class VectorIndex(Compaction, Snapshots, Persistence):
         # OpenMP team size is per calling thread. One query on HNSW gains nothing from a team, and IndexIDMap's
         # label-mapping loop would start one per query (about 1 ms on 2 cores); flat scans do use every core.
         ff.use_threads(1 if self.config.storage == "hnsw" else _CORES)
-        if cand is not None:
+        if chosen is not None:
             # The allowed labels as a bitmap of internal rows, searched on the inner index: cheaper to build than a
             # hash set of labels, and no label translation per visited node.
-            rows = self._rows().rows_of(cand) if cand_rows is None else cand_rows
-            sel, _bits = exact_subset.row_selector(self._index.ntotal, rows)
-            _, rows = self._index.index.search(fq, k, params=ff.search_params(self.config.storage, sel, ef))
+            params = ff.search_params(self.config.storage, chosen.selector(), ef)
+            _, rows = self._index.index.search(fq, k, params=params)
             return self._rows().row_ids[rows[0][rows[0] >= 0]]
         params = ff.search_params(self.config.storage, self._tomb_selector(), ef)
         _, ids = self._index.search(fq, k, params=params)
