@@ -15,6 +15,7 @@ import numpy as np
 
 from weavebind.storage import prescore
 from weavebind.storage.distances import distances, normalize
+from weavebind.storage.sorted_sets import isin_sorted
 
 MERGE_ROWS = 1000  # small writes are appended to the last chunk up to this size: a search loops over chunks
 
@@ -49,15 +50,6 @@ class _Chunk:
     def max_norm(self, metric: str) -> float:
         squares = self.square_norms(metric)
         return float(np.sqrt(squares.max())) if squares.size else 0.0
-
-
-def _in_sorted(values: np.ndarray, sorted_arr: np.ndarray) -> np.ndarray:
-    """np.isin for a sorted `sorted_arr`, by binary search: np.isin sorts both arrays again for every chunk, which
-    costs a large filter's allowed labels once per chunk."""
-    if not sorted_arr.size:
-        return np.zeros(values.shape, dtype=bool)
-    pos = np.minimum(np.searchsorted(sorted_arr, values), sorted_arr.size - 1)
-    return sorted_arr[pos] == values
 
 
 class PendingVectors:
@@ -143,7 +135,7 @@ class PendingVectors:
         (labels, float32 distances) in (distance, label) order."""
         live = []
         for chunk in [*self.queued, *self.inflight]:
-            mask = chunk.alive if allowed is None else chunk.alive & _in_sorted(chunk.labels, allowed)
+            mask = chunk.alive if allowed is None else chunk.alive & isin_sorted(chunk.labels, allowed)
             if mask.any():
                 live.append((chunk, None if mask.all() else np.flatnonzero(mask)))
         if not live:

@@ -28,19 +28,13 @@ from weavebind.storage import compression
 from weavebind.storage import faiss_factory as ff
 from weavebind.storage import snapshot_files as sf
 from weavebind.storage.float_file import FloatFile
+from weavebind.storage.sorted_sets import isin_sorted
 
 log = logging.getLogger("weavebind.vector_index")
 DELTA_MIN_ROWS = 10000
 DELTA_FRACTION = 0.25
 DELTA_MAX_ROWS = 100000  # bounds what a restart after a crash queues for the indexer again
 _APPEND_ROWS = 16384  # rows per slice copied into a delta record
-
-
-def _isin_sorted(values: np.ndarray, sorted_arr: np.ndarray) -> np.ndarray:
-    if sorted_arr.size == 0:
-        return np.zeros(values.shape, dtype=bool)
-    pos = np.minimum(np.searchsorted(sorted_arr, values), sorted_arr.size - 1)
-    return sorted_arr[pos] == values
 
 
 @dataclass
@@ -91,7 +85,7 @@ class Snapshots:
         (under the read lock)."""
         rows = self._index.ntotal if self._index is not None else 0
         tombs = self._tombs()
-        new_tombs = tombs[~_isin_sorted(tombs, saved.tombs)]
+        new_tombs = tombs[~isin_sorted(tombs, saved.tombs)]
         logged = saved.delta_rows + rows - saved.rows
         if merge and logged:
             return None
@@ -100,7 +94,7 @@ class Snapshots:
         if logged > min(DELTA_MAX_ROWS, max(DELTA_MIN_ROWS, DELTA_FRACTION * saved.base_rows)):
             return None
         labels = ff.stored_ids(self._index)[saved.rows:rows] if rows else np.empty(0, dtype=np.int64)
-        return labels, ~_isin_sorted(labels, saved.logged), new_tombs, rows
+        return labels, ~isin_sorted(labels, saved.logged), new_tombs, rows
 
     def _append(self, saved: Saved, seq: int, labels, keep, new_tombs, rows: int) -> tuple[sf.PendingAppend, Saved]:
         """Append the rows [saved.rows, rows) not logged yet, read from FAISS's own buffer a slice at a time."""
@@ -167,7 +161,7 @@ class Snapshots:
             vi = cls(config)
             if index is not None:
                 vi._index, vi._dim = index, index.d
-                if index.d != header["dim"] or not _isin_sorted(tombs, vi._ids()).all():
+                if index.d != header["dim"] or not isin_sorted(tombs, vi._ids()).all():
                     raise ValueError("index does not match its header")
                 vi._tombstones = set(tombs.tolist())
                 vi._floats = found[0] if found else None
@@ -185,11 +179,11 @@ class Snapshots:
 
     def _adopt_delta(self, path: pathlib.Path, base_id: str | None, delta: sf.Delta) -> None:
         ids = self._ids()
-        in_base = delta.tombstones[_isin_sorted(delta.tombstones, ids)]
+        in_base = delta.tombstones[isin_sorted(delta.tombstones, ids)]
         self._tombstones.update(in_base.tolist())
         self._tombs_cache = None
         if delta.labels.size:
-            keep = ~_isin_sorted(delta.labels, np.unique(delta.tombstones)) & ~_isin_sorted(delta.labels, ids)
+            keep = ~isin_sorted(delta.labels, np.unique(delta.tombstones)) & ~isin_sorted(delta.labels, ids)
             self._replay = (delta.labels[keep], delta.vectors[keep])
         rows = self._index.ntotal if self._index is not None else 0
         self._saved = None if not delta.intact or base_id is None else Saved(

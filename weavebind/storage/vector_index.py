@@ -46,64 +46,32 @@ import logging
 import threading
 import time
 
-import faiss
 import numpy as np
 
-from weavebind.storage import exact_subset
 from weavebind.storage import faiss_factory as ff
 from weavebind.storage.compaction import Compaction
-from weavebind.storage.distances import distances, normalize
+from weavebind.storage.distances import normalize
 from weavebind.storage.faiss_factory import IndexConfig
 from weavebind.storage.float_file import FloatFile
 from weavebind.storage.hugepages import back_with_huge_pages
 from weavebind.storage.index_files import Persistence
+from weavebind.storage.index_search import IndexSearch, empty_result
 from weavebind.storage.row_lookup import RowLookup
 from weavebind.storage.rwlock import RWLock
-from weavebind.storage.selections import Selection, SelectionCache
+from weavebind.storage.selections import SelectionCache
 from weavebind.storage.snapshots import Snapshots
+from weavebind.storage.sorted_sets import isin_sorted
 
 __all__ = ["DimensionMismatchError", "IndexConfig", "VectorIndex"]
 
 log = logging.getLogger(__name__)
-
-_CORES = faiss.omp_get_max_threads()  # read at import, before any thread lowers its own team size
-_SCAN_ROWS = 16384  # rows per chunk of exact scoring: bounds the float64 scratch memory
 
 
 class DimensionMismatchError(ValueError):
     """A vector's length differs from the length of the vectors already in the index."""
 
 
-def _isin_sorted(values: np.ndarray, sorted_arr: np.ndarray) -> np.ndarray:
-    if sorted_arr.size == 0:
-        return np.zeros(values.shape, dtype=bool)
-    pos = np.minimum(np.searchsorted(sorted_arr, values), sorted_arr.size - 1)
-    return sorted_arr[pos] == values
-
-
-def _positions_in_sorted(sorted_arr: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Positions in `sorted_arr` of those `values` it holds: a search per value, so finding a few tombstones among
-    a large filter's labels costs O(tombstones · log labels), not O(labels · log tombstones)."""
-    if not sorted_arr.size or not values.size:
-        return np.empty(0, dtype=np.int64)
-    pos = np.minimum(np.searchsorted(sorted_arr, values), sorted_arr.size - 1)
-    return pos[sorted_arr[pos] == values]
-
-
-def _top_k(labels: np.ndarray, dists: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """The k smallest distances, ties broken by label so every search path agrees on the order."""
-    if dists.size > k:
-        keep = dists <= np.partition(dists, k - 1)[k - 1]
-        labels, dists = labels[keep], dists[keep]
-    order = np.lexsort((labels, dists))[:k]
-    return labels[order].astype(np.int64), dists[order].astype(np.float32)
-
-
-def _empty() -> tuple[np.ndarray, np.ndarray]:
-    return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
-
-
-class VectorIndex(Compaction, Snapshots, Persistence):
+class VectorIndex(IndexSearch, Compaction, Snapshots, Persistence):
     """See the module docstring for the contract, thresholds, locking and file format."""
 
     def __init__(self, config: IndexConfig, dim: int | None = None) -> None:
@@ -206,8 +174,8 @@ class VectorIndex(Compaction, Snapshots, Persistence):
         a = np.asarray(labels, dtype=np.int64).reshape(-1)
         if a.size > 1 and not (a[1:] > a[:-1]).all():  # a filter's labels come sorted: no need to sort again
             a = np.unique(a)
-        a = a[_isin_sorted(a, self._ids())]
-        return a[~_isin_sorted(a, self._tombs())]
+        a = a[isin_sorted(a, self._ids())]
+        return a[~isin_sorted(a, self._tombs())]
 
     # -- writes ---------------------------------------------------------------------------------------------------
     def add(self, labels: np.ndarray, vectors: np.ndarray) -> float:
@@ -231,7 +199,7 @@ class VectorIndex(Compaction, Snapshots, Persistence):
             self.check_dim(vectors.shape[1])  # another thread may have created the index meanwhile
             new = np.sort(labels)
             ids = self._ids()
-            if np.any(new[1:] == new[:-1]) or _isin_sorted(new, ids).any():
+            if np.any(new[1:] == new[:-1]) or isin_sorted(new, ids).any():
                 raise ValueError("labels must be unique and never reused")
             if self._floats is not None:
                 self._floats.append(vectors)  # first, so row i of the file is FAISS's internal row i
@@ -259,7 +227,7 @@ class VectorIndex(Compaction, Snapshots, Persistence):
 
     def _tombstone(self, labels: np.ndarray) -> None:
         known = np.unique(labels)
-        known = known[_isin_sorted(known, self._ids())]
+        known = known[isin_sorted(known, self._ids())]
         if known.size:
             self._tombstones.update(known.tolist())
             self._tombs_cache = None
@@ -275,11 +243,11 @@ class VectorIndex(Compaction, Snapshots, Persistence):
         q = np.ascontiguousarray(query, dtype=np.float32).reshape(-1)
         with self._rw.read():
             if self._index is None or k <= 0:
-                return _empty()
+                return empty_result()
             if q.size != self._dim:
                 raise DimensionMismatchError(f"vector lengths don't match: {q.size} vs {self._dim}")
             if self._live_count() == 0:
-                return _empty()
+                return empty_result()
             # more than the live vectors cannot come back; a larger k would only size FAISS's result buffers
             # (and efSearch, a C int) after a number the caller chose
             k = min(k, self._live_count())
@@ -295,108 +263,6 @@ class VectorIndex(Compaction, Snapshots, Persistence):
                     self._rank(q, chosen.live, k, chosen.rows, chosen.selector)
             return self._rank(q, found, k)
 
-    def _filtered_ef(self, k: int, n_allowed: int) -> int | None:
-        """efSearch for FAISS restricted to ``n_allowed`` live labels, or None when exact scoring of them is the way.
-
-        Exact below ``flat_search_cutoff`` (Weaviate's rule) and for hamming. On HNSW, a filter that keeps a fraction
-        s of the nodes leaves about s of the ef nodes a search reaches qualifying, so ef is divided by s to keep
-        unfiltered recall; when that search would cost more distance computations (about ef * maxConnections) than
-        scoring the allowed vectors directly, exact scoring is both cheaper and exact.
-        """
-        c = self.config
-        if n_allowed <= c.flat_search_cutoff or c.distance not in ff.FAISS_METRIC:
-            return None
-        if c.storage != "hnsw":
-            return c.search_ef(k)  # flat + IDSelector is exact already
-        ef = -(-c.search_ef(k) * self._live_count() // n_allowed)
-        return None if ef * c.max_connections >= n_allowed else ef
-
-    def _rows(self) -> RowLookup:
-        cached = self._rows_cache
-        if cached is None:
-            cached = self._rows_cache = RowLookup.of(ff.stored_ids(self._index))
-        return cached
-
-    def _selection(self, labels) -> Selection:
-        """``_live_subset`` of a filter's labels and their internal rows (selections.py: remembered while neither
-        the labels nor the index change)."""
-        lookup, tombs = self._rows(), self._tombs()
-        given = labels if isinstance(labels, np.ndarray) else None
-        if given is not None and (found := self._selections.get(given, lookup, tombs)) is not None:
-            return found
-        a = np.asarray(labels, dtype=np.int64).reshape(-1)
-        if a.size > 1 and not (a[1:] > a[:-1]).all():
-            a = np.unique(a)
-        a, rows = lookup.stored(a)
-        dead = _positions_in_sorted(a, tombs)
-        if dead.size:
-            live = np.ones(a.size, dtype=bool)
-            live[dead] = False
-            a, rows = a[live], rows[live]
-        made = Selection(a if given is None else given, lookup, tombs, a, rows)
-        if given is not None:
-            self._selections.put(made)
-        return made
-
-    def _rank(self, q: np.ndarray, labels: np.ndarray, k: int, rows: np.ndarray | None = None,
-              selector=None) -> tuple[np.ndarray, np.ndarray]:
-        """Exact top-k among ``labels`` (live; ``rows``: their internal rows, when known), re-scored with Weaviate's
-        definitions. Where the vectors are plain floats they are read from FAISS's own buffer (reconstruct_batch
-        copies them one by one: ~2 µs each); a compressed index's come from its float file."""
-        rows = self._rows().rows_of(labels) if rows is None else rows
-        matrix = self._matrix()
-        short = exact_subset.shortlist(self._index, self.config.distance, q, rows, k, selector, matrix)
-        if short is not None:
-            labels, rows = self._rows().row_ids[short], short
-        best = _empty()
-        for start in range(0, labels.size, _SCAN_ROWS):
-            chunk = labels[start:start + _SCAN_ROWS]
-            vectors = matrix[rows[start:start + _SCAN_ROWS]] if matrix is not None \
-                else self._index.reconstruct_batch(chunk)
-            d = distances(self.config.distance, q, vectors)
-            best = _top_k(np.concatenate([best[0], chunk]), np.concatenate([best[1], d]), k)
-        return best
-
-    def _faiss_labels(self, q: np.ndarray, k: int, chosen: Selection | None) -> np.ndarray:
-        fq = (normalize(q) if self.config.distance == "cosine" else q).reshape(1, -1)
-        if chosen is None and self._gpu is not None:
-            found = self._gpu.search_live(self._index, fq, k, self._tombs())
-            if found is not None:
-                return found
-        ef = self.config.search_ef(k) if chosen is None else self._filtered_ef(k, chosen.live.size)
-        if self._floats is not None:
-            # compressed: FAISS ranks candidates by their codes; _rank rescores them with the float32 vectors
-            comp = self.config.compressed
-            k = comp.rescore_count(k, ef) if comp is not None else max(k, ef)
-            ef = max(ef, k)
-        ef = min(ef, max(k, self._index.ntotal))  # a larger efSearch visits nothing more, it only costs memory
-        k = min(k, self._index.ntotal)
-        # OpenMP team size is per calling thread. One query on HNSW gains nothing from a team, and IndexIDMap's
-        # label-mapping loop would start one per query (about 1 ms on 2 cores); flat scans do use every core.
-        ff.use_threads(1 if self.config.storage == "hnsw" else _CORES)
-        if chosen is not None:
-            # The allowed labels as a bitmap of internal rows, searched on the inner index: cheaper to build than a
-            # hash set of labels, and no label translation per visited node.
-            params = ff.search_params(self.config.storage, chosen.selector(), ef)
-            _, rows = self._index.index.search(fq, k, params=params)
-            return self._rows().row_ids[rows[0][rows[0] >= 0]]
-        params = ff.search_params(self.config.storage, self._tomb_selector(), ef)
-        _, ids = self._index.search(fq, k, params=params)
-        return ids[0][ids[0] >= 0]
-
-    def _scan(self, q: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Exact search over all live stored rows, chunk by chunk (unfiltered hamming, HNSW's last resort)."""
-        ids, tombs = ff.stored_ids(self._index), self._tombs()
-        best = _empty()
-        for start in range(0, ids.size, _SCAN_ROWS):
-            chunk = ids[start:start + _SCAN_ROWS]
-            keep = ~_isin_sorted(chunk, tombs)
-            if keep.any():
-                rows = self._row_vectors(np.arange(start, start + chunk.size)[keep])
-                d = distances(self.config.distance, q, rows)
-                best = _top_k(np.concatenate([best[0], chunk[keep]]), np.concatenate([best[1], d]), k)
-        return best
-
     def __len__(self) -> int:
         with self._rw.read():
             return self._live_count()
@@ -405,13 +271,13 @@ class VectorIndex(Compaction, Snapshots, Persistence):
         """All live labels, sorted."""
         with self._rw.read():
             ids = self._ids()
-            return ids[~_isin_sorted(ids, self._tombs())]
+            return ids[~isin_sorted(ids, self._tombs())]
 
     def vectors_for(self, labels) -> np.ndarray:
         """Stored vectors of live labels, in the given order (cosine: unit-normalised). KeyError if one is not live."""
         labels = np.ascontiguousarray(labels, dtype=np.int64).reshape(-1)
         with self._rw.read():
-            missing = labels[~_isin_sorted(labels, self._live_subset(labels))]
+            missing = labels[~isin_sorted(labels, self._live_subset(labels))]
             if missing.size:
                 raise KeyError(f"no live vector for labels {missing[:5].tolist()}")
             if labels.size == 0:
