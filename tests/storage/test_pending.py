@@ -38,12 +38,12 @@ def test_drop_forgets_published_labels_and_empty_chunks():
 def test_the_indexer_takes_small_chunks_only_while_searches_arrive(tmp_path):
     manager = IndexManager(tmp_path)
     indexer = manager.indexer
-    indexer.seconds_per_row = 0.001  # 1 ms per row: the 4 ms budget allows 4 rows
+    indexer.seconds_per_row = 0.001  # 1 ms per row: the 2 ms budget allows 2 rows, fewer than the minimum
     assert indexer.chunk_rows() == CHUNK_ROWS  # nobody searched
     manager.last_search = time.monotonic()
     assert indexer.chunk_rows() == MIN_ROWS
-    indexer.seconds_per_row = 0.0001  # 40 rows fit the budget; a backlog of 10,000 rows doubles it, 1M caps it
-    assert [indexer.chunk_rows(backlog) for backlog in (0, 10_000, 1_000_000)] == [40, 80, 500]
+    indexer.seconds_per_row = 0.0001  # 20 rows fit the budget, up to a backlog of 40,000; 80,000 doubles it, 1M caps it
+    assert [indexer.chunk_rows(b) for b in (0, 40_000, 80_000, 1_000_000)] == [20, 20, 40, 500]
     indexer.seconds_per_row = 1e-6
     assert indexer.chunk_rows() == CHUNK_ROWS
 

@@ -25,10 +25,13 @@ BUSY_SECONDS = 0.5  # a write this recent means an import is running
 # While searches arrive, one FAISS add may hold an index for about this long: a search waits for the add in
 # progress (FAISS cannot search an HNSW graph while it grows), and 1,000 rows took ~1 s on one core (128-d, M=32).
 SEARCHING_SECONDS = 1.0
-ADD_BUDGET_SECONDS = 0.004
-# The budget grows with the backlog: a buffer of BACKLOG_ROWS pending rows doubles it, so an indexer that searches
-# keep to small chunks still catches up (the exact scan of the buffer grows with it, ~1 ms per 20,000 × 128-d).
-BACKLOG_ROWS = 10_000
+# 2 ms: against 4 ms (grown by the backlog from its first row), the mixed benchmark's read p99 was lower in 7 of 7
+# alternating pairs, by 0.5-13 ms (docs/benchmarks.md): a niced indexer descheduled while it holds the index keeps
+# every search waiting, and a shorter hold is less often cut.
+ADD_BUDGET_SECONDS = 0.002
+# Past BACKLOG_ROWS pending rows the budget grows in proportion to the backlog, so an indexer that searches keep to
+# small chunks still catches up (the exact scan of the buffer grows with it, ~1 ms per 20,000 × 128-d).
+BACKLOG_ROWS = 40_000
 MAX_BUDGET_SECONDS = 0.05
 MIN_ROWS = 4
 YIELD_SECONDS = 0.001
@@ -123,7 +126,7 @@ class Indexer:
         budget (larger as the backlog grows), so a search never waits long for the indexer."""
         if time.monotonic() - self.manager.last_search > SEARCHING_SECONDS or not self.seconds_per_row:
             return CHUNK_ROWS
-        budget = min(MAX_BUDGET_SECONDS, ADD_BUDGET_SECONDS * (1 + backlog / BACKLOG_ROWS))
+        budget = min(MAX_BUDGET_SECONDS, ADD_BUDGET_SECONDS * max(1.0, backlog / BACKLOG_ROWS))
         return max(MIN_ROWS, min(CHUNK_ROWS, int(budget / self.seconds_per_row)))
 
     def compact_idle(self) -> None:
