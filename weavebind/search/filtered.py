@@ -48,8 +48,12 @@ class Allowed:
 
     def uuids(self) -> list[str]:
         """Their uuids, sorted."""
+        return sorted(self.names())
+
+    def names(self) -> list[str]:
+        """Their uuids, in id order (no sort: for sets, such as the keyword index's mask)."""
         names = self.index.uuids
-        return sorted(names[i] for i in self.ids)
+        return [names[i] for i in self.ids]
 
     def labels(self) -> np.ndarray:
         """Their vector labels, sorted int64: what FAISS's selector takes, with no lookup per uuid. Read-only when
