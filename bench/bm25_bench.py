@@ -1,6 +1,7 @@
 """bm25 top-10 through the keyword index, in process: block-max pruning (search/keyword_topk.py) against scoring
 every object that holds a query term (the same index asked for every match, which is what it did before), for a
-rare term, a common one (30 % of objects), a term every object holds, and 2- and 3-term queries.
+rare term, a common one (30 % of objects), a term every object holds, and 2- and 3-term queries; then with a
+filter keeping 10 % and 50 % of the objects, against scoring the filter's records (what a filtered bm25 did).
 Results: docs/benchmarks.md ("bm25 at scale").
 
     python bench/bm25_bench.py [--objects 200000] [--queries 30] [--exhaustive-queries 3] [--in-memory]
@@ -12,6 +13,7 @@ built from SQL. --in-memory fills the index directly instead (no SQL, no restart
 from __future__ import annotations
 
 import argparse
+import math
 import random
 import statistics
 import tempfile
@@ -20,6 +22,7 @@ import uuid
 from pathlib import Path
 
 from weavebind.schema.models import ClassInfo
+from weavebind.search.bm25 import bm25_search
 from weavebind.search.keyword_index import KeywordIndex
 from weavebind.search.keyword_postings import KeyDocs, PropertyPostings
 from weavebind.storage.records import ObjectRecord
@@ -99,6 +102,35 @@ def compare(index: KeywordIndex, info: ClassInfo, args: argparse.Namespace) -> N
               f"{scored:7}")
 
 
+def filtered(store: Store | None, index: KeywordIndex, info: ClassInfo, args: argparse.Namespace) -> None:
+    """bm25 with a filter keeping 10 % or 50 % of the objects (random uuids, as a filter's answer hands them):
+    through the index with the filter's objects as a mask, against what a filtered bm25 did before (the filter's
+    records read from SQL and scored by bm25.py; with SQL only)."""
+    rng = random.Random(2)
+    uuids = list(index._keys["Doc"].ids)
+    print(f"{'filter':7} {'query':6} {'index p50 ms':>13} {'records p50 ms':>15} {'speed-up':>9}")
+    for share in (0.1, 0.5):
+        allowed = rng.sample(uuids, int(len(uuids) * share))
+        for name in ("rare", "every"):
+            query = QUERIES[name]
+            times = []
+            for _ in range(args.queries):
+                start = time.perf_counter()
+                found = index.search(info, args.objects, query, ["body"], limit=10, allowed=allowed)
+                times.append(time.perf_counter() - start)
+            mine = statistics.median(times) * 1000
+            before = math.nan
+            if store is not None:
+                times = []
+                for _ in range(args.exhaustive_queries):
+                    start = time.perf_counter()
+                    scored = bm25_search(info, store.get_many("Doc", allowed), args.objects, query, ["body"])[:10]
+                    times.append(time.perf_counter() - start)
+                before = statistics.median(times) * 1000
+                assert [s.record.uuid for s in scored] == [uid for uid, _, _ in found], (share, name)
+            print(f"{share:7.0%} {name:6} {mine:13.2f} {before:15.1f} {before / mine:8.0f}x")
+
+
 def restart(info: ClassInfo, tmp: str, n: int) -> None:
     """The first query after a restart: loading the saved file and catching up, against building from SQL."""
     for load in (True, False):
@@ -133,6 +165,7 @@ def main() -> None:
             index.search(info, args.objects, "warm", ["body"], limit=10)
         print(f"{args.objects} objects; index built in {time.perf_counter() - start:.1f} s")
         compare(index, info, args)
+        filtered(None if args.in_memory else store, index, info, args)
         store.close()
         if not args.in_memory:
             restart(info, tmp, args.objects)

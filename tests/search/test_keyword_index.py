@@ -56,6 +56,13 @@ def _compare(store: Store, rng: random.Random, rounds: int, info: ClassInfo = IN
         indexed = keyword_index(store).search(info, total, query, properties, operator, minimum)
         assert indexed == scanned, (query, properties, operator, minimum)
         found += bool(indexed)
+        # a filter's objects: their own frequencies and lengths, as bm25_search over those records alone
+        kept = rng.sample(records, rng.randint(0, len(records)))
+        scanned = [(s.record.uuid, s.score, s.explain)
+                   for s in bm25_search(info, kept, total, query, properties, operator, minimum)]
+        allowed = [r.uuid for r in kept] + [str(uuid.uuid4())]  # a uuid the class does not hold is ignored
+        assert keyword_index(store).search(info, total, query, properties, operator, minimum, allowed=allowed) \
+            == scanned, (query, properties, operator, minimum, len(kept))
     return found
 
 

@@ -61,12 +61,14 @@ def _query(rng: random.Random) -> tuple[str, list[str] | None, str, int]:
 
 def _check(index: KeywordIndex, store: Store, info: ClassInfo, rng: random.Random, rounds: int) -> None:
     total = store.count("C")
+    uuids = [r.uuid for r in store.iter_class("C")]
     for _ in range(rounds):
         query, properties, operator, minimum = _query(rng)
-        every = index.search(info, total, query, properties, operator, minimum)
+        allowed = rng.choice([None, rng.sample(uuids, len(uuids) // 10), rng.sample(uuids, len(uuids) // 2)])
+        every = index.search(info, total, query, properties, operator, minimum, allowed=allowed)
         for k in (1, 3, 10, 40):
-            assert index.search(info, total, query, properties, operator, minimum, k) == every[:k], \
-                (query, properties, operator, minimum, k)
+            assert index.search(info, total, query, properties, operator, minimum, k, allowed) == every[:k], \
+                (query, properties, operator, minimum, k, allowed is not None)
 
 
 @pytest.mark.parametrize("info", [BM25F, BLOCK_MAX], ids=["bm25f", "blockmax"])

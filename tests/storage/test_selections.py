@@ -33,6 +33,7 @@ def test_a_remembered_selection_is_reused_and_dropped_once_the_index_changes(cut
     index, vectors = _index(cutoff)
     allowed = np.arange(0, 9000, 6, dtype=np.int64)  # every other stored label ...
     allowed = np.concatenate([allowed, [9000, 9003]])  # ... and two not stored yet
+    allowed.flags.writeable = False  # as the filter index hands the labels of a filter it keeps
     query = vectors[10]
     first = _same_as_fresh(index, query, allowed)
     assert index._selections.get(allowed, index._rows(), index._tombs()) is not None  # kept for the next search
@@ -51,7 +52,9 @@ def test_the_cache_keeps_few_entries_and_lets_go_of_an_old_index_state():
     index, vectors = _index(0)
     arrays = [np.arange(i * 3, 9000, 9, dtype=np.int64) for i in range(selections.MAX_ENTRIES + 2)]
     for allowed in arrays:
+        allowed.flags.writeable = False
         index.search(vectors[0], 5, allowed)
+    index.search(vectors[0], 5, np.arange(0, 9000, 3, dtype=np.int64))  # writable: made for one query, not kept
     kept = [a for a in arrays if index._selections.get(a, index._rows(), index._tombs()) is not None]
     assert kept == arrays[-selections.MAX_ENTRIES:]  # the least recently used went first
     index.add(np.array([9001], dtype=np.int64), vectors[:1])

@@ -40,6 +40,7 @@ class Allowed:
 
     index: KeyIndex
     ids: BitMap
+    kept: bool = False  # remembered for later queries with the same filter (`_remember`)
     _labels: np.ndarray | None = field(default=None, repr=False)
 
     def __len__(self) -> int:
@@ -47,27 +48,35 @@ class Allowed:
 
     def uuids(self) -> list[str]:
         """Their uuids, sorted."""
+        return sorted(self.names())
+
+    def names(self) -> list[str]:
+        """Their uuids, in id order (no sort: for sets, such as the keyword index's mask)."""
         names = self.index.uuids
-        return sorted(names[i] for i in self.ids)
+        return [names[i] for i in self.ids]
 
     def labels(self) -> np.ndarray:
-        """Their vector labels, sorted int64: what FAISS's selector takes, with no lookup per uuid."""
+        """Their vector labels, sorted int64: what FAISS's selector takes, with no lookup per uuid. Read-only when
+        the answer is kept: a vector index remembers what it made of a read-only array (storage/selections.py)."""
         if self._labels is None:
-            self._labels = self.index.labels_of(self.ids)
+            labels = self.index.labels_of(self.ids)
+            labels.flags.writeable = not self.kept
+            self._labels = labels
         return self._labels
 
 
 def allowed(store: Store, info: ClassInfo, clause: Clause) -> Allowed:
     """The objects of the class (its storage key) that pass `clause`."""
     index = filter_index(store).prepare(info.key, needs(info, clause))
+    memo_key = _memo_key(clause)
     with index.lock:
-        found = _recall(index, clause)
+        found = _recall(index, memo_key)
         if found is not None:
             return found
         candidates, rest = split_and(info, index, clause)
         total = len(index.live)
         if not rest and candidates is not None:
-            return _remember(index, clause, Allowed(index, candidates))
+            return _remember(index, memo_key, Allowed(index, candidates))
     if candidates is None or len(candidates) > total * CANDIDATE_SHARE:
         uuids = [r.uuid for r in scan_matching(store, info.key, clause, info.tenant)]
     else:
@@ -110,10 +119,10 @@ def _size_left(part: Any, budget: int) -> int:
     return budget
 
 
-def _recall(index: KeyIndex, clause: Clause) -> Allowed | None:
-    """What the index answered for the same clause, if nothing in the key changed since (under `index.lock`).
-    Repeated filters then hand the vector index the same labels array, whose rows it remembers (selections.py)."""
-    key = _memo_key(clause)
+def _recall(index: KeyIndex, key: tuple | None) -> Allowed | None:
+    """What the index answered for the same clause (`_memo_key`), if nothing in the key changed since (under
+    `index.lock`). Repeated filters then hand the vector index the same labels array, whose rows it remembers
+    (selections.py)."""
     found = index.remembered.get(key) if key is not None else None
     if found is None or found[0] != index.version:
         return None
@@ -121,15 +130,15 @@ def _recall(index: KeyIndex, clause: Clause) -> Allowed | None:
     return found[1]
 
 
-def _remember(index: KeyIndex, clause: Clause, found: Allowed) -> Allowed:
+def _remember(index: KeyIndex, key: tuple | None, found: Allowed) -> Allowed:
     """Keep an answer the index gave alone (a scanned part may read other classes, whose changes do not reach this
     key's version): at most MEMO_ENTRIES, and not more ids in all than twice the key's live objects."""
-    key = _memo_key(clause)
     if key is None:
         return found
     memo = index.remembered
     if any(version != index.version for version, _ in memo.values()):
         memo.clear()
+    found.kept = True
     memo[key] = (index.version, found)
     memo.move_to_end(key)
     while len(memo) > MEMO_ENTRIES or sum(len(a) for _, a in memo.values()) > 2 * len(index.live) + 1024:

@@ -29,8 +29,9 @@ def keyword_get(ctx: SearchContext, info: ClassInfo, q: GetQuery, clause: Clause
     if not bm25.query:
         raise SearchError("keyword search (bm25) must have query set")
     page = resolve_page(q.limit, q.offset, q.autocut, ctx.settings)
-    if clause is None and q.group_by is None:
-        return _indexed_keyword_get(ctx, info, q, page, with_vectors)
+    if q.group_by is None:
+        allowed = filtered.allowed(ctx.store, info, clause) if clause is not None else None
+        return _indexed_keyword_get(ctx, info, q, page, with_vectors, allowed)
     records = matching_records(ctx, info, clause)
     scored = bm25_search(info, records, ctx.store.count(info.key), bm25.query, bm25.properties, bm25.operator,
                          bm25.minimum_match)
@@ -47,16 +48,19 @@ def keyword_get(ctx: SearchContext, info: ClassInfo, q: GetQuery, clause: Clause
 
 
 def _indexed_bm25(ctx: SearchContext, info: ClassInfo, query: str, properties: list[str] | None, operator: str,
-                  minimum_match: int, limit: int) -> list[tuple[str, float, str]]:
-    """bm25's best `limit` over the whole class through the inverted index: (uuid, score, explanation)."""
+                  minimum_match: int, limit: int, allowed: filtered.Allowed | None = None
+                  ) -> list[tuple[str, float, str]]:
+    """bm25's best `limit` through the inverted index, over the whole class or the objects a filter allows:
+    (uuid, score, explanation)."""
     return keyword_index(ctx.store).search(info, ctx.store.count(info.key), query, properties, operator,
-                                           minimum_match, limit)
+                                           minimum_match, limit, None if allowed is None else allowed.names())
 
 
-def _indexed_keyword_get(ctx: SearchContext, info: ClassInfo, q: GetQuery, page, with_vectors: bool) -> GetResult:
+def _indexed_keyword_get(ctx: SearchContext, info: ClassInfo, q: GetQuery, page, with_vectors: bool,
+                         allowed: filtered.Allowed | None) -> GetResult:
     bm25 = q.bm25
     ranked = _indexed_bm25(ctx, info, bm25.query, bm25.properties, bm25.operator, bm25.minimum_match,
-                           page.offset + page.limit)
+                           page.offset + page.limit, allowed)
     ranked = ranked[page.offset:page.offset + page.limit]
     if q.autocut:
         ranked = ranked[:autocut([score for _, score, _ in ranked], q.autocut)]
@@ -105,13 +109,9 @@ def _legs(ctx: SearchContext, info: ClassInfo, h: HybridQuery, allowed: filtered
     if 1 - h.alpha > 0:
         if not h.query:
             scored = []
-        elif allowed is None:  # no filter: the inverted index
+        else:  # the inverted index, over the filter's objects when there is one
             scored = [(uid, score) for uid, score, _ in _indexed_bm25(ctx, info, h.query, h.properties, h.operator,
-                                                                      h.minimum_match, size)]
-        else:
-            records = filtered.records_of(ctx.store, info, allowed)
-            scored = [(s.record.uuid, s.score) for s in bm25_search(
-                info, records, ctx.store.count(info.key), h.query, h.properties, h.operator, h.minimum_match)[:size]]
+                                                                      h.minimum_match, size, allowed)]
         if h.max_vector_distance is not None and h.alpha > 0:
             scored = [(uid, score) for uid, score in scored if uid in distances]
         sets.append(("keyword,bm25", 1 - h.alpha, scored))

@@ -1,7 +1,9 @@
 """The inverted index unfiltered bm25 is answered from: per storage key (a class, or "Class#tenant") and per
 (property, tokenization), posting lists sorted by object id (keyword_postings.py), searched for the top k with
-block-max pruning (keyword_topk.py) instead of scoring every object that holds a query term. Filtered searches
-still score their objects in bm25.py: their statistics are those of the filtered objects.
+block-max pruning (keyword_topk.py) instead of scoring every object that holds a query term. A filtered search
+uses the same lists restricted to the filter's objects (a mask by id), with the statistics bm25.py computes over
+those objects alone (document frequencies and mean lengths), so the scores are those of scoring the filtered
+records; grouped searches (`groupBy`) still score records in bm25.py.
 
 - Built on the first bm25 query of a property, or loaded from the file keyword_files.py saved (the store's
   snapshot thread saves changed keys), then caught up from SQL by change number (keyword_catchup.py). The scan
@@ -20,7 +22,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -176,9 +178,11 @@ class KeywordIndex:
                 docs.dirty = True
 
     def search(self, info: ClassInfo, total: int, query: str, properties: list[str] | None = None,
-               operator: str = "Or", minimum_match: int = 1, limit: int | None = None) -> list[Result]:
-        """(uuid, score, explanation), best first, ties by uuid: bm25_search's answer over the whole class, its
-        first `limit` (every match with None)."""
+               operator: str = "Or", minimum_match: int = 1, limit: int | None = None,
+               allowed: Iterable[str] | None = None) -> list[Result]:
+        """(uuid, score, explanation), best first, ties by uuid: bm25_search's answer over the whole class, or
+        over the objects `allowed` (a filter's uuids) with their statistics, as bm25_search over those records
+        gives; its first `limit` (every match with None)."""
         groups = query_groups(info, query, properties, operator, minimum_match)
         if not groups:
             return []
@@ -191,32 +195,61 @@ class KeywordIndex:
                 if docs is None or any(docs.props.get(w) is not p for w, p in zip(wanted, got, strict=True)):
                     continue
                 found = iter(got)
+                mask = None if allowed is None else _allowed_mask(docs, allowed)
                 plans = [_plan(info, docs, [next(found) for _ in g.props], [boost for _, boost in g.props], terms,
-                               total, need, block) for g, terms, need in groups]
-                ranked, scored = top_k(docs, plans, block, limit)
+                               total, need, block, mask) for g, terms, need in groups]
+                ranked, scored = top_k(docs, plans, block, limit, mask)
                 self.scored += scored
                 return ranked
 
 
+def _allowed_mask(docs: KeyDocs, allowed: Iterable[str]) -> np.ndarray:
+    """The live ids of the `allowed` uuids, as a mask by id."""
+    ids = docs.ids
+    mask = np.zeros(len(docs.uuids), bool)
+    mask[np.fromiter((i for i in (ids.get(u) for u in allowed) if i is not None), np.int64)] = True
+    return mask & docs.live.padded(len(docs.uuids))
+
+
 def _plan(info: ClassInfo, docs: KeyDocs, props: list[PropertyPostings], boosts: list[float], terms,
-          total: int, need: int, block: bool) -> GroupPlan:
-    """One group's statistics, as bm25._group_scores computes them over the whole class."""
+          total: int, need: int, block: bool, mask: np.ndarray | None = None) -> GroupPlan:
+    """One group's statistics, as bm25._group_scores computes them over the whole class, or over the objects
+    `mask` allows (a filter's: bm25_search is handed only those records)."""
     k1, b = bm25_parameters(info)
-    means = [m for m in (p.mean_length() for p in props) if m is not None]
+    means = [m for m in (_mean_length(p, mask) for p in props) if m is not None]
     avg = sum(means) / len(means) if means else DEFAULT_AVG_LENGTH
-    df_props = [{t: p.df(t) for t in terms} for p in props]
-    df_any = {} if block else {t: _holders(docs, props, t) for t in terms}
+    df_props = [{t: _df(p, t, mask) for t in terms} for p in props]
+    df_any = {} if block else {t: _holders(docs, props, t, mask) for t in terms}
     return GroupPlan(props, boosts, terms, need, term_idfs(terms, total, df_props, df_any, block), (k1, b, avg))
 
 
-def _holders(docs: KeyDocs, props: list[PropertyPostings], term: str) -> int:
-    """Live objects holding `term` in any of `props` (BM25F's n): a union of posting lists when several."""
+def _mean_length(p: PropertyPostings, mask: np.ndarray | None) -> float | None:
+    """The mean length of the property's non-empty values (as bm25.py: integer sum over their count)."""
+    if mask is None:
+        return p.mean_length()
+    lengths = p.lengths.padded(len(mask))[mask]
+    held = lengths[lengths > 0]
+    return int(held.sum()) / len(held) if len(held) else None
+
+
+def _df(p: PropertyPostings, term: str, mask: np.ndarray | None) -> int:
+    if mask is None:
+        return p.df(term)
+    found = p.postings(term)
+    return 0 if found is None else int(mask[found.ids.view()].sum())
+
+
+def _holders(docs: KeyDocs, props: list[PropertyPostings], term: str, mask: np.ndarray | None = None) -> int:
+    """Live (or allowed) objects holding `term` in any of `props` (BM25F's n): a union of posting lists when
+    several."""
     lists = [p.postings(term) for p in props]
     lists = [tp for tp in lists if tp is not None and tp.df]
-    if len(lists) <= 1:
+    if mask is None and len(lists) <= 1:
         return lists[0].df if lists else 0
+    if not lists:
+        return 0
     ids = np.unique(np.concatenate([tp.ids.view() for tp in lists]))
-    return int(docs.live.padded(len(docs.uuids))[ids].sum())
+    return int((docs.live.padded(len(docs.uuids)) if mask is None else mask)[ids].sum())
 
 
 keyword_index = PerStore(KeywordIndex)  # the store's keyword index, subscribed to its writes on first use

@@ -65,12 +65,13 @@ def _aligned(ids: np.ndarray, tfs: np.ndarray, docs: np.ndarray) -> np.ndarray:
 
 
 def gather(key: KeyDocs, plans: list[GroupPlan], grids: list, ranges: np.ndarray | None,
-           essential: set | None = None) -> Batch:
-    """The live objects in `ranges` (all with None) holding an essential list's term (any term with None)."""
+           essential: set | None = None, allowed: np.ndarray | None = None) -> Batch:
+    """The live objects in `ranges` (all with None) holding an essential list's term (any term with None), and
+    only those `allowed` marks (a filter's, by id) when given."""
     gathered = [[[_gather(tp, ranges) for tp in row] for row in grid] for grid in grids]
     every = [ids for g, group in enumerate(gathered) for p, row in enumerate(group) for t, (ids, _) in enumerate(row)
              if len(ids) and (essential is None or (g, p, t) in essential)]
-    live = key.live.padded(len(key.uuids))
+    live = key.live.padded(len(key.uuids)) if allowed is None else allowed
     if len(gathered) == len(gathered[0]) == len(gathered[0][0]) == 1:  # one list: nothing to align
         ids, tf = gathered[0][0][0]
         docs, tfs = ids[live[ids]], [[[tf[live[ids]].astype(np.int64)]]]

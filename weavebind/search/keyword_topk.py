@@ -122,18 +122,20 @@ def _ranked(found: list[Result]) -> list[Result]:
     return sorted(found, key=lambda item: (-item[1], item[0]))
 
 
-def top_k(key: KeyDocs, plans: list[GroupPlan], block: bool, k: int | None) -> tuple[list[Result], int]:
+def top_k(key: KeyDocs, plans: list[GroupPlan], block: bool, k: int | None,
+          allowed: np.ndarray | None = None) -> tuple[list[Result], int]:
     """The best `k` (all with None) of bm25 over the key, best first, ties by uuid; and how many objects were
-    scored (with numpy) on the way."""
+    scored (with numpy) on the way. `allowed`: the live ids a filter keeps, as a mask by id; the bounds stay
+    bounds over every object, so pruning stays exact, only less effective for a filter that keeps few."""
     if k is not None and k <= 0:
         return [], 0
     grids = [plan.postings() for plan in plans]
     postings = sum(tp.ids.n for grid in grids for row in grid for tp in row if tp is not None)
     if k is None or postings <= SMALL or not _prunable(plans):
-        batch = gather(key, plans, grids, None)
+        batch = gather(key, plans, grids, None, allowed=allowed)
         found = _ranked(best_of_batch(key, plans, batch, block, -math.inf, k))
         return (found if k is None else found[:k]), len(batch.docs)
-    return _pruned(key, plans, grids, block, k)
+    return _pruned(key, plans, grids, block, k, allowed)
 
 
 def _essential(units: list[Unit], threshold: float, ranges: int) -> tuple[set, np.ndarray]:
@@ -149,7 +151,8 @@ def _essential(units: list[Unit], threshold: float, ranges: int) -> tuple[set, n
     return lists, where
 
 
-def _pruned(key: KeyDocs, plans: list[GroupPlan], grids: list, block: bool, k: int) -> tuple[list[Result], int]:
+def _pruned(key: KeyDocs, plans: list[GroupPlan], grids: list, block: bool, k: int,
+            allowed: np.ndarray | None) -> tuple[list[Result], int]:
     bound, touched, units = _bounds(plans, grids, key.ranges(), block)
     mins = key.range_mins()
     queue, rest = _ranked_ranges(bound, np.flatnonzero(touched), mins)
@@ -160,7 +163,7 @@ def _pruned(key: KeyDocs, plans: list[GroupPlan], grids: list, block: bool, k: i
         if not len(queue):  # the ranges not ranked at first: those that may still matter, ranked now
             queue, rest = _ranked_ranges(bound, rest[bound[rest] >= threshold], mins, len(rest))
         take, queue, step = queue[:step], queue[step:], min(step * 2, LAST_BATCH)
-        batch = gather(key, plans, grids, np.sort(take).astype(np.int64), essential)
+        batch = gather(key, plans, grids, np.sort(take).astype(np.int64), essential, allowed)
         scored += len(batch.docs)
         best = _ranked(best + best_of_batch(key, plans, batch, block, threshold, k))[:k]
         if len(best) < k:

@@ -60,7 +60,8 @@ class IndexSearch:
         """``_live_subset`` of a filter's labels and their internal rows (selections.py: remembered while neither
         the labels nor the index change)."""
         lookup, tombs = self._rows(), self._tombs()
-        given = labels if isinstance(labels, np.ndarray) else None
+        # only a read-only array can be the same set next time (selections.py); others are made for one query
+        given = labels if isinstance(labels, np.ndarray) and not labels.flags.writeable else None
         if given is not None and (found := self._selections.get(given, lookup, tombs)) is not None:
             return found
         a = np.asarray(labels, dtype=np.int64).reshape(-1)

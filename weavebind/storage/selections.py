@@ -3,9 +3,10 @@ rows, a bitmap selector of those rows), remembered for the next search with the 
 
 Making them is O(allowed labels): at 1M vectors and a filter that keeps half of them, a few milliseconds per query,
 more than the HNSW walk itself. The search layer hands the same labels array for a filter while its objects do not
-change (search/filtered.py), so a selection is kept per labels array and is valid while the index's label → row
-lookup and its tombstones are the very objects it was made from: every add makes a new lookup and every removal
-new tombstones (vector_index.py), so a stale selection is never used.
+change (search/filtered.py) and marks it read-only, so a selection is kept per read-only labels array (any other
+array is made for one query, and would only push out the selections of repeated filters). A selection is valid
+while the index's label → row lookup and its tombstones are the very objects it was made from: every add makes a
+new lookup and every removal new tombstones (vector_index.py), so a stale selection is never used.
 
 Entries hold their labels array, so an id() key cannot be reused by another array while the entry lives. At most
 MAX_ENTRIES are kept, and not more labels in all than MAX_SHARE times the index's rows, which bounds the memory

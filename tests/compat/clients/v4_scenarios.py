@@ -125,6 +125,13 @@ def search(client: weaviate.WeaviateClient) -> None:
     assert all(o.metadata.score > 0 for o in keyword.objects) and "n" not in keyword.objects[0].properties
     mixed = col.query.hybrid("sky", vector=[1.0, 3.0], target_vector="a", alpha=0.5, limit=1)
     assert mixed.objects[0].properties["title"] == "red sky", mixed.objects
+    red = col.query.bm25("apple", filters=Filter.by_property("n").less_than(1),
+                         return_metadata=MetadataQuery(score=True))
+    assert [o.properties["n"] for o in red.objects] == [0] and red.objects[0].metadata.score > 0, red.objects
+    below = col.query.hybrid("sky", vector=[1.0, 3.0], target_vector="a", alpha=0.5,
+                             filters=Filter.by_property("n").less_than(3))
+    assert below.objects[0].properties["title"] == "blue sky", below.objects
+    assert {o.properties["n"] for o in below.objects} <= {0, 1, 2}
     filtered = col.query.near_vector([1.0, 0.0], target_vector="a", filters=Filter.by_property("title").like("*sky"))
     assert [o.properties["n"] for o in filtered.objects] == [2, 3]
     tokens = col.query.fetch_objects(filters=Filter.by_property("title").equal("APPLE"))  # word tokenization
