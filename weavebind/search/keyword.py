@@ -52,8 +52,8 @@ def _indexed_bm25(ctx: SearchContext, info: ClassInfo, query: str, properties: l
                   ) -> list[tuple[str, float, str]]:
     """bm25's best `limit` through the inverted index, over the whole class or the objects a filter allows:
     (uuid, score, explanation)."""
-    return keyword_index(ctx.store).search(info, ctx.store.count(info.key), query, properties, operator,
-                                           minimum_match, limit, None if allowed is None else allowed.names())
+    return keyword_index(ctx.store).search(info, None, query, properties, operator, minimum_match, limit,
+                                           None if allowed is None else allowed.names())
 
 
 def _indexed_keyword_get(ctx: SearchContext, info: ClassInfo, q: GetQuery, page, with_vectors: bool,
