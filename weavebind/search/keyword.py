@@ -18,7 +18,7 @@ from weavebind.search.limits import resolve_page
 from weavebind.search.near import choose_targets
 from weavebind.search.params import GetQuery, HybridQuery, parse_near
 from weavebind.search.query_vectors import as_vector, module_vector, query_vector
-from weavebind.search.results import GetResult, Hit, fetch, matching_records, with_vectors_of
+from weavebind.search.results import GetResult, Hit, fetch, matching_records
 from weavebind.search.similarity import keep_get
 from weavebind.search.vector_search import search_targets
 
@@ -36,15 +36,7 @@ def keyword_get(ctx: SearchContext, info: ClassInfo, q: GetQuery, clause: Clause
     scored = bm25_search(info, records, ctx.store.count(info.key), bm25.query, bm25.properties, bm25.operator,
                          bm25.minimum_match)
     hits = [Hit(s.record, score=s.score, explain=s.explain) for s in scored]
-    if q.group_by is not None:
-        return GetResult([], groups=group_hits(info, hits, q.group_by))
-    hits = hits[page.offset:page.offset + page.limit]
-    if q.autocut:
-        hits = hits[:autocut([h.score for h in hits], q.autocut)]
-    if with_vectors:
-        for hit, record in zip(hits, with_vectors_of(ctx, info, [h.record for h in hits]), strict=True):
-            hit.record = record
-    return GetResult(hits)
+    return GetResult([], groups=group_hits(info, hits, q.group_by))  # groups rank every match: scored in bm25.py
 
 
 def _indexed_bm25(ctx: SearchContext, info: ClassInfo, query: str, properties: list[str] | None, operator: str,
