@@ -88,3 +88,35 @@ def test_the_index_scores_exactly_as_a_full_scan_before_and_after_writes(databas
     store.put([ObjectRecord("C", str(uuid.UUID(int=1)), {"title": "fox"}, 1, 1)])
     assert [uid for uid, _, _ in keyword_index(store).search(INFO, 1, "fox")] == [str(uuid.UUID(int=1))]
     store.close()
+
+
+def test_a_kept_filter_answer_keeps_its_mask_until_the_key_changes(tmp_path):
+    """A repeated filtered bm25 reuses the mask of the filter's objects (made from one dict lookup each) while the
+    key's ids stay the same; after a write it is made again, and the answers stay bm25.py's over the records."""
+    from weavebind.search import filtered
+    from weavebind.search.filters import where_for_class
+
+    info = ClassInfo.from_config({**INFO.config, "properties": [*INFO.config["properties"],
+                                                                {"name": "n", "dataType": ["int"]}]})
+    rng = random.Random(4)
+    store = Store(f"sqlite:///{tmp_path / 'db.sqlite3'}", tmp_path, snapshot_seconds=3600)
+    store.save_class("C", info.config, {})
+    store.open({"C": {}})
+    store.put([ObjectRecord("C", str(uuid.UUID(int=i + 1)), {**_properties(rng), "n": i % 3}, 1, 1)
+               for i in range(90)])
+    clause = where_for_class({"operator": "Equal", "path": ["n"], "valueInt": 1}, info)
+
+    def check() -> filtered.Allowed:
+        allowed = filtered.allowed(store, info, clause)
+        records = [r for r in store.iter_class("C") if r.properties.get("n") == 1]
+        want = [(s.record.uuid, s.score, s.explain) for s in bm25_search(info, records, store.count("C"), "fox dog")]
+        assert keyword_index(store).search(info, None, "fox dog", allowed=allowed) == want and want
+        return allowed
+
+    first = check()
+    mask = first.derived["keyword"][2]
+    assert check() is first and first.derived["keyword"][2] is mask  # reused, not made again
+    store.put([ObjectRecord("C", str(uuid.UUID(int=500)), {"title": "fox fox dog", "n": 1}, 1, 1)])
+    again = check()  # a new answer (the filter index's key changed) and a new mask
+    assert again is not first and again.derived["keyword"][2] is not mask
+    store.close()

@@ -41,6 +41,7 @@ class Allowed:
     index: KeyIndex
     ids: BitMap
     kept: bool = False  # remembered for later queries with the same filter (`_remember`)
+    derived: dict = field(default_factory=dict, repr=False)  # what other indexes made of a kept answer
     _labels: np.ndarray | None = field(default=None, repr=False)
 
     def __len__(self) -> int:

@@ -45,7 +45,7 @@ def _indexed_bm25(ctx: SearchContext, info: ClassInfo, query: str, properties: l
     """bm25's best `limit` through the inverted index, over the whole class or the objects a filter allows:
     (uuid, score, explanation)."""
     return keyword_index(ctx.store).search(info, None, query, properties, operator, minimum_match, limit,
-                                           None if allowed is None else allowed.names())
+                                           allowed)
 
 
 def _indexed_keyword_get(ctx: SearchContext, info: ClassInfo, q: GetQuery, page, with_vectors: bool,

@@ -238,6 +238,7 @@ class KeyDocs:
         self.range_min: list[str] = []    # range → the smallest uuid ever given an id there (ties are by uuid)
         self._mins: np.ndarray | None = None
         self.dirty = True                 # changed since its file was saved
+        self.changes = 0                  # ids given or killed so far: what a filter's mask was made for
 
     def set_loaded(self, uuids: list[str], live: np.ndarray) -> None:
         """The ids read back from a file (of a new KeyDocs): uuid and liveness per id."""
@@ -266,6 +267,7 @@ class KeyDocs:
     def new_id(self, uuid: str) -> int:
         self.kill(uuid)
         self.dirty = True
+        self.changes += 1
         doc = len(self.uuids)
         self._note_range(doc, uuid)
         self.uuids.append(uuid)
@@ -277,6 +279,7 @@ class KeyDocs:
         old = self.ids.pop(uuid, None)
         if old is not None:
             self.dirty = True
+            self.changes += 1
             self.live.a[old] = False
             for postings in self.props.values():
                 postings.remove(old)
