@@ -1,4 +1,4 @@
-"""The inverted index unfiltered bm25 is answered from: per storage key (a class, or "Class#tenant") and per
+"""The inverted index bm25 is answered from: per storage key (a class, or "Class#tenant") and per
 (property, tokenization), posting lists sorted by object id (keyword_postings.py), searched for the top k with
 block-max pruning (keyword_topk.py) instead of scoring every object that holds a query term. A filtered search
 uses the same lists restricted to the filter's objects (a mask by id), with the statistics bm25.py computes over
@@ -199,9 +199,9 @@ class KeywordIndex:
                     continue
                 found = iter(got)
                 mask = None if allowed is None else _mask_of(docs, allowed)
-                total = len(docs.ids) if total is None else total
+                n = len(docs.ids) if total is None else total
                 plans = [_plan(info, docs, [next(found) for _ in g.props], [boost for _, boost in g.props], terms,
-                               total, need, block, mask) for g, terms, need in groups]
+                               n, need, block, mask) for g, terms, need in groups]
                 ranked, scored = top_k(docs, plans, block, limit, mask)
                 self.scored += scored
                 return ranked
