@@ -70,9 +70,11 @@ def _gathered(matrix: np.ndarray, distance: str, query: np.ndarray, rows: np.nda
     selector would test every row of the index (at 1M rows, ~2 ms before the first distance). Every row whose
     float32 score is within the error bound of the k-th is kept (prescore.py), so the float64 re-score is exact."""
     vectors = matrix[rows]
-    square_norms = np.einsum("ij,ij->i", vectors, vectors)
+    # cosine rows are unit vectors: their lengths are neither scored nor part of the bound, so not computed
+    square_norms = None if distance == "cosine" else np.einsum("ij,ij->i", vectors, vectors)
     q = prescore.query_form(distance, query)
     q_norm = float(np.linalg.norm(q.astype(np.float64)))
-    bound = prescore.error_bound(distance, q.size, float(np.sqrt(square_norms.max())), q_norm)
+    max_norm = 1.0 if square_norms is None else float(np.sqrt(square_norms.max()))
+    bound = prescore.error_bound(distance, q.size, max_norm, q_norm)
     picked = prescore.candidates(prescore.scores(distance, q, vectors, square_norms), k, bound)
     return None if picked is None else rows[picked]
