@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import time
+import uuid
 
 import numpy as np
 import pytest
 
+from weavebind.storage import indexer as indexer_module
 from weavebind.storage.distances import distances
 from weavebind.storage.indexer import CHUNK_ROWS, MIN_ROWS
 from weavebind.storage.indexes import IndexManager
 from weavebind.storage.pending import PendingVectors
+from weavebind.storage.records import ObjectRecord
+from weavebind.storage.store import Store
 
 
 def test_take_splits_a_large_chunk_and_keeps_the_rest_in_order():
@@ -103,3 +107,23 @@ def test_float32_candidates_give_the_exhaustive_top_k_ties_and_filters_included(
         pairs = zip(labels.tolist(), dists.tolist(), strict=True)
         assert all(abs(exact[label] - dist) <= tolerance for label, dist in pairs)
         assert all(exact[label] <= expected_dists[len(labels) - 1] + tolerance for label in labels.tolist())
+
+
+def test_the_indexer_trims_the_heap_per_trim_bytes_moved_and_once_drained(tmp_path, monkeypatch):
+    """The chunks it empties are given back to the system as it goes, not only at the end of an import."""
+    store = Store(f"sqlite:///{tmp_path / 'db.sqlite'}", tmp_path, snapshot_seconds=3600)
+    flat = {"": ("flat", {"distance": "l2-squared"})}
+    store.save_class("C", {"class": "C"}, flat)
+    store.open({"C": flat})
+    backlog_at_trims: list[int] = []
+    monkeypatch.setattr(indexer_module.heap, "trim", lambda: backlog_at_trims.append(store.indexes.pending_count()))
+    monkeypatch.setattr(indexer_module, "TRIM_BYTES", CHUNK_ROWS * 16 * 4)  # one full chunk of 16-d rows
+    rows = np.random.default_rng(3).random((2 * CHUNK_ROWS + CHUNK_ROWS // 2, 16), dtype=np.float32)
+    store.put([ObjectRecord("C", str(uuid.UUID(int=i + 1)), {}, 1, 1, {"": row}) for i, row in enumerate(rows)])
+    assert store.indexes.indexer.drain(60)
+    deadline = time.monotonic() + 10
+    while len(backlog_at_trims) < 3 and time.monotonic() < deadline:  # the drained trim follows the last add
+        time.sleep(0.01)
+    # after each full chunk, then the half chunk left once nothing is pending
+    assert backlog_at_trims == [CHUNK_ROWS + CHUNK_ROWS // 2, CHUNK_ROWS // 2, 0]
+    store.close()
