@@ -31,7 +31,7 @@ from weavebind.search.filter_postings import (
     ValuePostings,
 )
 from weavebind.search.per_store import PerStore
-from weavebind.storage.records import ObjectRecord
+from weavebind.storage.records import ObjectRecord, shared_uuid
 from weavebind.storage.store import Store
 
 # (property, kind, domain or tokenization): kind "value", "tokens", "length", "geo" or "null"
@@ -66,6 +66,7 @@ class KeyIndex:
 
     def add(self, uuid: str, properties: Any, label: int) -> None:
         self.version += 1
+        uuid = shared_uuid(uuid)
         old = self.ids.get(uuid)
         if old is not None:
             self.live.discard(old)

@@ -17,6 +17,7 @@ from collections import Counter
 import numpy as np
 
 from weavebind.search.tokenize import tokenize_value
+from weavebind.storage.records import shared_uuid
 
 RANGE_BITS = 7          # 128 ids per range: small enough for tight bounds, few enough ranges to rank them all
 LENGTH_CLASSES_PER_OCTAVE = 8
@@ -242,7 +243,8 @@ class KeyDocs:
 
     def set_loaded(self, uuids: list[str], live: np.ndarray) -> None:
         """The ids read back from a file (of a new KeyDocs): uuid and liveness per id."""
-        self.uuids = uuids
+        self.uuids = [shared_uuid(u) for u in uuids]
+        uuids = self.uuids
         self.live = Grow(np.bool_, data=live.astype(np.bool_))
         alive = np.flatnonzero(live)
         self.ids = dict(zip([uuids[i] for i in alive.tolist()], alive.tolist(), strict=True))
@@ -265,6 +267,7 @@ class KeyDocs:
         return self._mins
 
     def new_id(self, uuid: str) -> int:
+        uuid = shared_uuid(uuid)
         self.kill(uuid)
         self.dirty = True
         self.changes += 1

@@ -24,7 +24,7 @@ from weavebind.storage import float_file, published
 from weavebind.storage import objects as sql
 from weavebind.storage.indexer import Indexer
 from weavebind.storage.pending import PendingVectors
-from weavebind.storage.records import ObjectRecord, split_key, vector_from_bytes
+from weavebind.storage.records import ObjectRecord, shared_uuid, split_key, vector_from_bytes
 from weavebind.storage.snapshot_files import delta_path
 from weavebind.storage.throughput import RateMeter
 from weavebind.storage.vector_index import DimensionMismatchError, IndexConfig, VectorIndex
@@ -64,6 +64,7 @@ class TargetIndex:
             self.index = VectorIndex(self.index.config, matrix.shape[1])
         self.pending.put(np.asarray(labels, dtype=np.int64), matrix)
         for label, uuid in zip(labels, uuids, strict=True):
+            uuid = shared_uuid(uuid)
             self.uuid_by_label[label] = uuid
             self.label_by_uuid[uuid] = label
         self.dirty = True

@@ -11,7 +11,14 @@ from sqlalchemy import Connection, and_, delete, func, insert, select, update
 from weavebind.storage.db import SEQUENCE_KEY
 from weavebind.storage.large_rows import Released, insert_sqlite, parsed_back, properties_param
 from weavebind.storage.prefilter import Prefilter, render
-from weavebind.storage.records import TENANT_SEPARATOR, ObjectRecord, split_key, vector_from_bytes, vector_to_bytes
+from weavebind.storage.records import (
+    TENANT_SEPARATOR,
+    ObjectRecord,
+    shared_uuid,
+    split_key,
+    vector_from_bytes,
+    vector_to_bytes,
+)
 from weavebind.storage.tables import kv, objects, vectors
 
 UNTRANSLATABLE_CHARACTER = "22P05"  # PostgreSQL's SQLSTATE for \u0000 in jsonb or text
@@ -256,7 +263,7 @@ def live_labels(conn: Connection, class_name: str, target: str) -> dict[int, str
     """Sequence number (= FAISS label) → uuid of every stored vector of one target (driver rows: fast at start-up)."""
     rows = conn.execute(select(vectors.c.seq, vectors.c.uuid).where(
         and_(vectors.c.class_name == class_name, vectors.c.target == target))).all()
-    return dict(rows)
+    return {seq: shared_uuid(uuid) for seq, uuid in rows}
 
 
 def vectors_by_labels(conn: Connection, class_name: str, target: str,
