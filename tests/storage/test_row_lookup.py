@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from weavebind.storage.growable import Growable
 from weavebind.storage.row_lookup import RowLookup
 
 
@@ -39,3 +40,33 @@ def test_a_label_below_the_largest_stored_one_asks_for_a_fresh_lookup():
     lookup = RowLookup.of(np.asarray([10, 20, 30], dtype=np.int64))
     assert lookup.appended(np.asarray([25, 40], dtype=np.int64)) is None
     assert lookup.appended(np.empty(0, dtype=np.int64)) is lookup
+
+
+def test_earlier_lookups_keep_their_values_while_later_ones_grow_in_place_or_branch():
+    """A search may hold an older lookup while adds extend the tables (growable.py): its values never change, and
+    extending an older lookup again branches off a copy instead of overwriting the newer one."""
+    rng = np.random.default_rng(5)
+    history = [RowLookup.of(np.asarray([3, 1, 2], dtype=np.int64))]
+    row_ids = [[3, 1, 2]]
+    top = 3
+    for _ in range(60):  # enough adds to outgrow the buffers' capacity several times
+        base = int(rng.integers(len(history))) if rng.random() < 0.2 else len(history) - 1
+        new = top + 1 + rng.permutation(int(rng.integers(1, 9)))
+        top = int(new.max())
+        history.append(history[base].appended(new))
+        row_ids.append(row_ids[base] + new.tolist())
+    for lookup, ids in zip(history, row_ids, strict=True):
+        _same(lookup, RowLookup.of(np.asarray(ids, dtype=np.int64)))
+
+
+def test_a_growable_keeps_every_view_it_gave_out():
+    grown = Growable(np.asarray([1, 2], dtype=np.int64))
+    views = [grown.view()]
+    for value in range(3, 40):
+        grown = grown.extended(grown.length, np.asarray([value], dtype=np.int64))
+        views.append(grown.view())
+    branch = Growable.extended(grown, 5, np.asarray([-1], dtype=np.int64))  # from an older length: a copy
+    assert branch is not grown and branch.view().tolist() == [1, 2, 3, 4, 5, -1]
+    assert [v.tolist() for v in views] == [list(range(1, n + 1)) for n in range(2, 40)]
+    padded = Growable(np.asarray([7], dtype=np.int64), fill=-1).padded(1, 4)
+    assert padded.view().tolist() == [7, -1, -1, -1]

@@ -53,6 +53,7 @@ from weavebind.storage.compaction import Compaction
 from weavebind.storage.distances import normalize
 from weavebind.storage.faiss_factory import IndexConfig
 from weavebind.storage.float_file import FloatFile
+from weavebind.storage.growable import Growable
 from weavebind.storage.hugepages import back_with_huge_pages
 from weavebind.storage.index_files import Persistence
 from weavebind.storage.index_search import IndexSearch, empty_result
@@ -89,7 +90,7 @@ class VectorIndex(IndexSearch, Compaction, Snapshots, Persistence):
         self._dim: int | None = None
         self._tombstones: set[int] = set()
         self._tombs_cache: np.ndarray | None = None  # sorted tombstones
-        self._ids_cache: np.ndarray | None = None  # sorted stored labels, live and tombstoned
+        self._ids_cache: Growable | None = None  # sorted stored labels, live and tombstoned (growable.py)
         self._sel_cache = None  # (tombstone array it was built from, selector hiding them)
         # (sorted stored labels, their internal rows, labels in row order)
         self._rows_cache: RowLookup | None = None  # labels → internal rows (row_lookup.py)
@@ -148,8 +149,8 @@ class VectorIndex(IndexSearch, Compaction, Snapshots, Persistence):
     def _ids(self) -> np.ndarray:
         if self._ids_cache is None:
             ids = ff.stored_ids(self._index) if self._index is not None else np.empty(0, dtype=np.int64)
-            self._ids_cache = np.sort(ids)
-        return self._ids_cache
+            self._ids_cache = Growable(np.sort(ids))
+        return self._ids_cache.view()
 
     def _tombs(self) -> np.ndarray:
         if self._tombs_cache is None:
@@ -204,7 +205,10 @@ class VectorIndex(IndexSearch, Compaction, Snapshots, Persistence):
             if self._floats is not None:
                 self._floats.append(vectors)  # first, so row i of the file is FAISS's internal row i
             self._index.add_with_ids(vectors, labels)
-            self._ids_cache = np.sort(np.concatenate([ids, new]), kind="stable")  # merges two sorted runs
+            if not ids.size or new[0] > ids[-1]:  # labels are change numbers: an index grows at its end
+                self._ids_cache = self._ids_cache.extended(ids.size, new)
+            else:
+                self._ids_cache = Growable(np.sort(np.concatenate([ids, new]), kind="stable"))  # two sorted runs
             if self._rows_cache is not None:
                 self._rows_cache = self._rows_cache.appended(labels)
             if self._gpu is not None:
