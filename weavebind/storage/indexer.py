@@ -6,7 +6,6 @@ Small chunks keep each FAISS write short, because a FAISS add excludes searches 
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from typing import TYPE_CHECKING
@@ -27,7 +26,7 @@ BUSY_SECONDS = 0.5  # a write this recent means an import is running
 # progress (FAISS cannot search an HNSW graph while it grows), and 1,000 rows took ~1 s on one core (128-d, M=32).
 SEARCHING_SECONDS = 1.0
 # 2 ms: against 4 ms (grown by the backlog from its first row), the mixed benchmark's read p99 was lower in 7 of 7
-# alternating pairs, by 0.5-13 ms (docs/benchmarks.md): a niced indexer descheduled while it holds the index keeps
+# alternating pairs, by 0.5-13 ms (docs/benchmarks.md): an indexer descheduled while it holds the index keeps
 # every search waiting, and a shorter hold is less often cut.
 ADD_BUDGET_SECONDS = 0.002
 # Past BACKLOG_ROWS pending rows the budget grows in proportion to the backlog, so an indexer that searches keep to
@@ -42,14 +41,6 @@ SAVED_WAIT_SECONDS = 0.01
 # indexed 200,000 × 256-d held 90 MB more than after a restart, 380 MB at 1M. Trimming after every TRIM_BYTES of
 # vectors moved and once the backlog is drained gives them back (~4 ms per trim of 64 MB).
 TRIM_BYTES = 64 << 20
-
-
-def _lower_priority() -> None:
-    """Linux schedules threads individually: a nice background indexer yields the CPU to request handling."""
-    try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
-    except (AttributeError, OSError):
-        pass
 
 
 class Indexer:
@@ -80,7 +71,10 @@ class Indexer:
             self.thread.join(timeout=60)
 
     def _run(self) -> None:
-        _lower_priority()
+        # At normal priority. A niced indexer (nice 10, until 2026-12-05) yielded the CPU to requests, but it holds
+        # the index while it adds, and descheduled then it kept every search waiting: in 4 alternating pairs of the
+        # mixed benchmark, nice 0 cut the searches' lock wait p99 from 14-16 to 11-13.5 ms and indexed 5-30 % more
+        # rows, read p99 lower in 3 of 4 (docs/benchmarks.md).
         while not self.stopping:
             self.event.wait()
             self.event.clear()
