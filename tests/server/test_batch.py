@@ -141,3 +141,22 @@ def test_without_auto_schema_unknown_classes_fail_per_object(make_local_client):
     assert "no such prop with name 'other'" in _errors(results[2])
     assert [c["class"] for c in expect(client.get("/v1/schema"))["classes"]] == ["Doc"]
     assert stored_count(client) == 1
+
+
+def test_batches_past_the_pending_limit_wait_for_the_indexer_and_all_land(make_client):
+    """WEAVEBIND_PENDING_LIMIT_MB: past it a batch waits for the indexer (storage/backlog.py), then is written."""
+    client = make_client(WEAVEBIND_PENDING_LIMIT_MB="1")
+    create_class(client, "Doc", [{"name": "n", "dataType": ["int"]}])
+    indexes = client.app.state.store.indexes
+    assert indexes.backlog.limit_bytes == 1 << 20
+    dim, size = 64, 2000  # 512 KB of vectors per batch
+    rng = np.random.default_rng(9)
+    for b in range(4):
+        vectors = rng.random((size, dim), dtype=np.float32)
+        results = batch(client, *({"class": "Doc", "id": str(uuid.UUID(int=b * size + i + 1)), "properties": {"n": i},
+                                   "vector": vectors[i].tolist()} for i in range(size)))
+        assert all("errors" not in r["result"] for r in results)
+        assert indexes.pending_count() * dim * 4 <= (1 << 20) + size * dim * 4
+    assert stored_count(client, "Doc") == 4 * size
+    hits = client.app.state.store.search("Doc", "", vectors[7], 1)
+    assert [uid for uid, _ in hits] == [str(uuid.UUID(int=3 * size + 8))]

@@ -61,7 +61,8 @@ def _open_services(app: Starlette, settings: Settings, modules: ModuleRegistry) 
     store = Store(settings.database_url, settings.data_path, use_gpu=settings.enable_cuda,
                   snapshot_seconds=settings.weavebind_index_snapshot_seconds,
                   sqlite_synchronous=settings.weavebind_sqlite_synchronous, shared=settings.shares_database,
-                  index_role=index_role(app.state.worker_id))
+                  index_role=index_role(app.state.worker_id),
+                  pending_limit_bytes=settings.weavebind_pending_limit_mb << 20)
     schema_service = SchemaService(store, SchemaOptions(
         default_vectorizer=settings.default_vectorizer_module,
         default_distance=settings.default_vector_distance_metric,

@@ -24,6 +24,7 @@ from weavebind.server.settings_parse import (
     parse_log_level,
     parse_media_pixels,
     parse_modules,
+    parse_non_negative_int,
     parse_port,
     parse_port_or_any,
     parse_positive_duration,
@@ -171,6 +172,10 @@ SETTINGS: tuple[Setting, ...] = (
             "started. auto = true for PostgreSQL and for more than one worker; false for one SQLite process."),
     Setting("WEAVEBIND_INDEX_SNAPSHOT_SECONDS", "30", parse_positive_int,
             "How often changed FAISS indexes are written to disk; a restart replays only later changes from SQL."),
+    Setting("WEAVEBIND_PENDING_LIMIT_MB", "2048", parse_non_negative_int,
+            "Most MB of vectors waiting for the background vector indexer (acknowledged, searchable by exact scan, "
+            "not yet in HNSW); past it a write with vectors waits for the indexer (at most 60 s), so a long import "
+            "goes at the indexer's pace instead of running out of memory. 0 = no limit."),
     Setting("OMP_WAIT_POLICY", "PASSIVE", str,
             "OpenMP's wait policy for FAISS, which `weavebind serve` sets (unless given) before FAISS loads: "
             "PASSIVE = threads between parallel regions sleep rather than spin on cores the request threads need. "

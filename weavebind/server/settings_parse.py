@@ -50,6 +50,13 @@ def parse_positive_int(raw: str) -> int:
     return value
 
 
+def parse_non_negative_int(raw: str) -> int:
+    value = parse_int(raw)
+    if value < 0:
+        raise ValueError(f"expected 0 or a positive integer, got {raw!r}")
+    return value
+
+
 def parse_media_pixels(raw: str) -> int:
     """A pixel limit of the media decoders: every image is scaled to 224 x 224 or more for the models."""
     value = parse_positive_int(raw)

@@ -93,6 +93,7 @@ class Indexer:
         manager = self.manager
         with manager.lock:
             queued = [t for t in manager.indexes.values() if t.pending.queued]
+            manager.backlog.measured(sum(len(t.pending) * (t.dim or 0) * 4 for t in queued))
             # An index a snapshot is streaming out waits: the add would hold off every search until the file is
             # written (a waiting writer blocks new readers). Its rows stay pending, searched exactly meanwhile.
             work = next((t for t in queued if not t.index.being_saved), None)

@@ -22,6 +22,7 @@ from sqlalchemy import Engine
 
 from weavebind.storage import float_file, published
 from weavebind.storage import objects as sql
+from weavebind.storage.backlog import BacklogLimit
 from weavebind.storage.indexer import Indexer
 from weavebind.storage.pending import PendingVectors
 from weavebind.storage.records import ObjectRecord, shared_uuid, split_key, vector_from_bytes
@@ -77,7 +78,7 @@ class TargetIndex:
 class IndexManager:
     """Owns every TargetIndex. Writers call in under the store's write lock, after their SQL commit."""
 
-    def __init__(self, directory: Path, use_gpu: bool = False, role: str = "own"):
+    def __init__(self, directory: Path, use_gpu: bool = False, role: str = "own", pending_limit_bytes: int = 0):
         self.directory = directory
         self.use_gpu = use_gpu
         self.role = role  # "own", "publish" or "map": see storage/published.py
@@ -91,6 +92,8 @@ class IndexManager:
         self.written = RateMeter()  # objects committed per second (with or without vectors)
         self.indexed = RateMeter()  # vectors the background indexer moved into FAISS per second
         self.indexer = Indexer(self)
+        # worker processes that map worker 0's index never drain their buffers themselves (published.py)
+        self.backlog = BacklogLimit(pending_limit_bytes if role != "map" else 0)
         if role != "map":  # float files of compressed indexes left by an earlier run (float_file.py)
             float_file.sweep(directory, keep=set())
 
@@ -181,6 +184,7 @@ class IndexManager:
                     per_target.setdefault(target, []).append(i)
             for target, positions in per_target.items():
                 matrix = np.stack([records[i].vectors[target] for i in positions]).astype(np.float32)
+                self.backlog.added(matrix.nbytes)
                 self._target(class_name, target, matrix.shape[1]).add(
                     [labels[i] for i in positions], [records[i].uuid for i in positions], matrix)
         self.indexer.wake()

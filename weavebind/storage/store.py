@@ -17,7 +17,7 @@ import numpy as np
 import orjson
 from sqlalchemy import delete, func, insert, select, update
 
-from weavebind.storage import background, changes, shards
+from weavebind.storage import background, backlog, changes, shards
 from weavebind.storage import objects as sql
 from weavebind.storage.db import create_db_engine, create_read_engine
 from weavebind.storage.follower import ChangeFollower
@@ -37,13 +37,15 @@ WriteListener = Callable[[str, Sequence[ObjectRecord], Sequence[str], bool], Non
 
 class Store:
     def __init__(self, url: str, data_path: Path, use_gpu: bool = False, snapshot_seconds: float = 30,
-                 sqlite_synchronous: str = "NORMAL", shared: bool = False, index_role: str = "own"):
+                 sqlite_synchronous: str = "NORMAL", shared: bool = False, index_role: str = "own",
+                 pending_limit_bytes: int = 0):
         self.engine = create_db_engine(url, sqlite_synchronous)
         read_engine = create_read_engine(url, sqlite_synchronous)
         # Object reads by id go through a connection per thread where the database allows it (SQLite files).
         self.local_reads = read_engine is not None
         self.read_engine = read_engine or self.engine
-        self.indexes = IndexManager(data_path / "indexes", use_gpu=use_gpu and index_role == "own", role=index_role)
+        self.indexes = IndexManager(data_path / "indexes", use_gpu=use_gpu and index_role == "own", role=index_role,
+                                    pending_limit_bytes=pending_limit_bytes)
         self.write_lock = threading.RLock()  # one write at a time, its SQL transaction included
         # In-memory state (indexes, listeners, counts) changes under this one: a write's apply after its commit,
         # and the catch-up with other servers' changes, which so never waits for a SQL transaction in progress.
@@ -283,6 +285,9 @@ class Store:
         """Upsert objects of one class. Raises DimensionMismatchError before writing anything."""
         if not records:
             return
+        if any(r.vectors for r in records) and not self.indexes.backlog.wait_for_room():
+            log.warning("the vector indexer's backlog stayed over WEAVEBIND_PENDING_LIMIT_MB for %.0f s: writing "
+                        "anyway", backlog.WAIT_SECONDS)
         with self.write_lock:
             self.check_writable(records[0].key)
             self.indexes.check_dims(records)
