@@ -92,6 +92,15 @@ def server(request) -> Server:
     return request.getfixturevalue(f"{request.param}_server")
 
 
+@pytest.fixture(scope="module")
+def throttled_server(tmp_path_factory):
+    """A server on SQLite whose writes wait for the indexer past 1 MB of unindexed vectors (storage/backlog.py)."""
+    started = start_server(tmp_path_factory.mktemp("compat-throttled") / "data", WEAVEBIND_DATABASE_URL="",
+                           WEAVEBIND_PENDING_LIMIT_MB="1")
+    yield started
+    started.stop()
+
+
 @pytest.fixture(scope="session")
 def auth_server(tmp_path_factory):
     started = start_server(tmp_path_factory.mktemp("compat-auth") / "data", api_key=ADMIN_KEY)

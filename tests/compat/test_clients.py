@@ -51,6 +51,10 @@ def test_v4_dynamic_batch_then_wait_for_vector_indexing(server):
     run_scenario("v4", "dynamic_batch", server)
 
 
+def test_v4_batches_past_the_pending_limit_wait_and_all_land(throttled_server):
+    run_scenario("v4", "pending_limit", throttled_server)
+
+
 def test_v4_sq_quantizer_compresses_and_rescores(sqlite_server):
     # compression lives in the FAISS index, not in SQL: one backend (test_compression_store.py covers both)
     run_scenario("v4", "compression", sqlite_server)

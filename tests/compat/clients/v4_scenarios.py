@@ -277,6 +277,23 @@ def dynamic_batch(client: weaviate.WeaviateClient) -> None:
     assert (node.shards[0].vector_queue_length, node.shards[0].object_count) == (0, count + 1000), node
 
 
+def pending_limit(client: weaviate.WeaviateClient) -> None:
+    """A server with WEAVEBIND_PENDING_LIMIT_MB=1: the gRPC batches past 1 MB of unindexed vectors wait for the
+    indexer instead of failing, and every object lands and is found by its own vector."""
+    col = fresh(client, "V4PendingLimit", named=False)
+    count, rng = 4000, random.Random(11)  # 4,000 x 128-d float32: 2 MB of vectors
+    vectors = [[rng.random() for _ in range(128)] for _ in range(count)]
+    ids = [str(uuid.UUID(int=i + 1)) for i in range(count)]
+    with col.batch.fixed_size(batch_size=500) as batch:
+        for i in range(count):
+            batch.add_object(properties={"n": i}, vector=vectors[i], uuid=ids[i])
+    assert not col.batch.failed_objects, col.batch.failed_objects[:3]
+    assert len(col) == count
+    for i in (0, count // 2, count - 1):
+        found = col.query.near_vector(vectors[i], limit=1, return_metadata=MetadataQuery(distance=True))
+        assert str(found.objects[0].uuid) == ids[i] and abs(found.objects[0].metadata.distance) < 1e-5, found
+
+
 def compression(client: weaviate.WeaviateClient) -> None:
     """A collection created with an SQ quantizer: compressed once trainingLimit vectors are indexed (the shard
     reports `compressed`), and near_vector still finds each object at its exact distance (rescored)."""
