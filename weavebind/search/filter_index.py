@@ -160,15 +160,23 @@ class FilterIndex:
     def _build_key(self, key: str, wanted: list[PostingsKey]) -> KeyIndex:
         built = KeyIndex()
         postings = [_make(w[1], w[2]) for w in wanted]
-        # ids in label order, as later writes get them: a filter's labels then come out sorted (labels_of); only
-        # the values the postings need are held meanwhile, not whole objects
-        rows = sorted((self._label(key, r.uuid), r.uuid,
-                       [r.properties.get(w[0]) if isinstance(r.properties, dict) else None for w in wanted])
-                      for r in self.store.iter_class(key))
-        for label, uuid, values in rows:
-            built.add(uuid, None, label)
-            for found, value in zip(postings, values, strict=True):
-                found.add(built.ids[uuid], value)
+        # ids in label order, as later writes get them: a filter's labels then come out sorted (labels_of). Only
+        # the values the postings need are held meanwhile, in one list per property rather than a tuple and a list
+        # per object (~170 bytes each, 170 MB at 1M objects, much of it kept by the allocator afterwards).
+        labels: list[int] = []
+        uuids: list[str] = []
+        columns: list[list[Any]] = [[] for _ in wanted]
+        for record in self.store.iter_class(key):
+            labels.append(self._label(key, record.uuid))
+            uuids.append(shared_uuid(record.uuid))
+            props = record.properties if isinstance(record.properties, dict) else {}
+            for column, w in zip(columns, wanted, strict=True):
+                column.append(props.get(w[0]))
+        for i in _label_order(labels, uuids):
+            built.add(uuids[i], None, labels[i])
+            oid = len(built.uuids) - 1
+            for found, column in zip(postings, columns, strict=True):
+                found.add(oid, column[i])
         built.postings.update(zip(wanted, postings, strict=True))
         return built
 
@@ -182,6 +190,13 @@ class FilterIndex:
                     postings.add(oid, props.get(prop))
         with index.lock:
             index.postings.update(zip(wanted, (p for _, p in built), strict=True))
+
+
+def _label_order(labels: list[int], uuids: list[str]) -> list[int]:
+    """Positions by (label, uuid): labels are unique but for -1 (objects without a vector), ordered by uuid."""
+    order = np.argsort(np.asarray(labels, dtype=np.int64), kind="stable").tolist()
+    unlabelled = sum(1 for label in labels if label < 0)
+    return sorted(order[:unlabelled], key=uuids.__getitem__) + order[unlabelled:]
 
 
 filter_index = PerStore(FilterIndex)  # the store's filter index, subscribed to its writes on first use
