@@ -168,7 +168,7 @@ class FilterIndex:
         columns: list[list[Any]] = [[] for _ in wanted]
         for record in self.store.iter_class(key):
             labels.append(self._label(key, record.uuid))
-            uuids.append(shared_uuid(record.uuid))
+            uuids.append(shared_uuid(record.uuid))  # now, so the record's own copy is freed with the record
             props = record.properties if isinstance(record.properties, dict) else {}
             for column, w in zip(columns, wanted, strict=True):
                 column.append(props.get(w[0]))
