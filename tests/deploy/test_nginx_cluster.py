@@ -10,6 +10,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 
@@ -83,7 +84,7 @@ def cluster(postgres, tmp_path_factory):
         processes.append(subprocess.Popen([NGINX, "-p", str(root), "-c", str(root / "nginx.conf"), "-e",
                                            str(root / "error.log"), "-g", f"daemon off; pid {root}/nginx.pid;"]))
         wait_until_ready(processes[-1], f"http://127.0.0.1:{http}", lambda: (root / "error.log").read_text())
-        yield {"nodes": nodes, "http": http, "grpc": grpc}
+        yield {"nodes": nodes, "http": http, "grpc": grpc, "error_log": root / "error.log"}
     finally:
         for proc in reversed(processes):
             proc.kill()
@@ -118,9 +119,29 @@ def test_http_requests_reach_every_node(cluster):
     assert set(names) == set(NODES)
 
 
+def nginx_errors(cluster) -> str:
+    return "nginx error.log:\n" + cluster["error_log"].read_text()[-3000:]
+
+
+def wait_for_grpc_on_every_node(cluster, collection, seconds: float = 15.0) -> None:
+    """Calls until each node has answered one. One CI run sent all 20 calls of the test to node1 (not reproduced in
+    45 runs here since). The likeliest cause is one failed first contact with node2: nginx then skips it for its
+    fail_timeout (10 s, max_fails=1), which is the config working, not a balancing fault. If it is not, this
+    fails after 15 s with nginx's error log."""
+    before = {name: grpc_calls(node) for name, node in cluster["nodes"].items()}
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        fetch(collection, str(uuid.uuid4()))
+        if all(grpc_calls(node) > before[name] for name, node in cluster["nodes"].items()):
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"a node answered no gRPC call for {seconds} s\n{nginx_errors(cluster)}")
+
+
 def test_grpc_calls_of_one_connection_reach_every_node(cluster, collection):
     from weaviate.classes.data import DataObject
 
+    wait_for_grpc_on_every_node(cluster, collection)
     before = {name: grpc_calls(node) for name, node in cluster["nodes"].items()}
     ids = [str(uuid.uuid4()) for _ in range(100)]
     for start in range(0, 100, 10):
@@ -131,7 +152,7 @@ def test_grpc_calls_of_one_connection_reach_every_node(cluster, collection):
         (found,) = fetch(collection, ids[i])
         assert found.properties["n"] == i
     calls = {name: grpc_calls(node) - before[name] for name, node in cluster["nodes"].items()}
-    assert all(count >= 3 for count in calls.values()), calls
+    assert all(count >= 3 for count in calls.values()), f"{calls}\n{nginx_errors(cluster)}"
     base = f"http://127.0.0.1:{cluster['http']}"
     assert [httpx.get(f"{base}/v1/objects/Doc/{uid}").status_code for uid in ids] == [200] * len(ids)
 
