@@ -4,6 +4,7 @@ binary (Debian's nginx-light); skipped without one."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -81,14 +82,31 @@ def cluster(postgres, tmp_path_factory):
         http, grpc = free_port(), free_port()
         (root / "logs").mkdir()
         (root / "nginx.conf").write_text(local_config(nodes, http, grpc))
-        processes.append(subprocess.Popen([NGINX, "-p", str(root), "-c", str(root / "nginx.conf"), "-e",
-                                           str(root / "error.log"), "-g", f"daemon off; pid {root}/nginx.pid;"]))
-        wait_until_ready(processes[-1], f"http://127.0.0.1:{http}", lambda: (root / "error.log").read_text())
+        # A session of its own, so that its worker processes can be stopped with it (stop()).
+        nginx = subprocess.Popen([NGINX, "-p", str(root), "-c", str(root / "nginx.conf"), "-e",
+                                  str(root / "error.log"), "-g", f"daemon off; pid {root}/nginx.pid;"],
+                                 start_new_session=True)
+        processes.append(nginx)
+        wait_until_ready(nginx, f"http://127.0.0.1:{http}", lambda: (root / "error.log").read_text())
         yield {"nodes": nodes, "http": http, "grpc": grpc, "error_log": root / "error.log"}
     finally:
         for proc in reversed(processes):
-            proc.kill()
-            proc.wait()
+            stop(proc)
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """Kill a node, or nginx and its workers: killing only nginx's master leaves its workers running, orphaned,
+    listening on the test's ports (a later server that wanted one of them could not start)."""
+    if proc.args[0] == NGINX:
+        proc.terminate()  # the master stops its workers, then exits
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)  # whatever is left of its session
+    proc.kill()
+    proc.wait()
 
 
 @pytest.fixture(scope="module")

@@ -58,7 +58,7 @@ def _importer(base: str, acked: dict[str, np.ndarray], stop: threading.Event) ->
 @pytest.mark.slow
 def test_kill_9_mid_import_loses_no_acknowledged_object(tmp_path, database_url):
     env = {**os.environ, "PERSISTENCE_DATA_PATH": str(tmp_path / "data"), "WEAVEBIND_DATABASE_URL": database_url,
-           "WEAVEBIND_INDEX_SNAPSHOT_SECONDS": "1", "LOG_LEVEL": "warning"}
+           "WEAVEBIND_INDEX_SNAPSHOT_SECONDS": "1", "LOG_LEVEL": "warning", "GRPC_PORT": str(free_port())}
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     proc = _start(env, port)

@@ -37,7 +37,7 @@ def _ranked(http: httpx.Client) -> list[tuple[str, str]]:
 def test_a_killed_server_loads_its_keyword_index_and_answers_exactly(tmp_path, database_url):
     data = tmp_path / "data"
     env = {**os.environ, "PERSISTENCE_DATA_PATH": str(data), "WEAVEBIND_DATABASE_URL": database_url,
-           "WEAVEBIND_INDEX_SNAPSHOT_SECONDS": "1", "LOG_LEVEL": "info"}
+           "WEAVEBIND_INDEX_SNAPSHOT_SECONDS": "1", "LOG_LEVEL": "info", "GRPC_PORT": str(free_port())}
     port, rng = free_port(), random.Random(2)
     ids = [str(uuid.UUID(int=rng.getrandbits(128), version=4)) for _ in range(400)]
     proc = _start(env, port)
