@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from weavebind.storage import changes
 from weavebind.storage import objects as sql
+from weavebind.storage.data_version import DataVersionCache
 from weavebind.storage.shards import load_read_only
 
 if TYPE_CHECKING:
@@ -29,19 +30,29 @@ RECOUNT_SECONDS = 1.0  # object counts are recounted at most this often after ot
 
 
 class ChangeFollower:
-    def __init__(self, store: Store):
+    def __init__(self, store: Store, sqlite_path: str | None = None):
         self.store = store
         self.schema_lock = threading.Lock()  # one schema reload at a time
         self.counts_stale = False
         self.counted_at = 0.0
+        # On a SQLite file the counters are read again only after a commit to it (data_version.py)
+        self.marks = DataVersionCache(sqlite_path, self._read_marks) if sqlite_path else None
+
+    def _read_marks(self) -> changes.Marks:
+        with self.store.read_engine.connect() as conn:
+            return changes.read_marks(conn)
 
     def check(self) -> changes.Marks | None:
         """The counters, when other servers changed something this server has not applied; else None. One read
-        (on a SQLite file through the calling thread's own connection, so the event loop may call it)."""
+        (on a SQLite file through the calling thread's own connection, so the event loop may call it, and only
+        after a commit to the file since this thread's last one)."""
         store = self.store
-        with store.read_engine.connect() as conn:
-            marks = changes.read_marks(conn)
+        marks = self.marks.get() if self.marks is not None else self._read_marks()
         return marks if marks.schema != store.schema_seen or marks.seq > store.applied.horizon else None
+
+    def close(self) -> None:
+        if self.marks is not None:
+            self.marks.close()
 
     def sync(self) -> None:
         marks = self.check()

@@ -19,6 +19,7 @@ from sqlalchemy import delete, func, insert, select, update
 
 from weavebind.storage import background, backlog, changes, shards
 from weavebind.storage import objects as sql
+from weavebind.storage.data_version import sqlite_file
 from weavebind.storage.db import create_db_engine, create_read_engine
 from weavebind.storage.follower import ChangeFollower
 from weavebind.storage.indexes import IndexManager
@@ -64,7 +65,7 @@ class Store:
         self.schema_listeners: list[Callable[[], None]] = []  # reload the schema another server changed
         # Derived state kept beside the vector indexes (search's keyword index) saves itself with each snapshot.
         self.snapshot_listeners: list[Callable[[], None]] = []
-        self.follower = ChangeFollower(self) if shared else None
+        self.follower = ChangeFollower(self, sqlite_file(url) if self.local_reads else None) if shared else None
 
     # -- lifecycle -------------------------------------------------------------------------------------------
     def open(self, class_targets: dict[str, TargetSpec]) -> None:
@@ -90,6 +91,8 @@ class Store:
             self._snapshotter.join(timeout=60)
         self.indexes.close()
         self.snapshot(merge=True)  # a clean restart then loads every vector into FAISS, none into the pending buffer
+        if self.follower is not None:
+            self.follower.close()
         if self.local_reads:
             self.read_engine.dispose()
         self.engine.dispose()
