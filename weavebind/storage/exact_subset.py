@@ -66,9 +66,12 @@ def shortlist(index: faiss.Index, distance: str, query: np.ndarray, rows: np.nda
 
 
 def _gathered(matrix: np.ndarray, distance: str, query: np.ndarray, rows: np.ndarray, k: int) -> np.ndarray | None:
-    """A few rows of a large index: copied out and scored with one float32 product, which reads only them; FAISS's
-    selector would test every row of the index (at 1M rows, ~2 ms before the first distance). Every row whose
-    float32 score is within the error bound of the k-th is kept (prescore.py), so the float64 re-score is exact."""
+    """A few rows of a large index, scored where they lie (cosine, l2-squared) or copied out and scored with one
+    float32 product (dot, whose bound needs the rows' lengths); FAISS's selector would test every row of the index
+    (at 1M rows, ~2 ms before the first distance). Every row whose float32 score is within the error bound of the
+    k-th is kept (prescore.py), so the float64 re-score is exact."""
+    if distance != "dot":
+        return _in_place(matrix, distance, query, rows, k)
     vectors = matrix[rows]
     # cosine rows are unit vectors: their lengths are neither scored nor part of the bound, so not computed
     square_norms = None if distance == "cosine" else np.einsum("ij,ij->i", vectors, vectors)
@@ -77,4 +80,22 @@ def _gathered(matrix: np.ndarray, distance: str, query: np.ndarray, rows: np.nda
     max_norm = 1.0 if square_norms is None else float(np.sqrt(square_norms.max()))
     bound = prescore.error_bound(distance, q.size, max_norm, q_norm)
     picked = prescore.candidates(prescore.scores(distance, q, vectors, square_norms), k, bound)
+    return None if picked is None else rows[picked]
+
+
+def _in_place(matrix: np.ndarray, distance: str, query: np.ndarray, rows: np.ndarray, k: int) -> np.ndarray | None:
+    """Cosine or l2-squared float32 scores of `rows`, read by FAISS from the matrix itself: copying 10,000 rows of
+    256-d out of a 1M-row index took 2.4 ms and their product 0.6 ms; this takes ~1 ms. Cosine rows are unit
+    vectors (the absolute bound of prescore.error_bound); a squared l2 summed from squared differences is within a
+    relative bound of the exact one (prescore.candidates_within_ratio)."""
+    q = np.ascontiguousarray(prescore.query_form(distance, query).reshape(1, -1))
+    ids = np.ascontiguousarray(rows, dtype=np.int64)
+    out = np.empty(ids.size, dtype=np.float32)
+    by_idx = faiss.fvec_inner_products_by_idx if distance == "cosine" else faiss.fvec_L2sqr_by_idx
+    by_idx(faiss.swig_ptr(out), faiss.swig_ptr(q), faiss.swig_ptr(matrix), faiss.swig_ptr(ids), q.shape[1], 1,
+           ids.size)
+    if distance == "cosine":
+        picked = prescore.candidates(1.0 - out, k, prescore.error_bound("cosine", q.shape[1], 1.0, 1.0))
+    else:
+        picked = prescore.candidates_within_ratio(out, k, prescore.relative_error(q.shape[1]))
     return None if picked is None else rows[picked]

@@ -56,3 +56,22 @@ def candidates(approx: np.ndarray, k: int, bound: float) -> np.ndarray | None:
     if not np.isfinite(kth) or not np.isfinite(bound):
         return None
     return np.flatnonzero(approx <= kth + 2.0 * bound)
+
+
+def relative_error(dim: int) -> float:
+    """A bound of |approximate - exact| / exact for a squared l2 distance summed in float32 from squared differences
+    of float32 components (all terms positive, so no cancellation: each term and the sum stay within a relative
+    rounding), plus the rounding of the exact distance's float32 result."""
+    return (dim + 8) * UNIT_ROUNDOFF
+
+
+def candidates_within_ratio(approx: np.ndarray, k: int, relative: float) -> np.ndarray | None:
+    """Positions whose exact distance may be among the k smallest, for scores within `relative` of exact ones:
+    the exact k-th best is at most kth / (1 - r), and a row that beats it scores at most that times (1 + r). The
+    small absolute slack covers underflow to subnormals. None as in `candidates`."""
+    if approx.size <= k:
+        return None
+    kth = float(np.partition(approx, k - 1)[k - 1])
+    if not np.isfinite(kth) or relative >= 0.5:
+        return None
+    return np.flatnonzero(approx <= kth * (1.0 + relative) / (1.0 - relative) + 1e-30)
