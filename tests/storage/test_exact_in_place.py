@@ -66,6 +66,15 @@ def test_rows_tied_in_exact_distance_are_all_kept_whatever_float32_makes_of_them
     assert short is not None and set(rows[exact <= kth].tolist()) <= set(short.tolist())
 
 
+def test_a_matrix_faiss_cannot_read_in_place_is_copied_out_instead():
+    index, matrix, rows, query = _index_and_rows("l2-squared", 1.0, 0)
+    strided = np.asfortranarray(matrix)  # the same values, not one row-major block
+    short = exact_subset.shortlist(index, "l2-squared", query, rows, K, matrix=strided)
+    exact = distances("l2-squared", query, matrix[rows])
+    kth = np.partition(exact, K - 1)[K - 1]
+    assert short is not None and set(rows[exact <= kth].tolist()) <= set(short.tolist()) and short.size < rows.size
+
+
 def test_candidates_within_ratio_keeps_what_the_bound_allows():
     approx = np.asarray([5.0, 1.0, 2.0, 2.0000002, 3.0, 0.0], dtype=np.float32)
     assert prescore.candidates_within_ratio(approx, 3, 1e-6).tolist() == [1, 2, 3, 5]

@@ -70,9 +70,10 @@ def _gathered(matrix: np.ndarray, distance: str, query: np.ndarray, rows: np.nda
     float32 product (dot, whose bound needs the rows' lengths); FAISS's selector would test every row of the index
     (at 1M rows, ~2 ms before the first distance). Every row whose float32 score is within the error bound of the
     k-th is kept (prescore.py), so the float64 re-score is exact."""
-    if distance != "dot":
+    # FAISS reads the rows through a raw pointer: only from one contiguous float32 block
+    if distance != "dot" and matrix.dtype == np.float32 and matrix.flags.c_contiguous:
         return _in_place(matrix, distance, query, rows, k)
-    vectors = matrix[rows]
+    vectors = np.asarray(matrix[rows], dtype=np.float32)
     # cosine rows are unit vectors: their lengths are neither scored nor part of the bound, so not computed
     square_norms = None if distance == "cosine" else np.einsum("ij,ij->i", vectors, vectors)
     q = prescore.query_form(distance, query)
