@@ -10,6 +10,7 @@ import threading
 import uuid
 
 import numpy as np
+import pytest
 
 from weavebind.storage.data_version import DataVersionCache, sqlite_file
 from weavebind.storage.records import ObjectRecord
@@ -38,64 +39,57 @@ def _database(tmp_path) -> str:
     return path
 
 
+@pytest.fixture
+def probed(tmp_path):
+    """(database path, counting reader, cache over it); the cache is closed afterwards."""
+    path = _database(tmp_path)
+    reader = CountingReader(path)
+    cache = DataVersionCache(path, reader)
+    yield path, reader, cache
+    cache.close()
+
+
 def _insert(path: str) -> None:
     with sqlite3.connect(path) as conn:
         conn.execute("INSERT INTO t VALUES (1)")
 
 
-def test_the_answer_is_reused_until_another_connection_commits(tmp_path):
-    path = _database(tmp_path)
-    reader = CountingReader(path)
-    cache = DataVersionCache(path, reader)
-    try:
-        assert [cache.get() for _ in range(5)] == [0] * 5
-        assert reader.reads == 1
-        _insert(path)
-        assert cache.get() == 1
-        assert reader.reads == 2
-        with sqlite3.connect(path) as conn:
-            conn.execute("SELECT count(*) FROM t").fetchone()  # a read is not a change
-        assert cache.get() == 1
-        assert reader.reads == 2
-    finally:
-        cache.close()
+def test_the_answer_is_reused_until_another_connection_commits(probed):
+    path, reader, cache = probed
+    assert [cache.get() for _ in range(5)] == [0] * 5
+    assert reader.reads == 1
+    _insert(path)
+    assert cache.get() == 1
+    assert reader.reads == 2
+    with sqlite3.connect(path) as conn:
+        conn.execute("SELECT count(*) FROM t").fetchone()  # a read is not a change
+    assert cache.get() == 1
+    assert reader.reads == 2
 
 
-def test_a_commit_by_another_process_is_seen_at_the_next_get(tmp_path):
-    path = _database(tmp_path)
-    reader = CountingReader(path)
-    cache = DataVersionCache(path, reader)
-    try:
-        for expected in range(1, 4):
-            cache.get()
-            subprocess.run([sys.executable, "-c", f"import sqlite3; c = sqlite3.connect({path!r}); "
-                            "c.execute('INSERT INTO t VALUES (1)'); c.commit()"], check=True)
-            assert cache.get() == expected
-        assert reader.reads == 4
-    finally:
-        cache.close()
-
-
-def test_each_thread_reads_for_itself(tmp_path):
-    path = _database(tmp_path)
-    reader = CountingReader(path)
-    cache = DataVersionCache(path, reader)
-    try:
+def test_a_commit_by_another_process_is_seen_at_the_next_get(probed):
+    path, reader, cache = probed
+    for expected in range(1, 4):
         cache.get()
-        other = threading.Thread(target=cache.get)
-        other.start()
-        other.join()
-        assert reader.reads == 2
-        cache.get()
-        assert reader.reads == 2
-    finally:
-        cache.close()
+        subprocess.run([sys.executable, "-c", f"import sqlite3; c = sqlite3.connect({path!r}); "
+                        "c.execute('INSERT INTO t VALUES (1)'); c.commit()"], check=True)
+        assert cache.get() == expected
+    assert reader.reads == 4
 
 
-def test_after_close_every_get_reads(tmp_path):
-    path = _database(tmp_path)
-    reader = CountingReader(path)
-    cache = DataVersionCache(path, reader)
+def test_each_thread_reads_for_itself(probed):
+    _, reader, cache = probed
+    cache.get()
+    other = threading.Thread(target=cache.get)
+    other.start()
+    other.join()
+    assert reader.reads == 2
+    cache.get()
+    assert reader.reads == 2
+
+
+def test_after_close_every_get_reads(probed):
+    _, reader, cache = probed
     cache.get()
     cache.close()
     assert [cache.get() for _ in range(3)] == [0] * 3
