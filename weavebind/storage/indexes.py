@@ -23,6 +23,7 @@ from sqlalchemy import Engine
 from weavebind.storage import float_file, published
 from weavebind.storage import objects as sql
 from weavebind.storage.backlog import BacklogLimit
+from weavebind.storage.db import release_page_cache
 from weavebind.storage.indexer import Indexer
 from weavebind.storage.pending import PendingVectors
 from weavebind.storage.records import ObjectRecord, shared_uuid, split_key, vector_from_bytes
@@ -279,6 +280,7 @@ class IndexManager:
             for key, config in self.configs.items():
                 if wanted is None or key[0] in wanted:
                     self.indexes[key] = self._load_one(conn, key, config)
+            release_page_cache(conn)  # every label (and the vectors to catch up) was read: a whole-class scan
         self.indexer.wake()
 
     def snapshot_key(self, class_key: str, seq: int) -> None:

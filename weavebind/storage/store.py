@@ -20,7 +20,7 @@ from sqlalchemy import delete, func, insert, select, update
 from weavebind.storage import background, backlog, changes, shards
 from weavebind.storage import objects as sql
 from weavebind.storage.data_version import sqlite_file
-from weavebind.storage.db import create_db_engine, create_read_engine
+from weavebind.storage.db import create_db_engine, create_read_engine, release_page_cache
 from weavebind.storage.follower import ChangeFollower
 from weavebind.storage.indexes import IndexManager
 from weavebind.storage.large_rows import parsed_back
@@ -359,7 +359,10 @@ class Store:
     def iter_class(self, class_name: str, prefilter: Prefilter | None = None) -> Iterator[ObjectRecord]:
         """Every object of the class; `prefilter` may skip rows that cannot match (prefilter.py)."""
         with self.engine.connect() as conn:
-            yield from sql.iter_class(conn, class_name, prefilter=prefilter)
+            try:
+                yield from sql.iter_class(conn, class_name, prefilter=prefilter)
+            finally:
+                release_page_cache(conn)  # a scan's pages are rarely wanted again (db.py)
 
     def search(self, class_name: str, target: str, vector: np.ndarray, k: int,
                allowed: Sequence[str] | None = None) -> list[tuple[str, float]]:
