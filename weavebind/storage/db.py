@@ -12,7 +12,7 @@ from sqlalchemy.pool import SingletonThreadPool
 
 from weavebind.storage.coordination import exclusive
 from weavebind.storage.large_rows import drop_after_large_write
-from weavebind.storage.tables import kv, metadata, objects
+from weavebind.storage.tables import kv, metadata, objects, vectors
 
 SEQUENCE_KEY = "seq"
 SCHEMA_KEY = "schema"  # bumped by every schema change: other servers reload their schema when it moves
@@ -46,7 +46,7 @@ def create_db_engine(url: str, sqlite_synchronous: str = "NORMAL") -> Engine:
     with exclusive(engine, "create-tables"):  # nodes may start together
         metadata.create_all(engine)
         # create_all adds indexes only with their table: a database made by an older version lacks the newer ones.
-        for index in objects.indexes:
+        for index in (*objects.indexes, *vectors.indexes):
             index.create(engine, checkfirst=True)
         with engine.begin() as conn:
             present = set(conn.execute(select(kv.c.key).where(kv.c.key.in_(COUNTERS))).scalars())
