@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import threading
 import uuid
 
 import numpy as np
@@ -75,3 +76,24 @@ def test_loading_the_indexes_at_start_gives_it_back(tmp_path):
     finally:
         second.close()
         first.close()
+
+
+def test_threads_reading_objects_by_id_keep_small_caches(filled):
+    """Each thread reads through a connection of its own (SingletonThreadPool); with the 64 MiB cache of the pooled
+    connections, 4 threads reading 3,000 random objects each would keep ~12 MB of pages apiece."""
+    store, base = filled
+    found: list[int] = []
+
+    def read(seed: int) -> None:
+        rng = np.random.default_rng(seed)
+        for _ in range(300):
+            ids = [str(uuid.UUID(int=int(n) + 1)) for n in rng.choice(20000, 10, replace=False)]
+            found.append(len(store.get_many("C", ids)))
+
+    threads = [threading.Thread(target=read, args=(seed,)) for seed in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert found == [10] * 1200
+    assert sqlite_memory_mb() - base < 4 * 2 + 4
