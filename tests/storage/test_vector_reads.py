@@ -1,5 +1,6 @@
 """Reading a few objects with their vectors looks them up by uuid (an index on class and uuid), not by walking every
-vector of the class: the primary key leads with the target. A database made before the index gets it on open."""
+vector of the class: the primary key has the target before the uuid. A database made before the index gets it on
+open."""
 
 from __future__ import annotations
 
