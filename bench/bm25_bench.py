@@ -23,8 +23,9 @@ from pathlib import Path
 
 from weavebind.schema.models import ClassInfo
 from weavebind.search.bm25 import bm25_search
+from weavebind.search.keyword_build import PostingsBuilder
 from weavebind.search.keyword_index import KeywordIndex
-from weavebind.search.keyword_postings import KeyDocs, PropertyPostings
+from weavebind.search.keyword_postings import KeyDocs
 from weavebind.storage.records import ObjectRecord
 from weavebind.storage.store import Store
 
@@ -79,9 +80,9 @@ def in_memory(index: KeywordIndex, n: int) -> None:
     """--in-memory: the index filled directly (no SQL), for a million objects within the time."""
     rng, docs = random.Random(1), KeyDocs()
     items = [(docs.new_id(str(uuid.UUID(int=rng.getrandbits(128), version=4))), body(rng, i)) for i in range(n)]
-    postings = PropertyPostings("word")
-    postings.build(items)
-    docs.props[("body", "word")] = postings
+    builder = PostingsBuilder("word")
+    builder.add(items)
+    docs.props[("body", "word")] = builder.finish()
     index._keys["Doc"] = docs
 
 

@@ -38,6 +38,8 @@ from weavebind.search.bm25 import (
     uses_block_max,
 )
 from weavebind.search.filtered import Allowed
+from weavebind.search.keyword_build import CHUNK as SCAN_CHUNK
+from weavebind.search.keyword_build import PostingsBuilder
 from weavebind.search.keyword_catchup import catch_up, index_record
 from weavebind.search.keyword_postings import KeyDocs, PropertyPostings
 from weavebind.search.keyword_scoring import GroupPlan, Result
@@ -146,16 +148,24 @@ class KeywordIndex:
         return docs, since
 
     def _scan(self, key: str, docs: KeyDocs, missing: list[PropKey]) -> None:
-        """Index `missing` properties with one scan of the key (giving its objects ids if they have none yet)."""
-        items: list[tuple[int, dict]] = []
+        """Index `missing` properties with one scan of the key (giving its objects ids if they have none yet), a
+        chunk of objects at a time (keyword_build.py says why)."""
+        builders = {prop_key: PostingsBuilder(prop_key[1]) for prop_key in missing}
+        chunk: list[tuple[int, dict]] = []
+
+        def index_chunk() -> None:
+            for (prop, _), builder in builders.items():
+                builder.add((doc, props.get(prop)) for doc, props in chunk)
+            chunk.clear()
+
         for record in self.store.iter_class(key):
             doc = docs.ids.get(record.uuid)
-            items.append((docs.new_id(record.uuid) if doc is None else doc, record.properties or {}))
-        items.sort(key=lambda item: item[0])
-        for prop, tokenization in missing:
-            postings = PropertyPostings(tokenization)
-            postings.build([(doc, props.get(prop)) for doc, props in items])
-            docs.props[(prop, tokenization)] = postings
+            chunk.append((docs.new_id(record.uuid) if doc is None else doc, record.properties or {}))
+            if len(chunk) >= SCAN_CHUNK:
+                index_chunk()
+        index_chunk()
+        for prop_key, builder in builders.items():
+            docs.props[prop_key] = builder.finish()
             self.builds += 1
 
     def save(self) -> None:

@@ -152,13 +152,14 @@ class PropertyPostings:
         found = self.postings(term)
         return 0 if found is None else found.df
 
-    def _term(self, term: str) -> TermPostings:
+    def term_number(self, term: str) -> int:
+        """The term's number, given (with empty postings) if it is new."""
         number = self.vocab.get(term)
         if number is None:
             number = self.vocab[term] = len(self.terms)
             self.terms.append(TermPostings())
             self.names.append(term)
-        return self.terms[number]
+        return number
 
     def add(self, doc: int, value: object) -> None:
         tokens = tokenize_value(value, self.tokenization)
@@ -169,41 +170,17 @@ class PropertyPostings:
         self.fstart.put(doc, self.fwd.n)
         self.fcount.put(doc, len(counts))
         for term, tf in counts.items():
-            self._term(term).append(doc, tf)
-            self.fwd.append(self.vocab[term])
+            number = self.term_number(term)
+            self.terms[number].append(doc, tf)
+            self.fwd.append(number)
         self.length_sum += len(tokens)
         self.nonzero += 1
 
-    def build(self, items: list[tuple[int, object]]) -> None:
-        """Index many objects at once, `items` being (id, value) by ascending id: lists first, arrays at the end
-        (a per-posting append would cost a numpy call each)."""
-        ids: dict[str, list[int]] = {}
-        tfs: dict[str, list[int]] = {}
-        docs, lengths, fwd, counts_per_doc = [], [], [], []
-        for doc, value in items:
-            tokens = tokenize_value(value, self.tokenization)
-            if not tokens:
-                continue
-            counts = Counter(tokens)
-            docs.append(doc)
-            lengths.append(len(tokens))
-            counts_per_doc.append(len(counts))
-            for term, tf in counts.items():
-                ids.setdefault(term, []).append(doc)
-                tfs.setdefault(term, []).append(tf)
-                fwd.append(term)
-        for term, held in ids.items():
-            self._term(term).set_arrays(np.array(held, dtype=np.int32), np.array(tfs[term], dtype=np.int32),
-                                        len(held))
-        self._set_docs(np.array(docs, dtype=np.int64), np.array(lengths, dtype=np.int32),
-                       np.array(counts_per_doc, dtype=np.int32),
-                       np.array([self.vocab[t] for t in fwd], dtype=np.int32))
-
-    def _set_docs(self, docs: np.ndarray, lengths: np.ndarray, counts: np.ndarray, fwd: np.ndarray) -> None:
-        """Lengths, forward lists and range minima of objects `docs` (ascending), each with `counts` terms."""
+    def set_docs(self, docs: np.ndarray, lengths: np.ndarray, counts: np.ndarray, fwd: np.ndarray) -> None:
+        """Lengths and forward lists of objects `docs` (new ids, in any order), each with `counts` terms of `fwd`."""
         if not len(docs):
             return
-        size = int(docs[-1]) + 1
+        size = int(docs.max()) + 1
         self.lengths.padded(size)[docs] = lengths
         self.lengths.n = max(self.lengths.n, size)
         self.fcount.padded(size)[docs] = counts
