@@ -85,6 +85,8 @@ def weavebind_side(args, queries: np.ndarray, truth: dict, tmp: Path, phases: Ph
         out["keyword"] = phases.run("weavebind bm25 and Aggregate", million_server.keyword_part, server.url,
                                     args.objects, args.keyword_queries, args.keyword_budget)
         out["after_queries"] = million_server.memory(server.proc.pid)
+        out["snapshot"] = phases.run("weavebind snapshot of 2 % more", million_server.snapshot_part, server,
+                                     args.objects, args.dim, args.batch)
         out["restart"] = phases.run("weavebind restart", million_server.restart_part, server, queries[0])
     finally:
         server.stop()
