@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from weavebind.storage.data_version import DataVersionCache, sqlite_file
+from weavebind.storage.db import create_read_engine, sqlite_database
 from weavebind.storage.records import ObjectRecord
 from weavebind.storage.store import Store
 
@@ -103,6 +104,10 @@ def test_only_a_plain_sqlite_file_is_probed():
     assert sqlite_file("sqlite:///:memory:") is None
     assert sqlite_file("sqlite:///file:db?mode=ro&uri=true") is None
     assert sqlite_file("postgresql+psycopg://u:p@localhost/db") is None
+    # the per-thread read engine takes any SQLite database every connection sees alike, options included
+    assert sqlite_database("sqlite:///file:db?mode=ro&uri=true") == "file:db"
+    assert sqlite_database("sqlite:///:memory:") is None and sqlite_database("postgresql://u@h/db") is None
+    assert create_read_engine("sqlite://") is None
 
 
 def test_a_store_over_sqlite_sees_every_write_of_another_store_at_once(tmp_path):

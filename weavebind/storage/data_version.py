@@ -18,7 +18,7 @@ import threading
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
-from sqlalchemy.engine import make_url
+from weavebind.storage.db import sqlite_database
 
 T = TypeVar("T")
 
@@ -26,10 +26,7 @@ T = TypeVar("T")
 def sqlite_file(url: str) -> str | None:
     """The file a SQLite URL names, or None where a private connection would not see the same database (other
     databases, in-memory SQLite, URI file names with their own options)."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:") or parsed.query:
-        return None
-    return parsed.database
+    return sqlite_database(url, plain_file=True)
 
 
 class DataVersionCache(Generic[T]):

@@ -56,13 +56,22 @@ def create_db_engine(url: str, sqlite_synchronous: str = "NORMAL") -> Engine:
     return engine
 
 
+def sqlite_database(url: str, plain_file: bool = False) -> str | None:
+    """The database a SQLite URL names when every connection to it opens the same one (not in-memory SQLite);
+    None for other databases. With `plain_file`, also None for a URL with options (a URI file name, `?mode=ro`):
+    what `sqlite3.connect(path)` would open without them could differ."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return None if plain_file and parsed.query else parsed.database
+
+
 def create_read_engine(url: str, sqlite_synchronous: str = "NORMAL") -> Engine | None:
     """For a SQLite file: an engine for object reads that keeps one connection per thread, so a read never waits
     for a pooled connection (which lets the event loop run small reads itself, see schema/graphql/fastpath.py). In
     WAL mode readers never wait for the writer. None for other databases (and in-memory SQLite, where every
     connection would be a different database)."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+    if sqlite_database(url) is None:
         return None
     engine = create_engine(url, poolclass=SingletonThreadPool, pool_size=READ_THREADS,
                            connect_args={"check_same_thread": False, "timeout": 30})
