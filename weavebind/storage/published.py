@@ -32,7 +32,8 @@ from weavebind.storage.float_file import FloatFile
 from weavebind.storage.vector_index import IndexConfig, VectorIndex
 
 if TYPE_CHECKING:
-    from weavebind.storage.indexes import IndexManager, TargetIndex
+    from weavebind.storage.indexes import IndexManager
+    from weavebind.storage.target_index import TargetIndex
 
 log = logging.getLogger("weavebind.published")
 PUBLISH_SECONDS = 2.0
