@@ -9,11 +9,10 @@ import random
 import numpy as np
 import pytest
 
-from tests.search.test_keyword_index import INFO, _compare, _record
+from tests.search.test_keyword_index import _compare, _record, class_store
 from weavebind.search import keyword_index as keyword_module
 from weavebind.search.keyword_build import PostingsBuilder
 from weavebind.search.keyword_postings import PropertyPostings
-from weavebind.storage.store import Store
 
 WORDS = ["alpha", "beta", "gamma", "delta", "beta-gamma", "Alpha", "x"]
 
@@ -73,9 +72,7 @@ def test_an_empty_scan_makes_empty_postings():
 def test_a_class_scanned_in_small_chunks_scores_exactly_as_a_full_scan(tmp_path, monkeypatch):
     monkeypatch.setattr(keyword_module, "SCAN_CHUNK", 7)
     rng = random.Random(5)
-    store = Store(f"sqlite:///{tmp_path / 'db.sqlite'}", tmp_path, snapshot_seconds=3600)
-    store.save_class("C", INFO.config, {})
-    store.open({"C": {}})
+    store = class_store(f"sqlite:///{tmp_path / 'db.sqlite'}", tmp_path)
     store.put([_record(rng, i) for i in range(120)])
     store.put([_record(rng, i) for i in rng.sample(range(120), 30)])  # rewritten: no longer in first-write order
     assert _compare(store, rng, 80) > 30

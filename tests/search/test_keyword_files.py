@@ -15,6 +15,7 @@ import threading
 import uuid
 from pathlib import Path
 
+from tests.search.test_keyword_index import class_store
 from weavebind.schema.models import ClassInfo
 from weavebind.search import keyword_files, keyword_index
 from weavebind.search.bm25 import bm25_search
@@ -37,9 +38,7 @@ def _record(rng: random.Random, i: int, tenant: str | None = None) -> ObjectReco
 
 
 def _open(url: str, path: Path) -> Store:
-    store = Store(url, path, snapshot_seconds=3600)
-    store.save_class("C", INFO.config, {})
-    store.open({"C": {}})
+    store = class_store(url, path, INFO)
     return store
 
 

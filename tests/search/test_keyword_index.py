@@ -26,6 +26,14 @@ INFO = ClassInfo.from_config({"class": "C", "properties": [
 ], "invertedIndexConfig": {"bm25": {"k1": 1.3, "b": 0.7}, "stopwords": {"preset": "en", "removals": ["a"]}}})
 
 
+def class_store(url: str, path, info: ClassInfo = INFO) -> Store:
+    """A store on `url` (files under `path`) whose class C has `info`'s config and no vector index."""
+    store = Store(url, path, snapshot_seconds=3600)
+    store.save_class("C", info.config, {})
+    store.open({"C": {}})
+    return store
+
+
 def _text(rng: random.Random, most: int = 8) -> str:
     return " ".join(rng.choice(WORDS) for _ in range(rng.randint(0, most)))
 
@@ -74,9 +82,7 @@ BLOCK_MAX = ClassInfo.from_config({**INFO.config, "invertedIndexConfig": {
 @pytest.mark.parametrize("info", [INFO, BLOCK_MAX], ids=["bm25f", "blockmax"])
 def test_the_index_scores_exactly_as_a_full_scan_before_and_after_writes(database_url, tmp_path, info):
     rng = random.Random(11)
-    store = Store(database_url, tmp_path, snapshot_seconds=3600)
-    store.save_class("C", info.config, {})
-    store.open({"C": {}})
+    store = class_store(database_url, tmp_path, info)
     store.put([_record(rng, i) for i in range(150)])
     assert _compare(store, rng, 150, info) > 50  # most queries find something: the comparison is not vacuous
     for _ in range(4):  # updates, inserts and deletes after the index was built
@@ -99,9 +105,7 @@ def test_a_kept_filter_answer_keeps_its_mask_until_the_key_changes(tmp_path):
     info = ClassInfo.from_config({**INFO.config, "properties": [*INFO.config["properties"],
                                                                 {"name": "n", "dataType": ["int"]}]})
     rng = random.Random(4)
-    store = Store(f"sqlite:///{tmp_path / 'db.sqlite3'}", tmp_path, snapshot_seconds=3600)
-    store.save_class("C", info.config, {})
-    store.open({"C": {}})
+    store = class_store(f"sqlite:///{tmp_path / 'db.sqlite3'}", tmp_path, info)
     store.put([ObjectRecord("C", str(uuid.UUID(int=i + 1)), {**_properties(rng), "n": i % 3}, 1, 1)
                for i in range(90)])
     clause = where_for_class({"operator": "Equal", "path": ["n"], "valueInt": 1}, info)

@@ -12,6 +12,7 @@ import uuid
 import numpy as np
 import pytest
 
+from tests.search.test_keyword_index import class_store
 from weavebind.schema.models import ClassInfo
 from weavebind.search import keyword_index, keyword_postings, keyword_scoring, keyword_topk
 from weavebind.search.keyword_index import KeywordIndex
@@ -74,9 +75,7 @@ def _check(index: KeywordIndex, store: Store, info: ClassInfo, rng: random.Rando
 @pytest.mark.parametrize("info", [BM25F, BLOCK_MAX], ids=["bm25f", "blockmax"])
 def test_pruned_top_k_equals_exhaustive_scoring(database_url, tmp_path, info):
     rng = random.Random(5)
-    store = Store(database_url, tmp_path, snapshot_seconds=3600)
-    store.save_class("C", info.config, {})
-    store.open({"C": {}})
+    store = class_store(database_url, tmp_path, info)
     store.put([_record(rng, i) for i in range(300)])
     index = KeywordIndex(store)
     _check(index, store, info, rng, 40)
@@ -89,9 +88,7 @@ def test_pruned_top_k_equals_exhaustive_scoring(database_url, tmp_path, info):
 
 def test_a_term_every_object_holds_scores_few_objects(tmp_path):
     rng = random.Random(7)
-    store = Store(f"sqlite:///{tmp_path}/db.sqlite", tmp_path, snapshot_seconds=3600)
-    store.save_class("C", BLOCK_MAX.config, {})
-    store.open({"C": {}})
+    store = class_store(f"sqlite:///{tmp_path}/db.sqlite", tmp_path, BLOCK_MAX)
     store.put([ObjectRecord("C", str(uuid.UUID(int=i + 1)), {"body": " ".join(
         ["all"] * rng.randint(1, 4) + [rng.choice(WORDS[1:]) for _ in range(rng.randint(0, 30))])}, 1, 1)
         for i in range(2000)])
@@ -108,9 +105,7 @@ def test_searches_beside_writes_stay_exact(tmp_path, monkeypatch):
     """Writers (appends, dead ids, compactions) and searches in threads: no error, and exact answers after."""
     monkeypatch.setattr(keyword_index, "MIN_DEAD_TO_REBUILD", 50)
     rng = random.Random(9)
-    store = Store(f"sqlite:///{tmp_path}/db.sqlite", tmp_path, snapshot_seconds=3600)
-    store.save_class("C", BLOCK_MAX.config, {})
-    store.open({"C": {}})
+    store = class_store(f"sqlite:///{tmp_path}/db.sqlite", tmp_path, BLOCK_MAX)
     store.put([_record(rng, i) for i in range(200)])
     index = KeywordIndex(store)
     errors: list[BaseException] = []
@@ -143,9 +138,7 @@ def test_numpy_scores_off_by_rounding_fall_back_to_score_doc(tmp_path, monkeypat
     monkeypatch.setattr(keyword_scoring, "numpy_scores", lambda *args: (
         lambda found: (np.nextafter(found[0], np.inf), found[1]))(numpy_scores(*args)))
     rng = random.Random(12)
-    store = Store(f"sqlite:///{tmp_path}/db.sqlite", tmp_path, snapshot_seconds=3600)
-    store.save_class("C", info.config, {})
-    store.open({"C": {}})
+    store = class_store(f"sqlite:///{tmp_path}/db.sqlite", tmp_path, info)
     store.put([_record(rng, i) for i in range(200)])
     _check(KeywordIndex(store), store, info, rng, 20)
     store.close()

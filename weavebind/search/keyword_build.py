@@ -54,7 +54,7 @@ class PostingsBuilder:
         self._tfs.append(np.array(tfs, dtype=np.int32))
 
     def finish(self) -> PropertyPostings:
-        """Each term's postings, sorted by id (keyword_postings.py's invariant), and the postings."""
+        """Sort every posting into its term's list, by id (keyword_postings.py's invariant); the filled postings."""
         p = self.postings
         terms, docs, tfs = (np.concatenate(parts) if parts else np.empty(0, np.int32)
                             for parts in (self._terms, self._docs, self._tfs))
