@@ -11,6 +11,7 @@ Results: a table at the end and bench/results/million.json; docs/benchmarks.md (
 
     python bench/million_bench.py [--objects 1000000] [--dim 512] [--queries 200] [--no-peer] [--no-faiss]
     python bench/million_bench.py --objects 50000 --dim 128        # the short check, under 3 minutes
+    python bench/million_bench.py --dim 256 --latent 64              # embedding-like data (bench/million_data.py)
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--objects", type=int, default=1_000_000)
     parser.add_argument("--dim", type=int, default=512, help="512 by default; 256 where 512 does not fit")
+    parser.add_argument("--latent", type=int, default=0,
+                        help="spread the vectors within a subspace of this rank (0: isotropic noise, the default)")
     parser.add_argument("--queries", type=int, default=200, help="nearVector queries per variant")
     parser.add_argument("--keyword-queries", type=int, default=30, help="bm25 and Aggregate requests per variant")
     parser.add_argument("--query-budget", type=float, default=120,
@@ -55,6 +58,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error(f"--objects must be a positive multiple of {md.BUCKETS} (so each selectivity is exact)")
     if args.dim < 2 or args.queries < 1 or args.keyword_queries < 1 or args.batch < 1:
         parser.error("--dim must be at least 2; --queries, --keyword-queries and --batch at least 1")
+    if not 0 <= args.latent <= args.dim:
+        parser.error("--latent must be between 0 and --dim")
+    args.shape = md.Shape(args.dim, args.latent)
     return args
 
 
@@ -78,7 +84,7 @@ def weavebind_side(args, queries: np.ndarray, truth: dict, tmp: Path, phases: Ph
     server.start()
     out = {"ready_empty_s": round(server.wait_ready(), 3)}
     try:
-        out["import"] = phases.run("weavebind import", million_server.import_part, server, args.objects, args.dim,
+        out["import"] = phases.run("weavebind import", million_server.import_part, server, args.objects, args.shape,
                                    args.batch)
         out["near_vector"] = phases.run("weavebind nearVector", million_server.near_vector_part, server.url, queries,
                                         truth, args.query_budget)
@@ -86,7 +92,7 @@ def weavebind_side(args, queries: np.ndarray, truth: dict, tmp: Path, phases: Ph
                                     args.objects, args.keyword_queries, args.keyword_budget)
         out["after_queries"] = million_server.memory(server.proc.pid)
         out["snapshot"] = phases.run("weavebind snapshot of 2 % more", million_server.snapshot_part, server,
-                                     args.objects, args.dim, args.batch)
+                                     args.objects, args.shape, args.batch)
         out["restart"] = phases.run("weavebind restart", million_server.restart_part, server, queries[0])
     finally:
         server.stop()
@@ -94,7 +100,7 @@ def weavebind_side(args, queries: np.ndarray, truth: dict, tmp: Path, phases: Ph
 
 
 def faiss_side(args, queries: np.ndarray, truth: dict, phases: Phases) -> dict:
-    index, built = phases.run("FAISS add", million_raw.faiss_build, args.objects, args.dim, args.batch)
+    index, built = phases.run("FAISS add", million_raw.faiss_build, args.objects, args.shape, args.batch)
     searched = phases.run("FAISS search", million_raw.faiss_search, index, queries, truth)
     return {"build": built, "search": searched}
 
@@ -105,8 +111,8 @@ def peer_side(args, queries: np.ndarray, truth: dict, tmp: Path) -> dict:
     saved = tmp / "truth.npz"
     np.savez(saved, queries=queries, **truth)
     done = subprocess.run([str(args.peer_python), str(ROOT / "bench" / "million_peer.py"), "--objects",
-                           str(args.objects), "--dim", str(args.dim), "--truth", str(saved), "--path",
-                           str(tmp / "lancedb")], capture_output=True, text=True,
+                           str(args.objects), "--dim", str(args.dim), "--latent", str(args.latent), "--truth",
+                           str(saved), "--path", str(tmp / "lancedb")], capture_output=True, text=True,
                           env={**os.environ, "PYTHONPATH": str(ROOT / "bench"), "RUST_LOG": "error"})
     if done.returncode != 0:
         return {"error": f"exit {done.returncode}: {done.stderr[-800:]}"}
@@ -115,9 +121,9 @@ def peer_side(args, queries: np.ndarray, truth: dict, tmp: Path) -> dict:
 
 def run(args: argparse.Namespace) -> dict:
     phases = Phases()
-    queries = md.queries(args.queries, args.dim)
-    truth = phases.run("exact answers (numpy, chunked)", million_raw.exact_truth, args.objects, args.dim, queries)
-    result: dict = {"objects": args.objects, "dim": args.dim, "queries": args.queries,
+    queries = md.queries(args.queries, args.shape)
+    truth = phases.run("exact answers (numpy, chunked)", million_raw.exact_truth, args.objects, args.shape, queries)
+    result: dict = {"objects": args.objects, "dim": args.dim, "latent": args.latent, "queries": args.queries,
                     "load_average_at_start": load_average()}
     with common.workdir("wb-million-") as tmp:
         result["weavebind"] = weavebind_side(args, queries, truth, tmp, phases)
@@ -137,7 +143,7 @@ def main(argv: list[str] | None = None) -> None:
     result = run(args)
     result["total_s"] = round(time.perf_counter() - start, 1)
     million_report.print_all(result)
-    config = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items() if k != "out"}
+    config = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items() if k not in ("out", "shape")}
     write_json(args.out, {"benchmark": "million", "machine": machine(), "config": config, **result,
                           "load_average_at_end": load_average()})
 

@@ -7,7 +7,7 @@ IVF_HNSW_SQ index on the vectors (cosine) and a bitmap index on `bucket` (timed:
 one query at a time: unfiltered, and at each selectivity with LanceDB's own prefilter (`where("bucket < t")`).
 RSS is this process's (it holds LanceDB plus one chunk of generated data).
 
-    .bench-peers/bin/python bench/million_peer.py --objects N --dim D --truth FILE.npz --path DIR
+    .bench-peers/bin/python bench/million_peer.py --objects N --dim D [--latent L] --truth FILE.npz --path DIR
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--objects", type=int, required=True)
     parser.add_argument("--dim", type=int, required=True)
+    parser.add_argument("--latent", type=int, default=0)
     parser.add_argument("--truth", type=Path, required=True, help=".npz: queries and one array per variant")
     parser.add_argument("--path", type=Path, required=True, help="the LanceDB directory (fresh)")
     return parser.parse_args()
@@ -51,9 +52,9 @@ def table_of(first: int, vectors: np.ndarray) -> pa.Table:
                      "vector": pa.FixedSizeListArray.from_arrays(pa.array(vectors.ravel()), vectors.shape[1])})
 
 
-def load(db, n: int, dim: int) -> tuple[object, dict]:
+def load(db, n: int, shape: md.Shape) -> tuple[object, dict]:
     table, add_s = None, 0.0
-    for first, vectors in md.chunks(n, dim):
+    for first, vectors in md.chunks(n, shape):
         batch = table_of(first, vectors)
         start = time.perf_counter()
         if table is None:
@@ -93,7 +94,7 @@ def main() -> None:
     saved = np.load(args.truth)
     queries = saved["queries"]
     truth = {name: saved[name] for name in saved.files if name != "queries"}
-    table, loaded = load(lancedb.connect(str(args.path)), args.objects, args.dim)
+    table, loaded = load(lancedb.connect(str(args.path)), args.objects, md.Shape(args.dim, args.latent))
     searched = search(table, queries, truth)
     print(json.dumps({"peer": "lancedb", "version": lancedb.__version__, "pid": os.getpid(),
                       "index": f"IVF_HNSW_SQ m={HNSW_M} ef_construction={HNSW_EF_CONSTRUCTION} ef={EF_SEARCH}",

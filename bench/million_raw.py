@@ -44,12 +44,12 @@ def _merge(best: tuple[np.ndarray, np.ndarray], sims: np.ndarray, rows: np.ndarr
     return np.take_along_axis(scores, top, axis=1), np.take_along_axis(ids, top, axis=1)
 
 
-def exact_truth(n: int, dim: int, queries: np.ndarray, seed: int = 0) -> dict[str, np.ndarray]:
+def exact_truth(n: int, shape: md.Shape, queries: np.ndarray, seed: int = 0) -> dict[str, np.ndarray]:
     """variant -> (queries, K) rows of the exact cosine top-K among the objects the variant's filter keeps."""
     qu = _unit(queries)
     best = {name: (np.full((len(queries), K), -np.inf, dtype=np.float32), np.full((len(queries), K), -1))
             for name in variants()}
-    for first, vectors in md.chunks(n, dim, seed):
+    for first, vectors in md.chunks(n, shape, seed):
         ids = np.arange(first, first + len(vectors))
         sims = _unit(vectors) @ qu.T  # (rows, queries)
         for name in best:
@@ -73,11 +73,11 @@ def _graph_bytes(index: faiss.IndexHNSWFlat) -> int:
     return int(hnsw.neighbors.size() * 4 + hnsw.levels.size() * 4 + hnsw.offsets.size() * 8)
 
 
-def faiss_build(n: int, dim: int, batch: int, seed: int = 0) -> tuple[faiss.Index, dict]:
+def faiss_build(n: int, shape: md.Shape, batch: int, seed: int = 0) -> tuple[faiss.Index, dict]:
     """Add every vector, `batch` at a time (normalised: cosine as inner product), timing only `add`."""
-    index = baselines.new_index("hnsw", dim)
+    index = baselines.new_index("hnsw", shape.dim)
     add_s = 0.0
-    for _, vectors in md.chunks(n, dim, seed):
+    for _, vectors in md.chunks(n, shape, seed):
         unit = _unit(vectors)
         for first in range(0, len(unit), batch):
             start = time.perf_counter()
@@ -85,7 +85,7 @@ def faiss_build(n: int, dim: int, batch: int, seed: int = 0) -> tuple[faiss.Inde
             add_s += time.perf_counter() - start
     return index, {"add_s": round(add_s, 3), "add_per_s": round(n / add_s, 1), "threads": faiss.omp_get_max_threads(),
                    "M": baselines.HNSW_M, "efConstruction": baselines.HNSW_EF_CONSTRUCTION, "efSearch": EF_SEARCH,
-                   "vectors_mb": round(n * dim * 4 / 2**20, 1), "graph_mb": round(_graph_bytes(index) / 2**20, 1)}
+                   "vectors_mb": round(n * shape.dim * 4 / 2**20, 1), "graph_mb": round(_graph_bytes(index) / 2**20, 1)}
 
 
 def faiss_search(index: faiss.Index, queries: np.ndarray, truth: dict[str, np.ndarray]) -> dict:

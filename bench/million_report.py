@@ -104,6 +104,8 @@ def _keyword_rows(result: dict) -> list[tuple[str, ...]]:
 
 def print_all(result: dict) -> None:
     title = f"{result['objects']:,} x {result['dim']}-d"
+    if result.get("latent"):
+        title += f", spread within a {result['latent']}-d subspace"
     print_table(f"import and memory, {title}", _load_rows(result))
     asked = result["weavebind"]["near_vector"]["unfiltered"]["queries"]
     print_table(f"nearVector limit 10, ms, one client; weavebind: {asked} queries per variant (round robin), FAISS "

@@ -39,8 +39,8 @@ def where_of(name: str) -> str | None:
     return f'{{operator: LessThan, path: ["bucket"], valueInt: {limit}}}'
 
 
-def _bodies(n: int, dim: int, batch: int, out: queue.Queue, chunks=None) -> None:
-    for first, vectors in (md.chunks(n, dim) if chunks is None else chunks):
+def _bodies(n: int, shape: md.Shape, batch: int, out: queue.Queue, chunks=None) -> None:
+    for first, vectors in (md.chunks(n, shape) if chunks is None else chunks):
         for start in range(0, len(vectors), batch):
             objs = [{"class": CLASS, "id": md.uuid_of(i), "vector": vectors[i - first],
                      "properties": {"bucket": i % md.BUCKETS, "body": md.body(i)}}
@@ -49,9 +49,9 @@ def _bodies(n: int, dim: int, batch: int, out: queue.Queue, chunks=None) -> None
     out.put(None)
 
 
-def _stream(n: int, dim: int, batch: int, chunks=None):
+def _stream(n: int, shape: md.Shape, batch: int, chunks=None):
     bodies: queue.Queue = queue.Queue(maxsize=8)
-    threading.Thread(target=_bodies, args=(n, dim, batch, bodies, chunks), daemon=True).start()
+    threading.Thread(target=_bodies, args=(n, shape, batch, bodies, chunks), daemon=True).start()
     while (body := bodies.get()) is not None:
         yield body
 
@@ -75,12 +75,12 @@ def wait_queue_empty(client, since: float, timeout: float = 7200) -> float:
     raise TimeoutError("vectors still waiting for the indexer")
 
 
-def import_part(server: Server, n: int, dim: int, batch: int) -> dict:
+def import_part(server: Server, n: int, shape: md.Shape, batch: int) -> dict:
     with common.http_client(server) as client:
         made = client.post("/v1/schema", content=orjson.dumps(class_body()), headers=JSON_HEADERS)
         if made.status_code != 200:
             raise RuntimeError(f"creating the class failed: {made.status_code} {made.text[:300]}")
-        result = common.post_batches(client, _stream(n, dim, batch), batch, n)
+        result = common.post_batches(client, _stream(n, shape, batch), batch, n)
         if result.acknowledged != n or result.failed_batches:
             raise RuntimeError(f"only {result.acknowledged}/{n} objects acknowledged ({result.failed_batches} "
                                f"batches failed); see {server.log_path}")
@@ -168,13 +168,13 @@ def keyword_part(url: str, n: int, count: int, budget_s: float) -> dict:
     return out
 
 
-def _later_chunks(n: int, dim: int, extra: int) -> tuple[int, list[tuple[int, np.ndarray]]]:
+def _later_chunks(n: int, shape: md.Shape, extra: int) -> tuple[int, list[tuple[int, np.ndarray]]]:
     """`extra` objects (rounded up to whole chunks) after the first `n`, starting at a chunk boundary: a chunk's
     vectors depend on how many of its rows exist, so the objects already stored are never drawn again."""
     base = -(-n // md.CHUNK) * md.CHUNK
     count = -(-extra // md.CHUNK) * md.CHUNK
-    centres = md.centres(dim)
-    return count, [(c * md.CHUNK, md.chunk(c, base + count, dim, cent=centres))
+    centres = md.centres(shape.dim)
+    return count, [(c * md.CHUNK, md.chunk(c, base + count, shape, cent=centres))
                    for c in range(base // md.CHUNK, (base + count) // md.CHUNK)]
 
 
@@ -188,7 +188,7 @@ def _snapshot_written(data_dir: Path, since: float, timeout: float) -> bool:
     return False
 
 
-def snapshot_part(server: Server, n: int, dim: int, batch: int) -> dict:
+def snapshot_part(server: Server, n: int, shape: md.Shape, batch: int) -> dict:
     """The issue's "peak RSS while a snapshot is written <= 1.2x the steady state": from the steady state after the
     queries, the kernel's high-water mark is reset (`clear_refs` 5), 2 % more objects are imported, and the mark is
     read once they are indexed and snapshotted (one snapshot interval after the first snapshot file written since
@@ -197,10 +197,10 @@ def snapshot_part(server: Server, n: int, dim: int, batch: int) -> dict:
     common.wait_idle(pid)
     steady = memory(pid)["rss_mb"]
     Path(f"/proc/{pid}/clear_refs").write_text("5")
-    count, chunks = _later_chunks(n, dim, max(n // 50, 1))
+    count, chunks = _later_chunks(n, shape, max(n // 50, 1))
     started = time.time()
     with common.http_client(server) as client:
-        result = common.post_batches(client, _stream(n, dim, batch, chunks), batch, count)
+        result = common.post_batches(client, _stream(n, shape, batch, chunks), batch, count)
         if result.acknowledged != count:
             raise RuntimeError(f"only {result.acknowledged}/{count} more objects acknowledged")
         wait_queue_empty(client, result.started)

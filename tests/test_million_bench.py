@@ -57,21 +57,44 @@ def test_terms_are_held_by_the_counted_objects(bench):
     assert all(md.row_of(md.uuid_of(i)) == i for i in (0, 7, 999_999, 2**40))
 
 
-def test_chunks_are_the_same_whoever_makes_them(bench):
+@pytest.mark.parametrize("latent", [0, 3])
+def test_chunks_are_the_same_whoever_makes_them(bench, latent):
     md = bench["million_data"]
-    n, dim = md.CHUNK + 500, 8
-    streamed = np.concatenate([v for _, v in md.chunks(n, dim)])
-    assert streamed.shape == (n, dim) and streamed.dtype == np.float32
-    np.testing.assert_array_equal(md.chunk(1, n, dim), streamed[md.CHUNK:])  # alone, out of order
-    assert not np.array_equal(md.chunk(1, n, dim, seed=1), streamed[md.CHUNK:])
+    n, shape = md.CHUNK + 500, md.Shape(8, latent)
+    streamed = np.concatenate([v for _, v in md.chunks(n, shape)])
+    assert streamed.shape == (n, 8) and streamed.dtype == np.float32
+    np.testing.assert_array_equal(md.chunk(1, n, shape), streamed[md.CHUNK:])  # alone, out of order
+    assert not np.array_equal(md.chunk(1, n, shape, seed=1), streamed[md.CHUNK:])
+    assert md.queries(4, shape).shape == (4, 8) and md.queries(4, shape).dtype == np.float32
+
+
+def test_the_latent_shape_spreads_the_vectors_within_its_subspace(bench):
+    md = bench["million_data"]
+    shape = md.Shape(64, 4)
+    vectors = md.chunk(0, 5000, shape)
+    offsets = vectors - vectors.mean(axis=0)
+    spectrum = np.linalg.svd(offsets, compute_uv=False) ** 2
+    # 4 directions (the subspace) plus the 100 centres' own spread hold most of the variance; isotropic data's
+    # first 4 directions hold about as much as any other 4
+    latent_share = spectrum[:4].sum() / spectrum.sum()
+    iso = md.chunk(0, 5000, md.Shape(64))
+    iso_spectrum = np.linalg.svd(iso - iso.mean(axis=0), compute_uv=False) ** 2
+    assert latent_share > 0.3 and iso_spectrum[:4].sum() / iso_spectrum.sum() < 0.15
+
+
+def test_the_latent_option_reaches_the_data_and_the_peer(bench):
+    args = bench["million_bench"].parse_args(["--dim", "256", "--latent", "64"])
+    assert args.shape == bench["million_data"].Shape(256, 64)
+    with pytest.raises(SystemExit):
+        bench["million_bench"].parse_args(["--dim", "16", "--latent", "17"])
 
 
 def test_chunked_exact_search_matches_brute_force(bench):
     md, raw = bench["million_data"], bench["million_raw"]
-    n, dim = md.CHUNK + 2000, 8  # two chunks: the running top-k is merged across them
-    vectors = np.concatenate([v for _, v in md.chunks(n, dim)])
-    queries = md.queries(5, dim)
-    truth = raw.exact_truth(n, dim, queries)
+    n, shape = md.CHUNK + 2000, md.Shape(8)  # two chunks: the running top-k is merged across them
+    vectors = np.concatenate([v for _, v in md.chunks(n, shape)])
+    queries = md.queries(5, shape)
+    truth = raw.exact_truth(n, shape, queries)
     unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
     sims = unit @ (queries / np.linalg.norm(queries, axis=1, keepdims=True)).T
     for name in raw.variants():
@@ -84,12 +107,12 @@ def test_chunked_exact_search_matches_brute_force(bench):
 @pytest.mark.parametrize("n", [50_000, 10_300])
 def test_the_objects_added_for_the_snapshot_phase_leave_the_stored_ones_alone(bench, n):
     md, server = bench["million_data"], bench["million_server"]
-    count, chunks = server._later_chunks(n, 8, 1000)
+    count, chunks = server._later_chunks(n, md.Shape(8), 1000)
     assert count == md.CHUNK and len(chunks) == 1
     first, vectors = chunks[0]
     assert first >= n and first % md.CHUNK == 0 and vectors.shape == (md.CHUNK, 8)
     # the stored objects' own chunks are unchanged: those objects are not drawn again
-    stored = np.concatenate([v for _, v in md.chunks(n, 8)])
+    stored = np.concatenate([v for _, v in md.chunks(n, md.Shape(8))])
     assert stored.shape[0] == n and not {row.tobytes() for row in stored} & {row.tobytes() for row in vectors}
 
 
