@@ -56,7 +56,10 @@ class TempPostgres:
         try:
             self._run(str(self.bin_dir / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop")
         finally:
-            shutil.rmtree(self.root, ignore_errors=True)
+            # A database per test leaves ~8 GB in ~300,000 files after the whole suite: removing them took ~10 s
+            # of the session's end, so a detached `rm` does it while the session reports and exits.
+            subprocess.Popen(["rm", "-rf", str(self.root)], start_new_session=True,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://{self.user}@127.0.0.1:{self.port}/{database}"
