@@ -9,6 +9,7 @@ import sys
 import threading
 import time
 import uuid
+from pathlib import Path
 
 import httpx
 import numpy as np
@@ -25,6 +26,12 @@ BATCH = 200
 def _stderr(proc: subprocess.Popen) -> str:
     """The server's last output; read only once it has exited (reading a live pipe would block)."""
     return proc.stderr.read().decode()[-2000:] if proc.poll() is not None else "(still running)"
+
+
+def crash_env(data: Path, database_url: str, log_level: str = "warning") -> dict[str, str]:
+    """The environment of a server that snapshots its indexes every second, so a kill -9 finds some on disk."""
+    return {**os.environ, "PERSISTENCE_DATA_PATH": str(data), "WEAVEBIND_DATABASE_URL": database_url,
+            "WEAVEBIND_INDEX_SNAPSHOT_SECONDS": "1", "LOG_LEVEL": log_level, "GRPC_PORT": str(free_port())}
 
 
 def _start(env: dict[str, str], port: int) -> subprocess.Popen:
@@ -57,8 +64,7 @@ def _importer(base: str, acked: dict[str, np.ndarray], stop: threading.Event) ->
 
 @pytest.mark.slow
 def test_kill_9_mid_import_loses_no_acknowledged_object(tmp_path, database_url):
-    env = {**os.environ, "PERSISTENCE_DATA_PATH": str(tmp_path / "data"), "WEAVEBIND_DATABASE_URL": database_url,
-           "WEAVEBIND_INDEX_SNAPSHOT_SECONDS": "1", "LOG_LEVEL": "warning", "GRPC_PORT": str(free_port())}
+    env = crash_env(tmp_path / "data", database_url)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     proc = _start(env, port)

@@ -8,7 +8,6 @@ between them could leave inconsistent."""
 
 from __future__ import annotations
 
-import os
 import random
 import signal
 import time
@@ -20,7 +19,7 @@ import pytest
 
 from tests.live_server import free_port
 from tests.search.test_filter_index import DATES, PROPS, UUIDS, WORDS, _where
-from tests.server.test_crash_recovery import _start
+from tests.server.test_crash_recovery import _start, crash_env
 from weavebind.schema.models import ClassInfo
 from weavebind.search.bm25 import bm25_search
 from weavebind.search.filters import FilterError, where_for_class
@@ -86,40 +85,42 @@ def _fill_and_kill(env: dict, port: int, data, rng: random.Random) -> dict[str, 
     """Objects, a filtered query (so the filter index exists), a snapshot, then updates, inserts and deletes it
     has not seen, and kill -9. Returns each object's last vector."""
     proc = _start(env, port)
-    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
-        assert http.post("/v1/schema", json=SCHEMA).status_code == 200
-        first = _objects(rng, range(OBJECTS))
-        _write(http, first)
-        _ask(http, COUNT, {"operator": "Equal", "path": ["ok"], "valueBoolean": True})
-        deadline = time.monotonic() + 20
-        while not list(data.rglob("*.faiss*")) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert list(data.rglob("*.faiss*")), "no vector index snapshot"
-        changed = _objects(rng, range(OBJECTS - 60, OBJECTS + 40))  # same numbers: the same uuids, new values
-        _write(http, changed)
-        vectors = {obj["id"]: obj["vector"] for obj in first + changed}
-        for obj in changed[::7]:
-            assert http.delete(f"/v1/objects/C/{obj['id']}").status_code == 204
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    return vectors
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
+            assert http.post("/v1/schema", json=SCHEMA).status_code == 200
+            first = _objects(rng, range(OBJECTS))
+            _write(http, first)
+            _ask(http, COUNT, {"operator": "Equal", "path": ["ok"], "valueBoolean": True})
+            deadline = time.monotonic() + 20
+            while not list(data.rglob("*.faiss*")) and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert list(data.rglob("*.faiss*")), "no vector index snapshot"
+            changed = _objects(rng, range(OBJECTS - 60, OBJECTS + 40))  # same numbers: the same uuids, new values
+            _write(http, changed)
+            for obj in changed[::7]:
+                assert http.delete(f"/v1/objects/C/{obj['id']}").status_code == 204
+    finally:  # the crash itself, and no server left behind if a step above failed
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    return {obj["id"]: obj["vector"] for obj in first + changed}
 
 
 @pytest.mark.slow
 def test_a_killed_server_answers_filters_exactly_after_its_restart(tmp_path, database_url):
     data = tmp_path / "data"
-    env = {**os.environ, "PERSISTENCE_DATA_PATH": str(data), "WEAVEBIND_DATABASE_URL": database_url,
-           "WEAVEBIND_INDEX_SNAPSHOT_SECONDS": "1", "LOG_LEVEL": "warning", "GRPC_PORT": str(free_port())}
+    env = crash_env(data, database_url)
     port, rng = free_port(), random.Random(5)
     vectors = _fill_and_kill(env, port, data, rng)
     info = ClassInfo.from_config(SCHEMA)
     wheres, query = _filters(rng, info), [0.5, 0.5]
     proc = _start(env, port)
-    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
-        served = [(_ask(http, NEAR, w, v=query)["Get"]["C"], _ask(http, BM25, w)["Get"]["C"],
-                   _ask(http, COUNT, w)["Aggregate"]["C"][0]["meta"]["count"]) for w in wheres]
-    proc.send_signal(signal.SIGTERM)
-    proc.wait(timeout=60)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
+            served = [(_ask(http, NEAR, w, v=query)["Get"]["C"], _ask(http, BM25, w)["Get"]["C"],
+                       _ask(http, COUNT, w)["Aggregate"]["C"][0]["meta"]["count"]) for w in wheres]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=60)
 
     store = Store(database_url, data)
     total = sum(1 for _ in store.iter_class("C"))

@@ -3,7 +3,6 @@ loads the saved index (its log says so) and answers bm25 exactly as scoring ever
 
 from __future__ import annotations
 
-import os
 import random
 import signal
 import time
@@ -14,7 +13,7 @@ import numpy as np
 import pytest
 
 from tests.live_server import free_port
-from tests.server.test_crash_recovery import _start
+from tests.server.test_crash_recovery import _start, crash_env
 from weavebind.schema.models import ClassInfo
 from weavebind.search.bm25 import bm25_search
 from weavebind.storage.store import Store
@@ -36,8 +35,7 @@ def _ranked(http: httpx.Client) -> list[tuple[str, str]]:
 @pytest.mark.slow
 def test_a_killed_server_loads_its_keyword_index_and_answers_exactly(tmp_path, database_url):
     data = tmp_path / "data"
-    env = {**os.environ, "PERSISTENCE_DATA_PATH": str(data), "WEAVEBIND_DATABASE_URL": database_url,
-           "WEAVEBIND_INDEX_SNAPSHOT_SECONDS": "1", "LOG_LEVEL": "info", "GRPC_PORT": str(free_port())}
+    env = crash_env(data, database_url, log_level="info")
     port, rng = free_port(), random.Random(2)
     ids = [str(uuid.UUID(int=rng.getrandbits(128), version=4)) for _ in range(400)]
     proc = _start(env, port)
